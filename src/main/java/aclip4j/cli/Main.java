@@ -1,0 +1,38 @@
+package aclip4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code aclip4j} command line: one subcommand per job. */
+@Command(name = "aclip4j",
+        mixinStandardHelpOptions = true,
+        version = "aclip4j 0.1.0",
+        description = "Attentive Mask CLIP (A-CLIP) on the JVM: Vector API and ND4J twins, golden cases, training.",
+        subcommands = {GoldensCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            // bad input is the user's problem, not a stack trace's: one line naming it
+            line.getErr().println("aclip4j: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            if (Boolean.getBoolean("aclip4j.debug")) {
+                ex.printStackTrace(line.getErr());
+            }
+            return 2;
+        });
+        return cl.execute(args);
+    }
+}

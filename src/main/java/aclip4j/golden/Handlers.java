@@ -1,0 +1,23 @@
+package aclip4j.golden;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every golden component this project implements, by name. */
+public final class Handlers {
+    private Handlers() {}
+
+    public static Map<String, ComponentHandler> all() {
+        List<ComponentHandler> list = List.of(
+                // one line per component handler
+        );
+        Map<String, ComponentHandler> byName = new LinkedHashMap<>();
+        for (ComponentHandler h : list) {
+            if (byName.put(h.component(), h) != null) {
+                throw new IllegalStateException("two handlers for component " + h.component());
+            }
+        }
+        return byName;
+    }
+}

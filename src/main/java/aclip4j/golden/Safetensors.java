@@ -1,0 +1,294 @@
+package aclip4j.golden;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors file format: an 8-byte little-endian header length, a JSON header mapping each tensor name to
+ * {@code {"dtype", "shape", "data_offsets": [begin, end]}} (plus an optional {@code __metadata__} object of
+ * strings), then the raw little-endian data. Readers refuse malformed files with a one-line message naming the
+ * file and the problem; writers write to a temporary file and rename it, so a crash never leaves a torn file.
+ */
+public final class Safetensors {
+    /** Guard against absurd header lengths before allocating (the format's own limit is 100 MB). */
+    private static final long MAX_HEADER = 100L * 1024 * 1024;
+
+    private Safetensors() {}
+
+    /** A file's tensors, in header order, and its metadata. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+    /** Thrown for a file that is not valid safetensors; the message names the file and the problem. */
+    public static final class FormatException extends IOException {
+        public FormatException(Path file, String problem) {
+            super(file + ": " + problem);
+        }
+    }
+
+    public static Contents read(Path file) throws IOException {
+        long size;
+        ByteBuffer all;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            size = ch.size();
+            if (size < 8) {
+                throw new FormatException(file, "truncated: " + size + " bytes, shorter than the 8-byte header length");
+            }
+            if (size > Integer.MAX_VALUE) {
+                throw new FormatException(file, "file of " + size + " bytes is larger than 2 GiB, not supported");
+            }
+            all = ByteBuffer.allocate((int) size);
+            while (all.hasRemaining()) {
+                if (ch.read(all) < 0) {
+                    break;
+                }
+            }
+            all.flip();
+        }
+        all.order(ByteOrder.LITTLE_ENDIAN);
+        long headerLength = all.getLong(0);
+        if (headerLength < 2 || headerLength > MAX_HEADER) {
+            throw new FormatException(file, "header length " + headerLength + " is not plausible");
+        }
+        if (8 + headerLength > size) {
+            throw new FormatException(file,
+                    "header length " + headerLength + " runs past the end of the file (" + size + " bytes)");
+        }
+        byte[] headerBytes = new byte[(int) headerLength];
+        all.position(8);
+        all.get(headerBytes);
+        JsonObject header;
+        try {
+            JsonElement parsed = JsonParser.parseString(new String(headerBytes, StandardCharsets.UTF_8).trim());
+            if (!parsed.isJsonObject()) {
+                throw new FormatException(file, "header is not a JSON object");
+            }
+            header = parsed.getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new FormatException(file, "header is not valid JSON (" + oneLine(e.getMessage()) + ")");
+        }
+        long dataStart = 8 + headerLength;
+        long dataLength = size - dataStart;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        List<long[]> ranges = new ArrayList<>();
+        List<String> rangeNames = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+            String name = e.getKey();
+            if (name.equals("__metadata__")) {
+                if (!e.getValue().isJsonObject()) {
+                    throw new FormatException(file, "__metadata__ is not a JSON object");
+                }
+                for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
+                    if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
+                        throw new FormatException(file, "metadata value '" + m.getKey() + "' is not a string");
+                    }
+                    metadata.put(m.getKey(), m.getValue().getAsString());
+                }
+                continue;
+            }
+            if (!e.getValue().isJsonObject()) {
+                throw new FormatException(file, "tensor '" + name + "': entry is not a JSON object");
+            }
+            JsonObject t = e.getValue().getAsJsonObject();
+            DType dtype;
+            int[] shape;
+            long begin;
+            long end;
+            try {
+                dtype = DType.parse(t.get("dtype").getAsString());
+            } catch (RuntimeException ex) {
+                throw new FormatException(file, "tensor '" + name + "': "
+                        + (t.has("dtype") ? "unknown dtype " + t.get("dtype") + ", expected F32, F64, I32 or U8"
+                                : "no dtype"));
+            }
+            try {
+                var shapeArray = t.getAsJsonArray("shape");
+                shape = new int[shapeArray.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    long d = shapeArray.get(i).getAsLong();
+                    if (d < 0 || d > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException("dimension " + d);
+                    }
+                    shape[i] = (int) d;
+                }
+                var offsets = t.getAsJsonArray("data_offsets");
+                if (offsets.size() != 2) {
+                    throw new IllegalArgumentException("data_offsets has " + offsets.size() + " entries");
+                }
+                begin = offsets.get(0).getAsLong();
+                end = offsets.get(1).getAsLong();
+            } catch (RuntimeException ex) {
+                throw new FormatException(file, "tensor '" + name + "': bad shape or data_offsets ("
+                        + oneLine(ex.getMessage()) + ")");
+            }
+            if (begin < 0 || end < begin) {
+                throw new FormatException(file, "tensor '" + name + "': data_offsets [" + begin + ", " + end
+                        + "] are not an ascending pair");
+            }
+            if (end > dataLength) {
+                throw new FormatException(file, "tensor '" + name + "': data_offsets [" + begin + ", " + end
+                        + "] run past the end of the data (" + dataLength + " bytes; file truncated?)");
+            }
+            long expectedBytes = Tensor.numel(shape) * dtype.bytes;
+            if (end - begin != expectedBytes) {
+                throw new FormatException(file, "tensor '" + name + "': shape " + Arrays.toString(shape) + " x "
+                        + dtype + " needs " + expectedBytes + " bytes but data_offsets give " + (end - begin));
+            }
+            ranges.add(new long[] {begin, end});
+            rangeNames.add(name);
+            ByteBuffer slice = all.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            slice.position((int) (dataStart + begin));
+            slice.limit((int) (dataStart + end));
+            tensors.put(name, decode(slice.slice().order(ByteOrder.LITTLE_ENDIAN), dtype, shape));
+        }
+        checkNoOverlap(file, ranges, rangeNames);
+        return new Contents(tensors, metadata);
+    }
+
+    private static void checkNoOverlap(Path file, List<long[]> ranges, List<String> names) throws FormatException {
+        Integer[] order = new Integer[ranges.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(ranges.get(a)[0], ranges.get(b)[0]));
+        for (int i = 1; i < order.length; i++) {
+            long[] prev = ranges.get(order[i - 1]);
+            long[] cur = ranges.get(order[i]);
+            if (cur[0] < prev[1] && cur[1] > cur[0]) {
+                throw new FormatException(file, "tensors '" + names.get(order[i - 1]) + "' and '"
+                        + names.get(order[i]) + "' overlap in the data section");
+            }
+        }
+    }
+
+    private static Tensor decode(ByteBuffer b, DType dtype, int[] shape) {
+        int n = (int) Tensor.numel(shape);
+        switch (dtype) {
+            case F32: {
+                float[] d = new float[n];
+                b.asFloatBuffer().get(d);
+                return Tensor.f32(d, shape);
+            }
+            case F64: {
+                double[] d = new double[n];
+                b.asDoubleBuffer().get(d);
+                return Tensor.f64(d, shape);
+            }
+            case I32: {
+                int[] d = new int[n];
+                b.asIntBuffer().get(d);
+                return Tensor.i32(d, shape);
+            }
+            case U8: {
+                byte[] d = new byte[n];
+                b.get(d);
+                return Tensor.u8(d, shape);
+            }
+            default:
+                throw new AssertionError(dtype);
+        }
+    }
+
+    /** Encodes tensors (in map order) and metadata to the safetensors byte layout. */
+    public static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        JsonObject header = new JsonObject();
+        if (metadata != null && !metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            header.add("__metadata__", meta);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            JsonObject entry = new JsonObject();
+            entry.addProperty("dtype", t.dtype().name());
+            var shape = new com.google.gson.JsonArray();
+            for (int d : t.shape()) {
+                shape.add(d);
+            }
+            entry.add("shape", shape);
+            var offsets = new com.google.gson.JsonArray();
+            long bytes = (long) t.numel() * t.dtype().bytes;
+            offsets.add(offset);
+            offsets.add(offset + bytes);
+            entry.add("data_offsets", offsets);
+            header.add(e.getKey(), entry);
+            offset += bytes;
+        }
+        Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+        byte[] json = gson.toJson(header).getBytes(StandardCharsets.UTF_8);
+        int pad = (8 - json.length % 8) % 8; // align the data section to 8 bytes, padding the JSON with spaces
+        long total = 8 + json.length + pad + offset;
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("safetensors file of " + total + " bytes is larger than 2 GiB");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(json.length + pad);
+        out.put(json);
+        for (int i = 0; i < pad; i++) {
+            out.put((byte) ' ');
+        }
+        for (Tensor t : tensors.values()) {
+            switch (t.dtype()) {
+                case F32: for (float v : t.floats()) { out.putFloat(v); } break;
+                case F64: for (double v : t.doubles()) { out.putDouble(v); } break;
+                case I32: for (int v : t.ints()) { out.putInt(v); } break;
+                case U8: out.put(t.bytes()); break;
+                default: throw new AssertionError(t.dtype());
+            }
+        }
+        return out.array();
+    }
+
+    /** Writes atomically: to a temporary file beside {@code file}, forced to disk, then renamed over it. */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        writeAtomically(file, encode(tensors, metadata));
+    }
+
+    /** Writes bytes to a sibling temporary file, syncs it, and renames it onto {@code file}. */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path dir = abs.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                 OutputStream os = java.nio.channels.Channels.newOutputStream(ch)) {
+                os.write(bytes);
+                os.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
+    }
+}
