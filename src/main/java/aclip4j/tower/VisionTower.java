@@ -1,0 +1,41 @@
+package aclip4j.tower;
+
+import aclip4j.golden.Tensor;
+import java.util.Map;
+
+/**
+ * The vision tower of SPEC §1, forward and backward. Weights are PyTorch {@code state_dict} tensors under the
+ * GOLDENS.md names ({@code patch_embed.proj.weight [D,3,p,p]}, {@code cls_token [1,1,D]}, {@code pos_embed [1,T,D]},
+ * {@code blocks.{i}.…}, {@code norm.…}, {@code image_projection [D,E]}).
+ */
+public interface VisionTower {
+    /**
+     * Runs the tower.
+     *
+     * @param weights   the tower's weights by name
+     * @param images    [B,3,S,S] normalised pixels
+     * @param keepIndex [B,K] ascending kept patch indices (0..N-1), or null to keep all N tokens (§1.3, §5.5)
+     * @param withScores also compute attention probabilities and the §3 attentive score (unmasked only)
+     * @param lastLayerOnly §3 option {@code layers=last}
+     */
+    Pass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
+                 boolean withScores, boolean lastLayerOnly);
+
+    /** One forward pass, kept so its backward can run. */
+    interface Pass {
+        /** features [B,E] = LN(x[CLS]) @ image_projection. */
+        float[] features();
+
+        /** cls [B,D]: the CLS token after the final LayerNorm, before the projection (the SSL heads' input, §6). */
+        float[] cls();
+
+        /** scores [B,N] of §3, or null when not requested. */
+        float[] scores();
+
+        /**
+         * Gradients of {@code sum(features * dFeatures) + sum(cls * dCls)} for every weight, by weight name
+         * (dCls may be null for zero). Shapes equal the weights'.
+         */
+        Map<String, Tensor> backward(float[] dFeatures, float[] dCls);
+    }
+}
