@@ -22,8 +22,8 @@ public final class Compare {
             if (worstIndex < 0) {
                 return "empty";
             }
-            return String.format("worst at [%d]: expected %s, actual %s, |diff| %.3g",
-                    worstIndex, fmt(expected), fmt(actual), absError);
+            return String.format("worst at [%d]: expected %s, actual %s, |diff| %s",
+                    worstIndex, fmt(expected), fmt(actual), absError == 0 ? "0" : String.format("%.3g", absError));
         }
 
         private static String fmt(double v) {
