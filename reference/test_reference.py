@@ -15,7 +15,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from aclip_ref import components as C  # noqa: E402
-from aclip_ref import safetensors_io  # noqa: E402
+from aclip_ref import safetensors_io, towers  # noqa: E402
+from aclip_ref.cases import init_weights  # noqa: E402
 
 D = torch.float64
 TESTS = []
@@ -287,6 +288,138 @@ def loss_gradients_pass_gradcheck():
     assert torch.autograd.gradcheck(lambda x, y: C.simclr_loss(x, y, 0.1), (a, b))
     assert torch.autograd.gradcheck(lambda x, y: C.simsiam_loss(x, y, z, z * 2), (a, b))
     assert torch.autograd.gradcheck(lambda x: C.byol_loss(x, z), (img,))
+
+
+# ------------------------------------------------------------------------------------------------ towers §1-§3
+def _weights(shapes, seed):
+    w = init_weights(torch.Generator().manual_seed(seed), shapes)
+    return {n: torch.from_numpy(a).to(D) for n, a in w.items()}
+
+
+class NaiveViT(torch.nn.Module):
+    """timm's ViT rebuilt from torch.nn modules (Conv2d, LayerNorm, MultiheadAttention, Linear, GELU), loading the
+    golden weight names; its attention weights give the §3 score independently of components.attention_scores."""
+
+    def __init__(self, w, patch, heads):
+        super().__init__()
+        width = w["cls_token"].shape[-1]
+        self.patch, self.w = patch, w
+        self.conv = torch.nn.Conv2d(3, width, patch, stride=patch).to(D)
+        self.conv.weight.data, self.conv.bias.data = w["patch_embed.proj.weight"], w["patch_embed.proj.bias"]
+        self.blocks = []
+        depth = sum(1 for n in w if n.endswith("qkv.weight"))
+        for i in range(depth):
+            b = "blocks.%d." % i
+            n1 = torch.nn.LayerNorm(width, eps=1e-6).to(D)
+            n2 = torch.nn.LayerNorm(width, eps=1e-6).to(D)
+            att = torch.nn.MultiheadAttention(width, heads, batch_first=True).to(D)
+            fc1 = torch.nn.Linear(width, 4 * width).to(D)
+            fc2 = torch.nn.Linear(4 * width, width).to(D)
+            n1.weight.data, n1.bias.data = w[b + "norm1.weight"], w[b + "norm1.bias"]
+            n2.weight.data, n2.bias.data = w[b + "norm2.weight"], w[b + "norm2.bias"]
+            att.in_proj_weight.data, att.in_proj_bias.data = w[b + "attn.qkv.weight"], w[b + "attn.qkv.bias"]
+            att.out_proj.weight.data, att.out_proj.bias.data = w[b + "attn.proj.weight"], w[b + "attn.proj.bias"]
+            fc1.weight.data, fc1.bias.data = w[b + "mlp.fc1.weight"], w[b + "mlp.fc1.bias"]
+            fc2.weight.data, fc2.bias.data = w[b + "mlp.fc2.weight"], w[b + "mlp.fc2.bias"]
+            self.blocks.append((n1, att, n2, fc1, fc2))
+        self.norm = torch.nn.LayerNorm(width, eps=1e-6).to(D)
+        self.norm.weight.data, self.norm.bias.data = w["norm.weight"], w["norm.bias"]
+
+    def forward(self, images, keep=None):
+        w = self.w
+        tokens = self.conv(images).flatten(2).transpose(1, 2) + w["pos_embed"][:, 1:]
+        if keep is not None:
+            tokens = torch.stack([tokens[b, keep[b].long()] for b in range(images.shape[0])])
+        x = torch.cat([(w["cls_token"] + w["pos_embed"][:, :1]).expand(images.shape[0], -1, -1), tokens], 1)
+        probs = []
+        for n1, att, n2, fc1, fc2 in self.blocks:
+            h = n1(x)
+            a, p = att(h, h, h, need_weights=True, average_attn_weights=True)  # p [B,T,T], mean over heads
+            probs.append(p[:, 0, 1:])
+            x = x + a
+            x = x + fc2(torch.nn.GELU()(fc1(n2(x))))
+        return self.norm(x)[:, 0] @ w["image_projection"], torch.stack(probs)
+
+
+
+@test
+def vit_matches_nn_modules_and_scores_match_attention_weights():
+    shapes = towers.vision_weight_shapes(16, 4, 12, 2, 3, 5)
+    w = _weights(shapes, 8)
+    images = torch.randn(2, 3, 16, 16, dtype=D, generator=torch.Generator().manual_seed(9))
+    feats, cls, qs, ks = towers.vit_forward(w, images, 4, 3)
+    naive = NaiveViT(w, 4, 3)
+    with torch.no_grad():
+        want, probs = naive(images)
+    close(feats, want, 1e-12)
+    close(towers.vit_scores(qs, ks, "all"), probs.mean(0), 1e-12)
+    close(towers.vit_scores(qs, ks, "last"), probs[-1], 1e-12)
+    keep = torch.tensor([[0, 3, 5, 6, 15], [1, 2, 4, 8, 9]], dtype=torch.int32)
+    with torch.no_grad():
+        want_masked, _ = naive(images, keep)
+    close(towers.vit_forward(w, images, 4, 3, keep)[0], want_masked, 1e-12)
+    # keeping every token is the unmasked forward
+    close(towers.vit_forward(w, images, 4, 3, torch.arange(16).repeat(2, 1))[0], feats, 1e-12)
+
+
+@test
+def text_matches_transformer_encoder_layer():
+    vocab, ctx, W, depth, H, E = 20, 7, 8, 2, 2, 3
+    w = _weights(towers.text_weight_shapes(vocab, ctx, W, depth, H, E), 10)
+    tokens = torch.tensor([[18, 3, 4, 19, 0, 0, 0], [18, 5, 6, 7, 8, 9, 19]])
+    layers = []
+    for i in range(depth):
+        b = "transformer.resblocks.%d." % i
+        layer = torch.nn.TransformerEncoderLayer(W, H, 4 * W, dropout=0.0, activation=lambda v: v * torch.sigmoid(1.702 * v),
+                                                 layer_norm_eps=1e-5, batch_first=True, norm_first=True).to(D)
+        sa = layer.self_attn
+        sa.in_proj_weight.data, sa.in_proj_bias.data = w[b + "attn.in_proj_weight"], w[b + "attn.in_proj_bias"]
+        sa.out_proj.weight.data, sa.out_proj.bias.data = w[b + "attn.out_proj.weight"], w[b + "attn.out_proj.bias"]
+        layer.norm1.weight.data, layer.norm1.bias.data = w[b + "ln_1.weight"], w[b + "ln_1.bias"]
+        layer.norm2.weight.data, layer.norm2.bias.data = w[b + "ln_2.weight"], w[b + "ln_2.bias"]
+        layer.linear1.weight.data, layer.linear1.bias.data = w[b + "mlp.c_fc.weight"], w[b + "mlp.c_fc.bias"]
+        layer.linear2.weight.data, layer.linear2.bias.data = w[b + "mlp.c_proj.weight"], w[b + "mlp.c_proj.bias"]
+        layers.append(layer.train())  # train mode (dropout 0) keeps PyTorch off its fused inference path
+    with torch.no_grad():
+        x = w["token_embedding.weight"][tokens] + w["positional_embedding"]
+        mask = torch.triu(torch.ones(ctx, ctx, dtype=torch.bool), 1)  # True = may not attend
+        for layer in layers:
+            x = layer(x, src_mask=mask)
+        x = torch.nn.functional.layer_norm(x, (W,), w["ln_final.weight"], w["ln_final.bias"], eps=1e-5)
+        want = x[torch.arange(2), torch.tensor([3, 6])] @ w["text_projection"]
+    got = towers.text_forward(w, tokens, H)
+    close(got, want, 1e-12)
+    # causal: what follows EOT cannot change the feature
+    changed = tokens.clone()
+    changed[0, 4:] = torch.tensor([7, 1, 2])
+    close(towers.text_forward(w, changed, H), got, 1e-12)
+
+
+
+@test
+def tower_gradients_pass_gradcheck():
+    vs = towers.vision_weight_shapes(8, 4, 4, 1, 2, 3)
+    w = _weights(vs, 11)
+    images = torch.randn(1, 3, 8, 8, dtype=D, generator=torch.Generator().manual_seed(12))
+    keep = torch.tensor([[1, 3]])
+    names = ["pos_embed", "blocks.0.attn.qkv.weight", "blocks.0.norm1.weight", "patch_embed.proj.bias"]
+
+    def vit(*ts):
+        ww = dict(w)
+        ww.update(zip(names, ts))
+        return towers.vit_forward(ww, images, 4, 2, keep)[0]
+    assert torch.autograd.gradcheck(vit, tuple(w[n].clone().requires_grad_(True) for n in names))
+
+    ts_ = towers.text_weight_shapes(10, 4, 4, 1, 2, 3)
+    wt = _weights(ts_, 13)
+    tokens = torch.tensor([[8, 2, 9, 0]])
+    tnames = ["token_embedding.weight", "transformer.resblocks.0.attn.in_proj_weight", "ln_final.bias"]
+
+    def text(*ts):
+        ww = dict(wt)
+        ww.update(zip(tnames, ts))
+        return towers.text_forward(ww, tokens, 2)
+    assert torch.autograd.gradcheck(text, tuple(wt[n].clone().requires_grad_(True) for n in tnames))
 
 
 def main():

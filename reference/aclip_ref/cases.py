@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from . import components as C
+from . import towers
 from .suite import Case, rand, randint, randn, seeded
 
 ELEMENTWISE = {"atol": 1e-6, "rtol": 1e-5}
@@ -445,11 +446,130 @@ def byol_loss_cases():
     return out
 
 
+# -------------------------------------------------------------------------------------------- towers §1-§3
+def init_weights(g, shapes):
+    """Random weights with non-trivial activations: LayerNorm gains 1 +- 0.2, biases ~0.1, matrices scaled by
+    1/sqrt(fan_in), embeddings ~0.5 (so attention is neither uniform nor one-hot)."""
+    w = {}
+    for name, shape in shapes.items():
+        leaf = name.split(".")[-2] if "." in name else name
+        is_norm = leaf.startswith("norm") or leaf.startswith("ln_")
+        if is_norm and name.endswith(".weight"):
+            w[name] = (1.0 + randn(g, *shape, scale=0.2)).astype(np.float32)
+        elif name.endswith("bias"):
+            w[name] = randn(g, *shape, scale=0.1)
+        elif name in ("cls_token", "pos_embed", "token_embedding.weight", "positional_embedding"):
+            w[name] = randn(g, *shape, scale=0.5)
+        elif name in ("image_projection", "text_projection"):
+            w[name] = randn(g, *shape, scale=1.0 / math.sqrt(shape[0]))
+        else:  # [out, in, ...]: fan_in is everything but the first dimension
+            w[name] = randn(g, *shape, scale=1.0 / math.sqrt(int(np.prod(shape[1:]))))
+    return w
+
+
+def _tower_compute(forward, weight_names):
+    """compute(t, dtype) running `forward(weights, t) -> (features, extra outputs)` with autograd and returning
+    features, the extras, and grad.w.<name> of sum(features * probe) for every weight."""
+    def compute(t, d):
+        w = {n: t["w." + n].clone().requires_grad_(True) for n in weight_names}
+        feats, extra = forward(w, t)
+        grads = torch.autograd.grad((feats * t["probe"]).sum(), [w[n] for n in weight_names], allow_unused=True)
+        out = {"features": feats}
+        out.update(extra)
+        for n, gr in zip(weight_names, grads):
+            out["grad.w." + n] = torch.zeros_like(w[n]) if gr is None else gr
+        return out
+    return compute
+
+
+def tower_tolerance(outputs):
+    """Features and weight gradients are sums over many tokens and channels: a float32 implementation's error
+    scales with the tensor's magnitude, not each element's, so atol is 1e-5 times the largest |value| (at least
+    1e-5), rtol 1e-4. Scores use atol 1e-6, rtol 1e-4 as in attention_scores."""
+    tol = {}
+    for name, arr in outputs.items():
+        if name == "scores":
+            tol[name] = {"atol": 1e-6, "rtol": 1e-4}
+        elif arr.dtype.kind == "f":
+            scale = max(1.0, float(np.abs(arr).max()) if arr.size else 1.0)
+            tol[name] = {"atol": float("%.2g" % (1e-5 * math.ceil(scale * 100) / 100)), "rtol": 1e-4}
+    return tol
+
+
+def vit_forward_cases():
+    out = []
+
+    def add(name, B, S, p, D, depth, H, E, keep=None, layers="all"):
+        path = "vit_forward/%s.safetensors" % name
+        g = seeded(path)
+        shapes = towers.vision_weight_shapes(S, p, D, depth, H, E)
+        weights = init_weights(g, shapes)
+        N = (S // p) ** 2
+        inputs = {"images": randn(g, B, 3, S, S)}
+        if keep is not None:
+            if isinstance(keep, int):  # a random ascending subset of K patches per image
+                keep = [sorted(torch.randperm(N, generator=g)[:keep].tolist()) for _ in range(B)]
+            inputs["keep_index"] = np.array(keep, dtype=np.int32)
+        inputs["probe"] = randn(g, B, E)
+        for n, arr in weights.items():
+            inputs["w." + n] = arr
+        params = {"image_size": S, "patch": p, "width": D, "depth": depth, "heads": H, "embed": E}
+        if keep is None:
+            params["layers"] = layers
+
+        def forward(w, t):
+            feats, _, qs, ks = towers.vit_forward(w, t["images"], p, H, t.get("keep_index"))
+            return feats, ({} if keep is not None else {"scores": towers.vit_scores(qs, ks, layers)})
+
+        out.append(Case(path, "vit_forward", params, inputs, _tower_compute(forward, list(shapes)),
+                        tolerance=tower_tolerance))
+
+    add("unmasked_s16_p4_d16_h2_depth2_b2", 2, 16, 4, 16, 2, 2, 8)
+    add("masked_k7_s16_p4_d16_h2_depth2_b2", 2, 16, 4, 16, 2, 2, 8, keep=7)
+    # kept tokens of 2 x 2 cells on the 4 x 4 grid (cells 0 and 3), as select_tokens would give them
+    add("masked_cells_s16_p4_d12_h3_depth1_b1", 1, 16, 4, 12, 1, 3, 6, keep=[[0, 1, 4, 5, 10, 11, 14, 15]])
+    add("unmasked_last_s24_p8_d8_h2_depth3_b1", 1, 24, 8, 8, 3, 2, 4, layers="last")
+    add("masked_k1_s16_p8_d8_h1_depth1_b3", 3, 16, 8, 8, 1, 1, 5, keep=1)
+    return out
+
+
+def text_forward_cases():
+    out = []
+
+    def add(name, B, vocab, ctx, W, depth, H, E, lengths):
+        path = "text_forward/%s.safetensors" % name
+        g = seeded(path)
+        shapes = towers.text_weight_shapes(vocab, ctx, W, depth, H, E)
+        weights = init_weights(g, shapes)
+        sot, eot = vocab - 2, vocab - 1  # EOT is the largest id (GOLDENS.md)
+        tokens = np.zeros((B, ctx), np.int32)  # pad 0 after EOT
+        for b, n in enumerate(lengths):  # n = tokens including SOT and EOT
+            tokens[b, 0] = sot
+            tokens[b, 1:n - 1] = randint(g, 1, vocab - 2, n - 2)
+            tokens[b, n - 1] = eot
+        inputs = {"tokens": tokens, "probe": randn(g, B, E)}
+        for n, arr in weights.items():
+            inputs["w." + n] = arr
+        params = {"vocab": vocab, "context": ctx, "width": W, "depth": depth, "heads": H, "embed": E}
+
+        def forward(w, t):
+            return towers.text_forward(w, t["tokens"], H), {}
+
+        out.append(Case(path, "text_forward", params, inputs, _tower_compute(forward, list(shapes)),
+                        tolerance=tower_tolerance))
+
+    add("ctx8_w16_h2_depth2_b3", 3, 50, 8, 16, 2, 2, 8, lengths=[8, 3, 5])
+    add("ctx16_w16_h4_depth1_b2", 2, 50, 16, 16, 1, 4, 12, lengths=[2, 16])
+    add("ctx9_w8_h1_depth2_b1", 1, 30, 9, 8, 2, 1, 6, lengths=[6])
+    return out
+
+
 def all_cases():
     cases = []
     for make in (attention_scores_cases, resize_bilinear_cases, view_scores_cases, pool_cells_cases,
                  select_tokens_cases, enclosing_box_cases, ema_update_cases, schedule_cases, adamw_cases,
-                 clip_loss_cases, simclr_loss_cases, simsiam_loss_cases, byol_loss_cases):
+                 clip_loss_cases, simclr_loss_cases, simsiam_loss_cases, byol_loss_cases, vit_forward_cases,
+                 text_forward_cases):
         cases.extend(make())
     paths = [c.path for c in cases]
     if len(set(paths)) != len(paths):

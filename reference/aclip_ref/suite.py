@@ -26,7 +26,8 @@ class Case:
     params     dict of JSON-serialisable parameters
     inputs     name -> numpy array (float32 / int32 / uint8), written as in.<name>
     compute    fn(inputs as torch tensors, float dtype) -> name -> torch tensor (outputs, written as out.<name>)
-    tolerance  out name -> {"atol", "rtol"} for float outputs; missing floats get DEFAULT_TOL
+    tolerance  out name -> {"atol", "rtol"} for float outputs; missing floats get DEFAULT_TOL. May instead be a
+               function of the expected outputs (name -> numpy array) returning that dict.
     f64_outputs  output names written as F64 (schedules); other float outputs are rounded to float32
     generator  the metadata 'generator' string
     """
@@ -38,7 +39,7 @@ class Case:
         self.params = params
         self.inputs = inputs
         self.compute = compute
-        self.tolerance = dict(tolerance or {})
+        self.tolerance = tolerance if callable(tolerance) else dict(tolerance or {})
         self.f64_outputs = set(f64_outputs)
         self.generator = generator or ("reference/ PyTorch %s, float64 then rounded to float32" % torch.__version__)
         self.f32_check = f32_check
@@ -89,6 +90,8 @@ def evaluate(case):
             outputs[name] = t.numpy().astype(np.uint8)
         else:
             outputs[name] = t.numpy().astype(np.int32)
+    if callable(case.tolerance):
+        case.tolerance = case.tolerance(outputs)
     notes = []
     if case.f32_check:
         low = case.compute(to_torch(case.inputs, torch.float32), torch.float32)
