@@ -1,0 +1,130 @@
+package aclip4j.train;
+
+import aclip4j.Backend;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+
+/**
+ * Everything one training run depends on (written to {@code config.json}; {@code --resume} reads it back).
+ *
+ * @param variant      SPEC §10 row
+ * @param views        online views V (1 for CLIP)
+ * @param keep         keep fraction f of §5.3 (tokens kept per view); NaN = the default (1/V, or 0.5 for one view)
+ * @param strategy     §5.4 low | high | mixed | random (random for clip-random)
+ * @param scoreLayers  §3 all | last
+ * @param maskCell     mask cell c in pixels (2 patches per side by default)
+ * @param ssl          §6 simclr | simsiam | none
+ * @param byol         §6 BYOL on or off
+ * @param simclrSameView reproduce the official code's SimCLR feeding view 1 twice (§6)
+ * @param enclosing    §4.3 random | minimal
+ * @param backend      simd | nd4j
+ * @param model        tiny | vit-s16 | vit-b16
+ * @param data         scenes | fashion-mnist:PATH | mnist:PATH | folder:PATH
+ * @param steps        optimiser steps I
+ * @param batch        global batch B
+ * @param accum        micro-batches per step (gradient accumulation, §8)
+ * @param lr           peak learning rate
+ * @param lrStart      warm-up start
+ * @param lrEnd        cosine end
+ * @param warmup       warm-up steps
+ * @param weightDecay  AdamW decoupled weight decay
+ * @param m0           EMA momentum at step 0 (§7)
+ * @param wSsl         weight of the SSL loss
+ * @param wByol        weight of the BYOL loss
+ * @param augment      §9 augmentations on (false: normalise only)
+ * @param freezePatchEmbed §1.1 official behaviour
+ * @param seed         the one seed every random choice derives from
+ * @param threads      worker threads for the SIMD kernels
+ * @param checkpointEvery steps between numbered checkpoints (checkpoint-last is written at every one and at the end)
+ * @param evalEvery    steps between zero-shot evaluations logged into metrics.jsonl (0 = only at the end)
+ * @param evalImages   held-out images used by those evaluations
+ */
+public record TrainConfig(
+        Variant variant, int views, double keep, String strategy, String scoreLayers, int maskCell,
+        String ssl, boolean byol, boolean simclrSameView, String enclosing, Backend backend, String model,
+        String data, int steps, int batch, int accum, double lr, double lrStart, double lrEnd, int warmup,
+        double weightDecay, double m0, double wSsl, double wByol, boolean augment, boolean freezePatchEmbed,
+        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages) {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+    public TrainConfig {
+        if (views < 1) {
+            throw new IllegalArgumentException("--views must be at least 1, got " + views);
+        }
+        if (variant == Variant.CLIP && views != 1) {
+            throw new IllegalArgumentException("variant clip uses one unmasked view, got --views " + views);
+        }
+        if (!Double.isNaN(keep) && !(keep > 0 && keep <= 1)) {
+            throw new IllegalArgumentException("--keep must be in (0, 1], got " + keep);
+        }
+        check(strategy, "--strategy", "low", "high", "mixed", "random");
+        check(scoreLayers, "--score-layers", "all", "last");
+        check(ssl, "--ssl", "simclr", "simsiam", "none");
+        check(enclosing, "--enclosing", "random", "minimal");
+        if (!ssl.equals("none") && views < 2) {
+            throw new IllegalArgumentException("--ssl " + ssl + " compares two views: it needs --views 2 or more");
+        }
+        if (steps < 1 || batch < 1 || accum < 1 || batch % accum != 0) {
+            throw new IllegalArgumentException("need --steps >= 1, --batch >= 1 and --batch divisible by --accum, got steps "
+                    + steps + ", batch " + batch + ", accum " + accum);
+        }
+        if ((ssl.equals("simclr") || ssl.equals("simsiam") || byol) && batch / accum < 2) {
+            throw new IllegalArgumentException("BatchNorm in the SSL heads needs at least 2 images per micro-batch, got "
+                    + batch / accum);
+        }
+        if (!(lr > 0) || lrStart < 0 || lrEnd < 0 || warmup < 0 || warmup > steps) {
+            throw new IllegalArgumentException("bad learning-rate schedule: lr " + lr + ", start " + lrStart
+                    + ", end " + lrEnd + ", warmup " + warmup + " of " + steps + " steps");
+        }
+        if (!(m0 >= 0 && m0 <= 1)) {
+            throw new IllegalArgumentException("EMA momentum must be in [0, 1], got " + m0);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        if (maskCell < 1) {
+            throw new IllegalArgumentException("--mask-cell must be positive, got " + maskCell);
+        }
+    }
+
+    private static void check(String value, String option, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(value)) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(option + " '" + value + "' is not one of " + String.join(", ", allowed));
+    }
+
+    /** §5.3: the keep fraction actually used. */
+    public double keepFraction() {
+        if (!Double.isNaN(keep)) {
+            return keep;
+        }
+        return views >= 2 ? 1.0 / views : 0.5;
+    }
+
+    public boolean sslOn() {
+        return variant.defaultSsl && !ssl.equals("none");
+    }
+
+    public boolean byolOn() {
+        return variant.defaultByol && byol;
+    }
+
+    public String toJson() {
+        return GSON.toJson(this);
+    }
+
+    public static TrainConfig fromJson(String json) {
+        TrainConfig c = GSON.fromJson(json, TrainConfig.class);
+        // re-run validation (Gson fills records through the canonical constructor on Java 17+ with Gson 2.10+)
+        return c;
+    }
+
+    public JsonObject toJsonObject() {
+        return GSON.toJsonTree(this).getAsJsonObject();
+    }
+}
