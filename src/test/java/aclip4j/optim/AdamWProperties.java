@@ -98,7 +98,8 @@ class AdamWProperties {
         new SimdAdamW().step(simd.param, simd.grad, simd.expAvg, simd.expAvgSq, c);
         State nd = s.copy();
         new Nd4jAdamW().step(nd.param, nd.grad, nd.expAvg, nd.expAvgSq, c);
-        // one op per PyTorch kernel on both sides, each IEEE-rounded: agreement within one float32 ulp
+        // one op per PyTorch kernel on both sides, each IEEE-rounded; bit-identical on the CPU backend so far,
+        // but only one float32 ulp is promised (another ND4J backend may evaluate a scalar op differently)
         for (int i = 0; i < n; i++) {
             assertEquals(simd.param[i], nd.param[i], Math.ulp(simd.param[i]), "param at " + i);
             assertEquals(simd.expAvg[i], nd.expAvg[i], Math.ulp(simd.expAvg[i]), "exp_avg at " + i);
