@@ -11,6 +11,11 @@ public final class Handlers {
     public static Map<String, ComponentHandler> all() {
         List<ComponentHandler> list = List.of(
                 // one line per component handler
+                new aclip4j.mask.BoxesHandler(),
+                new aclip4j.ema.golden.EmaUpdateHandler(),
+                new aclip4j.ema.golden.MomentumScheduleHandler(),
+                new aclip4j.optim.golden.LrScheduleHandler(),
+                new aclip4j.optim.golden.AdamWStepHandler()
         );
         Map<String, ComponentHandler> byName = new LinkedHashMap<>();
         for (ComponentHandler h : list) {
