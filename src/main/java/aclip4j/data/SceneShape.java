@@ -2,7 +2,7 @@ package aclip4j.data;
 
 /**
  * Shapes drawn by {@link ScenesDataset}. Each is defined in its own frame: {@code (u, v)} scaled by the object's
- * radius, {@code v} pointing down, the shape inside the unit disc. Areas are kept comparable (0.55π..π) so the
+ * radius, {@code v} pointing down, the shape inside the unit disc. Areas are kept comparable (0.35π..π) so the
  * shape, not its size, tells the classes apart.
  */
 public enum SceneShape {
@@ -34,11 +34,11 @@ public enum SceneShape {
                 double rr = u * u + v * v;
                 yield rr <= 1.0 && rr >= 0.55 * 0.55;
             }
-            case SQUARE -> au <= 0.8 && av <= 0.8;
+            case SQUARE -> au <= 0.7071 && av <= 0.7071; // corners on the unit circle
             case DIAMOND -> au + av <= 1.0;
             // Apex up at (0,-1), base at v = 0.5 from u = -sqrt(3)/2 to +sqrt(3)/2.
             case TRIANGLE -> v <= 0.5 && v >= -1.0 && au <= (v + 1.0) / 1.5 * 0.8660254037844386;
-            case CROSS -> (au <= 0.3 && av <= 1.0) || (av <= 0.3 && au <= 1.0);
+            case CROSS -> (au <= 0.3 && av <= 0.95) || (av <= 0.3 && au <= 0.95); // arm corners inside the disc
             case STAR -> inPolygon(STAR_U, STAR_V, u, v);
         };
     }

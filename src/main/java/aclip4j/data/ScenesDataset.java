@@ -263,8 +263,11 @@ public final class ScenesDataset implements Dataset {
             double[] amps = {amp + rng.nextDouble(-0.04, 0.04), amp + rng.nextDouble(-0.04, 0.04),
                     amp + rng.nextDouble(-0.04, 0.04)};
             double inv = 1.0 / (2 * sigma * sigma);
-            for (int y = 0; y < H; y++) {
-                for (int x = 0; x < W; x++) {
+            // Beyond 3.5σ the bump adds under 0.0003: skip those pixels.
+            int ya = Math.max(0, (int) (by - 3.5 * sigma)), yb = Math.min(H - 1, (int) (by + 3.5 * sigma));
+            int xa = Math.max(0, (int) (bx - 3.5 * sigma)), xb = Math.min(W - 1, (int) (bx + 3.5 * sigma));
+            for (int y = ya; y <= yb; y++) {
+                for (int x = xa; x <= xb; x++) {
                     double dx = x + 0.5 - bx, dy = y + 0.5 - by;
                     double g = Math.exp(-(dx * dx + dy * dy) * inv);
                     int p = y * W + x;
@@ -279,8 +282,10 @@ public final class ScenesDataset implements Dataset {
             double ax = rng.nextDouble(W), ay = rng.nextDouble(H), bx = rng.nextDouble(W), by = rng.nextDouble(H);
             double delta = rng.nextDouble(-0.12, 0.12);
             double halfWidth = rng.nextDouble(0.4, 1.2);
-            for (int y = 0; y < H; y++) {
-                for (int x = 0; x < W; x++) {
+            int ya = Math.max(0, (int) (Math.min(ay, by) - 3)), yb = Math.min(H - 1, (int) (Math.max(ay, by) + 3));
+            int xa = Math.max(0, (int) (Math.min(ax, bx) - 3)), xb = Math.min(W - 1, (int) (Math.max(ax, bx) + 3));
+            for (int y = ya; y <= yb; y++) {
+                for (int x = xa; x <= xb; x++) {
                     double d = segmentDistance(x + 0.5, y + 0.5, ax, ay, bx, by);
                     double a = Math.min(1.0, Math.max(0.0, halfWidth + 0.5 - d));
                     if (a > 0) {
