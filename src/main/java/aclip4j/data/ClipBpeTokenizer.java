@@ -68,8 +68,11 @@ public final class ClipBpeTokenizer implements Tokenizer {
         }
         List<String[]> merges = new ArrayList<>(MERGES);
         for (int i = 1; i <= MERGES; i++) {
-            String[] pair = lines[i].strip().split("\\s+");
-            if (pair.length != 2) {
+            String line = lines[i].strip();
+            int space = line.indexOf(' ');
+            String[] pair = space < 0 ? new String[]{line} : new String[]{line.substring(0, space),
+                    line.substring(space + 1)};
+            if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty() || pair[1].indexOf(' ') >= 0) {
                 throw new IllegalArgumentException(mergesFile + " line " + (i + 1) + ": expected two symbols, got '"
                         + lines[i] + "'");
             }
