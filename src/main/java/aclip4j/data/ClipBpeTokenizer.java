@@ -1,0 +1,305 @@
+package aclip4j.data;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * OpenAI CLIP's byte-level BPE tokenizer (SPEC §2), read from the merges file the user names
+ * ({@code bpe_simple_vocab_16e6.txt.gz}, gzipped or plain). Vocabulary: the 256 byte characters, the same with
+ * {@code </w>}, the first 48,894 merges, then {@code <|startoftext|>} 49406 and {@code <|endoftext|>} 49407;
+ * pad 0; context 77.
+ *
+ * <p>Cleaning: CLIP runs {@code ftfy.fix_text}, HTML-unescapes twice, collapses whitespace and lower-cases. ftfy is
+ * not available here; this class applies the parts of it that matter for ordinary captions (NFC normalisation,
+ * straight quotes for curly ones, Latin ligatures and full-width ASCII to plain letters) and does not repair
+ * mojibake. HTML unescaping covers numeric references and the common named entities.
+ */
+public final class ClipBpeTokenizer implements Tokenizer {
+    public static final int SOT = 49406, EOT = 49407, PAD = 0, CONTEXT = 77;
+    private static final int MERGES = 49152 - 256 - 2; // lines 1..48894 of the file
+
+    private static final Pattern SPLIT = Pattern.compile(
+            "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern SPACES = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern ENTITY = Pattern.compile("&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;)");
+    private static final Map<String, String> ENTITIES = Map.ofEntries(
+            Map.entry("amp", "&"), Map.entry("lt", "<"), Map.entry("gt", ">"), Map.entry("quot", "\""),
+            Map.entry("apos", "'"), Map.entry("nbsp", "\u00a0"), Map.entry("copy", "\u00a9"),
+            Map.entry("reg", "\u00ae"), Map.entry("hellip", "\u2026"), Map.entry("mdash", "\u2014"),
+            Map.entry("ndash", "\u2013"), Map.entry("lsquo", "\u2018"), Map.entry("rsquo", "\u2019"),
+            Map.entry("ldquo", "\u201c"), Map.entry("rdquo", "\u201d"), Map.entry("deg", "\u00b0"),
+            Map.entry("times", "\u00d7"), Map.entry("eacute", "\u00e9"), Map.entry("egrave", "\u00e8"),
+            Map.entry("aacute", "\u00e1"), Map.entry("agrave", "\u00e0"), Map.entry("uuml", "\u00fc"),
+            Map.entry("ouml", "\u00f6"), Map.entry("auml", "\u00e4"), Map.entry("szlig", "\u00df"),
+            Map.entry("ccedil", "\u00e7"), Map.entry("ntilde", "\u00f1"));
+
+    private final char[] byteEncoder = new char[256];
+    private final Map<Character, Integer> byteDecoder = new HashMap<>();
+    private final Map<String, Integer> encoder = new HashMap<>();
+    private final String[] decoder;
+    private final Map<String, Integer> ranks = new HashMap<>();
+    private final Map<String, String[]> cache = new ConcurrentHashMap<>();
+    private final int context;
+
+    /** Loads the merges file with context 77. */
+    public static ClipBpeTokenizer load(Path mergesFile) {
+        return load(mergesFile, CONTEXT);
+    }
+
+    /** Loads the merges file ({@code .gz} detected by its magic bytes) with the given context length. */
+    public static ClipBpeTokenizer load(Path mergesFile, int context) {
+        byte[] bytes = IdxReader.readAll(mergesFile);
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        String[] lines = text.split("\n", -1);
+        if (lines.length < MERGES + 1) {
+            throw new IllegalArgumentException(mergesFile + ": " + lines.length + " lines, a CLIP merges file has at"
+                    + " least " + (MERGES + 1) + " (a version line, then merges)");
+        }
+        List<String[]> merges = new ArrayList<>(MERGES);
+        for (int i = 1; i <= MERGES; i++) {
+            String line = lines[i].strip();
+            int space = line.indexOf(' ');
+            String[] pair = space < 0 ? new String[]{line} : new String[]{line.substring(0, space),
+                    line.substring(space + 1)};
+            if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty() || pair[1].indexOf(' ') >= 0) {
+                throw new IllegalArgumentException(mergesFile + " line " + (i + 1) + ": expected two symbols, got '"
+                        + lines[i] + "'");
+            }
+            merges.add(pair);
+        }
+        return new ClipBpeTokenizer(merges, context);
+    }
+
+    private ClipBpeTokenizer(List<String[]> merges, int context) {
+        if (context < 2) {
+            throw new IllegalArgumentException("context " + context + " must hold at least SOT and EOT");
+        }
+        this.context = context;
+        // bytes_to_unicode: printable Latin-1 bytes map to themselves, the rest to 256+n, in this order.
+        List<Integer> bs = new ArrayList<>();
+        for (int b = '!'; b <= '~'; b++) bs.add(b);
+        for (int b = 0xA1; b <= 0xAC; b++) bs.add(b);
+        for (int b = 0xAE; b <= 0xFF; b++) bs.add(b);
+        List<Integer> cs = new ArrayList<>(bs);
+        int n = 0;
+        for (int b = 0; b < 256; b++) {
+            if (!bs.contains(b)) {
+                bs.add(b);
+                cs.add(256 + n++);
+            }
+        }
+        List<String> vocab = new ArrayList<>(2 * 256 + merges.size() + 2);
+        for (int k = 0; k < 256; k++) {
+            char ch = (char) (int) cs.get(k);
+            byteEncoder[bs.get(k)] = ch;
+            byteDecoder.put(ch, bs.get(k));
+            vocab.add(String.valueOf(ch));
+        }
+        for (int k = 0; k < 256; k++) {
+            vocab.add(vocab.get(k) + "</w>");
+        }
+        for (int r = 0; r < merges.size(); r++) {
+            String[] m = merges.get(r);
+            vocab.add(m[0] + m[1]);
+            ranks.put(m[0] + " " + m[1], r);
+        }
+        vocab.add("<|startoftext|>");
+        vocab.add("<|endoftext|>");
+        decoder = vocab.toArray(new String[0]);
+        for (int id = 0; id < decoder.length; id++) {
+            encoder.put(decoder[id], id); // later duplicates win, as in Python's dict(zip(vocab, range))
+        }
+        cache.put("<|startoftext|>", new String[]{"<|startoftext|>"});
+        cache.put("<|endoftext|>", new String[]{"<|endoftext|>"});
+    }
+
+    @Override
+    public int context() {
+        return context;
+    }
+
+    @Override
+    public int vocabSize() {
+        return decoder.length;
+    }
+
+    @Override
+    public int sot() {
+        return SOT;
+    }
+
+    @Override
+    public int eot() {
+        return EOT;
+    }
+
+    @Override
+    public int pad() {
+        return PAD;
+    }
+
+    /** The BPE ids of {@code text} without SOT, EOT or padding. */
+    public List<Integer> tokenIds(String text) {
+        String clean = whitespaceClean(basicClean(text)).toLowerCase(Locale.ROOT);
+        List<Integer> ids = new ArrayList<>();
+        Matcher m = SPLIT.matcher(clean);
+        while (m.find()) {
+            byte[] utf8 = m.group().getBytes(StandardCharsets.UTF_8);
+            StringBuilder sb = new StringBuilder(utf8.length);
+            for (byte b : utf8) {
+                sb.append(byteEncoder[b & 0xff]);
+            }
+            for (String piece : bpe(sb.toString())) {
+                Integer id = encoder.get(piece);
+                if (id == null) {
+                    throw new IllegalStateException("BPE produced '" + piece + "', not in the vocabulary");
+                }
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return Tokenizer.frame(tokenIds(text), SOT, EOT, PAD, context);
+    }
+
+    // CLIP's bpe(): merge the lowest-ranked adjacent pair everywhere, left to right, until no pair has a rank.
+    private String[] bpe(String token) {
+        String[] hit = cache.get(token);
+        if (hit != null) {
+            return hit;
+        }
+        List<String> word = new ArrayList<>();
+        int[] cps = token.codePoints().toArray();
+        for (int i = 0; i < cps.length; i++) {
+            String s = new String(cps, i, 1);
+            word.add(i == cps.length - 1 ? s + "</w>" : s);
+        }
+        while (word.size() > 1) {
+            int best = Integer.MAX_VALUE;
+            String first = null, second = null;
+            for (int i = 0; i + 1 < word.size(); i++) {
+                Integer r = ranks.get(word.get(i) + " " + word.get(i + 1));
+                if (r != null && r < best) {
+                    best = r;
+                    first = word.get(i);
+                    second = word.get(i + 1);
+                }
+            }
+            if (first == null) {
+                break;
+            }
+            List<String> merged = new ArrayList<>(word.size());
+            for (int i = 0; i < word.size(); ) {
+                if (i + 1 < word.size() && word.get(i).equals(first) && word.get(i + 1).equals(second)) {
+                    merged.add(first + second);
+                    i += 2;
+                } else {
+                    merged.add(word.get(i));
+                    i++;
+                }
+            }
+            word = merged;
+        }
+        String[] out = word.toArray(new String[0]);
+        cache.put(token, out);
+        return out;
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            if (id == EOT) {
+                break;
+            }
+            if (id == SOT && i == 0) {
+                continue;
+            }
+            if (id < 0 || id >= decoder.length) {
+                throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + decoder.length
+                        + ")");
+            }
+            sb.append(decoder[id]);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        String s = sb.toString();
+        for (int i = 0; i < s.length(); i++) {
+            Integer b = byteDecoder.get(s.charAt(i));
+            bytes.write(b == null ? '?' : b);
+        }
+        return new String(bytes.toByteArray(), StandardCharsets.UTF_8).replace("</w>", " ").strip();
+    }
+
+    /** The ftfy subset described in the class comment, then HTML unescaping twice, then strip (CLIP's basic_clean). */
+    static String basicClean(String text) {
+        String s = Normalizer.normalize(text, Normalizer.Form.NFC);
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> {
+            switch (cp) {
+                case 0x2018, 0x2019, 0x201A, 0x201B -> sb.append('\'');
+                case 0x201C, 0x201D, 0x201E, 0x201F -> sb.append('"');
+                case 0x3000 -> sb.append(' ');
+                default -> {
+                    if (cp >= 0xFF01 && cp <= 0xFF5E) {
+                        sb.append((char) (cp - 0xFEE0)); // full-width ASCII
+                    } else if (cp >= 0xFB00 && cp <= 0xFB06) {
+                        sb.append(Normalizer.normalize(new String(Character.toChars(cp)), Normalizer.Form.NFKC));
+                    } else {
+                        sb.appendCodePoint(cp);
+                    }
+                }
+            }
+        });
+        return htmlUnescape(htmlUnescape(sb.toString())).strip();
+    }
+
+    static String whitespaceClean(String text) {
+        return SPACES.matcher(text).replaceAll(" ").strip();
+    }
+
+    /** Numeric character references and the named entities of {@link #ENTITIES}; anything else is left alone. */
+    static String htmlUnescape(String s) {
+        if (s.indexOf('&') < 0) {
+            return s;
+        }
+        Matcher m = ENTITY.matcher(s);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String body = m.group(1);
+            String rep;
+            if (body.startsWith("#")) {
+                String num = body.endsWith(";") ? body.substring(1, body.length() - 1) : body.substring(1);
+                long cp;
+                try {
+                    cp = num.startsWith("x") || num.startsWith("X") ? Long.parseLong(num.substring(1), 16)
+                            : Long.parseLong(num);
+                } catch (NumberFormatException e) {
+                    cp = Long.MAX_VALUE;
+                }
+                // As Python's html.unescape: NUL, surrogates and out-of-range code points become U+FFFD.
+                rep = cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF ? "\uFFFD"
+                        : new String(Character.toChars((int) cp));
+            } else {
+                rep = ENTITIES.getOrDefault(body.substring(0, body.length() - 1), m.group());
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(rep));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+}
