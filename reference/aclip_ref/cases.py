@@ -659,7 +659,8 @@ def aclip_step_cases():
                 inputs["ema_view"] = (randn(g, B, 3, Se, Se) * gain + shift).astype(np.float32)
                 hw, boxes = [], []
                 for _ in range(B):
-                    hs, ws = int(torch.randint(40, 81, (1,), generator=g)), int(torch.randint(40, 81, (1,), generator=g))
+                    hs = int(torch.randint(40, 81, (1,), generator=g))
+                    ws = int(torch.randint(40, 81, (1,), generator=g))
                     hw.append([hs, ws])
                     boxes.append([_box_inside(g, hs, ws, 16) for _ in range(V)])
                 view_boxes = np.array(boxes, dtype=np.int32)
@@ -715,7 +716,8 @@ def aclip_step_cases():
             res = step_mod.aclip_step(t, params, d)
             return {k: res[k] for k in step_mod.output_order(params)}
 
-        out.append(Case(path, "aclip_step", params, inputs, compute, tolerance=lambda o, lr=lr, gmax=gmax: step_tolerance(o, lr, gmax),
+        out.append(Case(path, "aclip_step", params, inputs, compute,
+                        tolerance=lambda o, lr=lr, gmax=gmax: step_tolerance(o, lr, gmax),
                         generator="reference/ PyTorch %s, float64 autograd and torch.optim.AdamW then rounded to "
                                   "float32; EMA update in float32 (bit-exact)" % torch.__version__))
 
