@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from aclip_ref import components as C  # noqa: E402
-from aclip_ref import safetensors_io, towers  # noqa: E402
-from aclip_ref.cases import init_weights  # noqa: E402
+from aclip_ref import safetensors_io, step, suite, towers  # noqa: E402
+from aclip_ref.cases import aclip_step_cases, init_weights  # noqa: E402
 
 D = torch.float64
 TESTS = []
@@ -420,6 +420,173 @@ def tower_gradients_pass_gradcheck():
         ww.update(zip(tnames, ts))
         return towers.text_forward(ww, tokens, 2)
     assert torch.autograd.gradcheck(text, tuple(wt[n].clone().requires_grad_(True) for n in tnames))
+
+
+# ------------------------------------------------------------------------------------------------ aclip_step §1-§8
+_STEP_CASES = []
+
+
+def _step_case(name):
+    """(inputs as float64 tensors, params) of the aclip_step case `name`."""
+    if not _STEP_CASES:
+        _STEP_CASES.extend(aclip_step_cases())
+    case = next(c for c in _STEP_CASES if c.path.endswith("/%s.safetensors" % name))
+    return suite.to_torch(case.inputs, D), dict(case.params)
+
+
+@test
+def step_with_lr0_and_m1_changes_no_weight():
+    t, params = _step_case("aclip_v2_low")
+    params.update(lr=0.0, momentum=1.0)
+    out = step.aclip_step(t, params, D)
+    for n in step.model_weight_shapes(params):
+        if not step.is_buffer(n):
+            assert torch.equal(out["w." + n], t["w." + n]), n
+    for n in step.ema_names(params):
+        assert torch.equal(out["ema." + n].to(D), t["ema." + n]), n
+    # the heads' BatchNorm buffers still move: batch statistics are not an optimiser update
+    assert not torch.equal(out["w.image_mlp.bn1.running_mean"], t["w.image_mlp.bn1.running_mean"])
+
+
+@test
+def step_loss_is_the_weighted_sum_of_its_terms():
+    for name in ("aclip_v2_low", "aclip_eff_v2", "clip_v1"):
+        t, params = _step_case(name)
+        out = step.aclip_step(t, params, D)
+        close(out["loss"], out["clip_loss"] + params["w_ssl"] * out["ssl_loss"] + params["w_byol"] * out["byol_loss"])
+        assert (float(out["ssl_loss"]) > 0) == (params["ssl"] == "simclr"), name
+        assert (float(out["byol_loss"]) > 0) == params["byol"], name
+
+
+@test
+def step_adamw_decays_matrices_only_and_clamps_logit_scale():
+    assert step.decays("blocks.0.attn.qkv.weight", (48, 16)) and step.decays("cls_token", (1, 1, 16))
+    assert step.decays("positional_embedding", (8, 16)) and step.decays("im_proj_byol.0.weight", (32, 16))
+    assert not step.decays("blocks.0.norm1.weight", (16,)) and not step.decays("image_mlp.bn1.weight", (32,))
+    assert not step.decays("logit_scale", ()) and not step.decays("image_mlp.layer1.bias", (32,))
+    for name in ("aclip_eff_v2", "clip_v1"):
+        t, params = _step_case(name)
+        trace = {}
+        out = step.aclip_step(t, params, D, trace)
+        shapes = step.model_weight_shapes(params)
+        for n, g in trace["grads"].items():
+            wd = params["weight_decay"] if len(shapes[n]) >= 2 else 0.0
+            want = C.adamw_formula(t["w." + n], g, t["exp_avg." + n], t["exp_avg_sq." + n], params["lr"],
+                                   params["beta1"], params["beta2"], params["eps"], wd, params["step"])
+            got = trace["logit_scale_pre_clamp"] if n == "logit_scale" else out["w." + n]
+            close(got, want[0], 1e-14)
+            close(out["exp_avg." + n], want[1], 1e-14)
+            close(out["exp_avg_sq." + n], want[2], 1e-14)
+        if params["freeze_patch_embed"]:
+            assert "patch_embed.proj.weight" not in trace["grads"]
+            assert torch.equal(out["w.patch_embed.proj.weight"], t["w.patch_embed.proj.weight"])
+    # clip_v1 starts just below ln 100 with a push upwards: the clamp acts
+    assert float(trace["logit_scale_pre_clamp"]) > math.log(100)
+    close(out["w.logit_scale"], math.log(100))
+
+
+@test
+def step_gradients_match_finite_differences():
+    t, params = _step_case("aclip_v2_low")
+    params["momentum"] = 1.0  # EMA = its input exactly, so the online weights reach the loss through autograd only
+    trace = {}
+    step.aclip_step(t, params, D, trace)
+    h = 1e-6
+    for n, idx in [("logit_scale", ()), ("blocks.1.attn.qkv.weight", (17, 3)), ("pos_embed", (0, 9, 2)),
+                   ("image_mlp.layer1.weight", (5, 7)), ("image_mlp.bn2.weight", (3,)),
+                   ("im_pred_byol.0.weight", (2, 11)), ("im_proj_byol.1.bias", (4,)),
+                   ("transformer.resblocks.0.attn.in_proj_weight", (30, 1)), ("token_embedding.weight", (38, 5))]:
+        losses = []
+        for sgn in (1, -1):
+            tt = dict(t)
+            tt["w." + n] = t["w." + n].clone()
+            tt["w." + n][idx] += sgn * h
+            losses.append(float(step.aclip_step(tt, params, D)["loss"]))
+        fd = (losses[0] - losses[1]) / (2 * h)
+        ad = float(trace["grads"][n][idx])
+        assert abs(fd - ad) <= 1e-6 * max(1.0, abs(ad)), (n, idx, fd, ad)
+
+
+@test
+def step_heads_match_nn_batchnorm_modules():
+    g = torch.Generator().manual_seed(21)
+    shapes = dict(step.simclr_head_shapes(6, 10, 4))
+    shapes.update(step.byol_mlp_shapes("im_proj_byol", 6, 10, 4))
+    w = {n: torch.randn(*s, generator=g, dtype=D) * 0.5 + (1 if n.endswith("var") else 0) for n, s in shapes.items()}
+    w = {n: x.abs() if n.endswith("var") else x for n, x in w.items()}
+    mlp = torch.nn.Sequential()
+    mlp.add_module("layer1", torch.nn.Linear(6, 10))
+    mlp.add_module("bn1", torch.nn.BatchNorm1d(10))
+    mlp.add_module("relu1", torch.nn.ReLU())
+    mlp.add_module("layer2", torch.nn.Linear(10, 10))
+    mlp.add_module("bn2", torch.nn.BatchNorm1d(10))
+    mlp.add_module("relu2", torch.nn.ReLU())
+    mlp.add_module("layer3", torch.nn.Linear(10, 4))
+    byol = torch.nn.Sequential(torch.nn.Linear(6, 10, bias=False), torch.nn.BatchNorm1d(10), torch.nn.ReLU(),
+                               torch.nn.Linear(10, 4, bias=False))
+    mlp = mlp.double().train()
+    byol = byol.double().train()
+    for module, prefix in ((mlp, "image_mlp."), (byol, "im_proj_byol.")):  # our names are the modules' names
+        res = module.load_state_dict({k[len(prefix):]: v for k, v in w.items() if k.startswith(prefix)},
+                                     strict=False)
+        assert not res.unexpected_keys and all(k.endswith("num_batches_tracked") for k in res.missing_keys), res
+    bufs = {n: x.clone() for n, x in w.items() if step.is_buffer(n)}
+    for call in range(2):  # two calls (two views): the running buffers move twice
+        x = torch.randn(5, 6, generator=g, dtype=D)
+        close(step.image_mlp(w, bufs, x), mlp(x))
+        close(step.byol_mlp(w, bufs, "im_proj_byol", x), byol(x))
+    for k, v in mlp.state_dict().items():
+        if k.endswith(("running_mean", "running_var")):
+            close(bufs["image_mlp." + k], v)
+    for k, v in byol.state_dict().items():
+        if k.endswith(("running_mean", "running_var")):
+            close(bufs["im_proj_byol." + k], v)
+
+
+@test
+def resample_pos_embed_halves_by_block_means_and_keeps_cls():
+    pos = torch.randn(1, 1 + 64, 3, generator=torch.Generator().manual_seed(22), dtype=D)
+    assert step.resample_pos_embed(pos, 8) is pos
+    half = step.resample_pos_embed(pos, 4)
+    close(half[:, 0], pos[:, 0])
+    grid = pos[0, 1:].reshape(4, 2, 4, 2, 3).mean(dim=(1, 3)).reshape(16, 3)  # bilinear 8 -> 4 = 2x2 means
+    close(half[0, 1:], grid)
+
+
+@test
+def checkpoint_of_a_step_golden_loads_by_the_official_names():
+    import tempfile
+    import load_checkpoint
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "goldens", "aclip_step",
+                        "aclip_v2_low.safetensors")
+    tensors, meta = safetensors_io.read(path)
+    params = __import__("json").loads(meta["params"])
+    ckpt = {}
+    for k, v in tensors.items():  # the weights after the step, as the trainer would save them
+        for src, dst in (("out.w.", ""), ("out.ema.", "ema."), ("out.exp_avg.", "optim.exp_avg."),
+                         ("out.exp_avg_sq.", "optim.exp_avg_sq.")):
+            if k.startswith(src):
+                ckpt[dst + k[len(src):]] = v
+    with tempfile.TemporaryDirectory() as tmp:
+        f = os.path.join(tmp, "checkpoint-3.safetensors")
+        safetensors_io.write(f, ckpt, {"format": "aclip4j-checkpoint", "step": "3"})
+        shapes = load_checkpoint.run(f, params["vision"]["heads"], params["text"]["heads"], batch=3,
+                                     out=lambda s: None)
+        assert shapes["image_features"] == (3, 16) and shapes["text_features"] == (3, 16), shapes
+        assert shapes["image_cls"] == (3, 16) and shapes["scores"] == (3, 64), shapes
+        assert shapes["ema_image_features"] == (3, 16) and shapes["simclr_head"] == (3, 16), shapes
+        assert shapes["im_proj_byol"] == (3, 16) and shapes["im_pred_byol"] == (3, 16), shapes
+        # a missing weight or a wrong shape is refused
+        bad = dict(ckpt)
+        del bad["blocks.1.mlp.fc2.bias"]
+        bad["optim.exp_avg.norm.weight"] = np.zeros(3, np.float32)
+        safetensors_io.write(f, bad, {"format": "aclip4j-checkpoint", "step": "3"})
+        try:
+            load_checkpoint.run(f, 2, 2, out=lambda s: None)
+        except load_checkpoint.CheckpointError as e:
+            assert "missing blocks.1.mlp.fc2.bias" in str(e) and "optim.exp_avg.norm.weight" in str(e), e
+        else:
+            raise AssertionError("a broken checkpoint was accepted")
 
 
 def main():

@@ -6,8 +6,9 @@ import numpy as np
 import torch
 
 from . import components as C
+from . import step as step_mod
 from . import towers
-from .suite import Case, rand, randint, randn, seeded
+from .suite import Case, rand, randint, randn, seeded, to_torch
 
 ELEMENTWISE = {"atol": 1e-6, "rtol": 1e-5}
 
@@ -564,12 +565,212 @@ def text_forward_cases():
     return out
 
 
+# -------------------------------------------------------------------------------------------- aclip_step §1-§8
+STEP_MARGIN = 1e-3  # least gap at a keep boundary, relative to the largest cell score (see _keep_margin)
+
+
+def _init_heads(g, shapes):
+    """Head weights: Linear matrices ~1/sqrt(fan_in), biases ~0.1, BatchNorm gains 1 +- 0.2 and shifts ~0.1,
+    running means ~0.1 and running variances in [0.5, 1.5] (as after some training)."""
+    w = {}
+    for name, shape in shapes.items():
+        bn = ".bn" in name or name.split(".")[-2] == "1"
+        if name.endswith(".running_mean"):
+            w[name] = randn(g, *shape, scale=0.1)
+        elif name.endswith(".running_var"):
+            w[name] = rand(g, *shape, lo=0.5, hi=1.5)
+        elif bn and name.endswith(".weight"):
+            w[name] = (1.0 + randn(g, *shape, scale=0.2)).astype(np.float32)
+        elif name.endswith(".bias"):
+            w[name] = randn(g, *shape, scale=0.1)
+        else:
+            w[name] = randn(g, *shape, scale=1.0 / math.sqrt(shape[1]))
+    return w
+
+
+def _keep_margin(cells, strategy, K, mixed):
+    """Smallest gap, over images, between the last kept and the first dropped cell score at the boundary that the
+    strategy cuts by score (rank K for low/high, rank mixed_top_cells for mixed), divided by the largest cell
+    score; inf for random. A float32 implementation's cell scores differ from these by ~1e-6 relative, so a gap
+    of STEP_MARGIN leaves keep_index exact."""
+    worst = math.inf
+    for c in cells:
+        for row in c.reshape(c.shape[0], -1):
+            vals = np.sort(row.numpy())
+            n = vals.size
+            if strategy == "low":
+                cut = n - K  # ascending: kept are vals[n-K:], first dropped vals[n-K-1]
+            elif strategy == "high":
+                cut = K
+            elif strategy == "mixed":
+                cut = n - mixed
+            else:
+                continue
+            if 0 < cut < n:
+                worst = min(worst, (vals[cut] - vals[cut - 1]) / np.abs(vals).max())
+    return worst
+
+
+def aclip_step_cases():
+    out = []
+    lr = 1e-3
+
+    def add(name, variant, V, Se, ssl, byol, strategy, layers, freeze, clamp=False):
+        path = "aclip_step/%s.safetensors" % name
+        B, S, p, r = 4, 32, 4, 2
+        G = S // p
+        g_side = G // r
+        n = g_side * g_side
+        K = n if variant == "clip" else n // 2 + 1  # floor(n * 0.5) + 1 (§5.3)
+        params = {
+            "vision": {"image_size": S, "patch": p, "width": 16, "depth": 2, "heads": 2, "embed": 16},
+            "text": {"vocab": 40, "context": 8, "width": 16, "depth": 1, "heads": 2, "embed": 16},
+            "heads": {"simclr_hidden": 32, "simclr_out": 16, "byol_hidden": 32, "byol_out": 16},
+            "variant": variant, "ema_image_size": Se, "views": V, "cell": r, "keep_cells": K,
+            "strategy": strategy, "mixed_top_cells": int(round(0.25 * n)), "score_layers": layers, "ssl": ssl,
+            "byol": byol, "temperature": 0.1, "w_ssl": 1.0, "w_byol": 2.0, "momentum": 0.996, "lr": lr,
+            "weight_decay": 0.5, "beta1": 0.9, "beta2": 0.98, "eps": 1e-8, "step": 3, "freeze_patch_embed": freeze,
+        }
+        shapes = step_mod.model_weight_shapes(params)
+        for attempt in range(20):
+            # reseed (path#attempt) until every keep boundary has a clear margin (§5.4 ties would be exact ties)
+            g = seeded(path if attempt == 0 else "%s#%d" % (path, attempt))
+            vision = {k: v for k, v in shapes.items() if k in step_mod.vision_names(params)}
+            text = {k: v for k, v in shapes.items() if k in step_mod.text_names(params)}
+            heads = {k: v for k, v in shapes.items() if k not in vision and k not in text and k != "logit_scale"}
+            w = {}
+            w.update(init_weights(g, vision))
+            w.update(init_weights(g, text))
+            w["logit_scale"] = np.array(math.log(100.0) - 1e-4 if clamp else math.log(1 / 0.07), dtype=np.float32)
+            w.update(_init_heads(g, heads))
+            inputs = {"w." + k: w[k] for k in shapes}
+            for k in step_mod.ema_names(params):  # the EMA copy lags the online weights a little
+                if step_mod.is_buffer(k):
+                    inputs["ema." + k] = (randn(g, *shapes[k], scale=0.1) if k.endswith("mean")
+                                          else rand(g, *shapes[k], lo=0.5, hi=1.5))
+                else:
+                    rms = float(np.sqrt(np.mean(w[k].astype(np.float64) ** 2)))
+                    inputs["ema." + k] = (w[k] + randn(g, *shapes[k], scale=0.05 * rms)).astype(np.float32)
+            # images differ in brightness and contrast per channel (as real ones do), so the CLS tokens that the
+            # heads' BatchNorm standardises over the batch are not near-copies of each other
+            shift, gain = randn(g, B, 3, 1, 1), rand(g, B, 3, 1, 1, lo=0.5, hi=2.0)
+            inputs["views"] = (randn(g, V, B, 3, S, S) * gain + shift).astype(np.float32)
+            if variant in step_mod.EMA_VARIANTS:
+                inputs["ema_view"] = (randn(g, B, 3, Se, Se) * gain + shift).astype(np.float32)
+                hw, boxes = [], []
+                for _ in range(B):
+                    hs = int(torch.randint(40, 81, (1,), generator=g))
+                    ws = int(torch.randint(40, 81, (1,), generator=g))
+                    hw.append([hs, ws])
+                    boxes.append([_box_inside(g, hs, ws, 16) for _ in range(V)])
+                view_boxes = np.array(boxes, dtype=np.int32)
+                ema_box = C.enclosing_box(torch.from_numpy(view_boxes), torch.tensor(hw),
+                                          torch.from_numpy(rand(g, B, 4)), "random").numpy()
+                inputs["view_boxes"] = view_boxes
+                inputs["ema_box"] = ema_box
+            tp = params["text"]
+            tokens = np.zeros((B, tp["context"]), np.int32)
+            for b, length in enumerate([tp["context"], 3, 5, 7][:B]):  # SOT, words, EOT = vocab-1, then 0 padding
+                tokens[b, 0] = tp["vocab"] - 2
+                tokens[b, 1:length - 1] = randint(g, 1, tp["vocab"] - 2, length - 2)
+                tokens[b, length - 1] = tp["vocab"] - 1
+            inputs["tokens"] = tokens
+            if variant != "clip":
+                inputs["noise"] = rand(g, V, B, g_side, g_side)
+            # moments as after two earlier steps: |exp_avg| ~ 0.2 rms(grad), sqrt(exp_avg_sq) in [0.14, 0.22]
+            # rms(grad) of the tensor, so the AdamW update is well conditioned (no element with exp_avg_sq ~ 0)
+            trainable = [k for k in shapes if step_mod.is_trainable(k, params)]
+            probe = dict(inputs)
+            for k in trainable:
+                probe["exp_avg." + k] = np.zeros(shapes[k], np.float32)
+                probe["exp_avg_sq." + k] = np.zeros(shapes[k], np.float32)
+            trace = {}
+            step_mod.aclip_step(to_torch(probe, torch.float64), params, torch.float64, trace)
+            margin = _keep_margin(trace["cells"], strategy, K, params["mixed_top_cells"])
+            if margin < STEP_MARGIN:
+                continue
+            rms = {k: float(trace["grads"][k].pow(2).mean().sqrt()) for k in trainable}
+            # a Linear bias right before a BatchNorm has a zero gradient in exact arithmetic (the batch mean
+            # removes any shift), so its float32 gradient is rounding noise: its moments get a scale from the
+            # rest of the model, which keeps its update determined by the given state
+            gmax = {k: float(trace["grads"][k].abs().max()) for k in trainable}
+            floor = 1e-2 * max(rms.values())
+            rms = {k: max(v, floor) for k, v in rms.items()}
+            gmax = {k: max(v, floor) for k, v in gmax.items()}  # and the tolerance of their moments
+            for k in trainable:
+                inputs["exp_avg." + k] = randn(g, *(shapes[k] or (1,)), scale=0.2 * rms[k]).reshape(shapes[k])
+            for k in trainable:
+                inputs["exp_avg_sq." + k] = rand(g, *(shapes[k] or (1,)), lo=0.02 * rms[k] ** 2,
+                                                 hi=0.05 * rms[k] ** 2).reshape(shapes[k])
+            if clamp:  # a history of negative gradients pushes logit_scale past ln 100: the clamp must act
+                inputs["exp_avg.logit_scale"] = np.array(-2.0 * rms["logit_scale"], dtype=np.float32)
+                trace = {}
+                step_mod.aclip_step(to_torch(inputs, torch.float64), params, torch.float64, trace)
+                if not float(trace["logit_scale_pre_clamp"]) > math.log(100.0) + 1e-4:
+                    raise AssertionError("%s: the clamp does not act" % path)
+            break
+        else:
+            raise AssertionError("%s: no seed with a keep margin of %g" % (path, STEP_MARGIN))
+
+        def compute(t, d, params=params):
+            res = step_mod.aclip_step(t, params, d)
+            return {k: res[k] for k in step_mod.output_order(params)}
+
+        out.append(Case(path, "aclip_step", params, inputs, compute,
+                        tolerance=lambda o, lr=lr, gmax=gmax: step_tolerance(o, lr, gmax),
+                        generator="reference/ PyTorch %s, float64 autograd and torch.optim.AdamW then rounded to "
+                                  "float32; EMA update in float32 (bit-exact)" % torch.__version__))
+
+    add("aclip_v2_low", "aclip", 2, 32, "simclr", True, "low", "all", True)
+    add("aclip_eff_v2", "aclip-eff", 2, 16, "simclr", True, "low", "all", False)
+    add("aclip_attn_v2_last", "aclip-attn", 2, 32, "none", False, "mixed", "last", False)
+    add("clip_random_v2", "clip-random", 2, 32, "none", False, "random", "all", False)
+    add("clip_v1", "clip", 1, 32, "none", False, "none", "all", True, clamp=True)
+    return out
+
+
+STEP_GRAD_TOL = 2e-4  # gradient error a float32 implementation may make, relative to the tensor's largest |grad|
+
+
+def step_tolerance(outputs, lr, gmax):
+    """Per output of an aclip_step case (reference/README.md "aclip_step layout" says why); gmax: parameter name ->
+    largest |gradient| of that tensor in this case (float64).
+    - losses: atol 1e-5, rtol 1e-5;
+    - weights after the step: atol 1e-6 + 2e-3 lr, rtol 2e-6;
+    - EMA weights: as ema_update (the golden is bit-exact);
+    - exp_avg = b1 m + (1 - b1) g: atol (1 - b1) * dg, dg = STEP_GRAD_TOL * gmax; exp_avg_sq: atol
+      2 (1 - b2) gmax * dg (the derivative of (1 - b2) g^2); rtol 1e-5 for both;
+    - BatchNorm running buffers: atol 1e-5 * max|tensor|, rtol 1e-4."""
+    b1, b2 = 0.9, 0.98
+    tol = {}
+    for name, arr in outputs.items():
+        if arr.dtype.kind != "f":
+            continue
+        if name in ("loss", "clip_loss", "ssl_loss", "byol_loss"):
+            tol[name] = {"atol": 1e-5, "rtol": 1e-5}
+        elif name.startswith("ema."):
+            tol[name] = {"atol": 1e-7, "rtol": 1e-6}
+        elif name.startswith("w.") and not step_mod.is_buffer(name):
+            tol[name] = {"atol": float("%.3g" % (1e-6 + 2e-3 * lr)), "rtol": 2e-6}
+        elif name.startswith("exp_avg."):
+            dg = STEP_GRAD_TOL * gmax[name[len("exp_avg."):]]
+            tol[name] = {"atol": float("%.2g" % max((1 - b1) * dg, 1e-30)), "rtol": 1e-5}
+        elif name.startswith("exp_avg_sq."):
+            k = name[len("exp_avg_sq."):]
+            tol[name] = {"atol": float("%.2g" % max(2 * (1 - b2) * gmax[k] * STEP_GRAD_TOL * gmax[k], 1e-30)),
+                         "rtol": 1e-5}
+        else:
+            scale = float(np.abs(arr).max()) if arr.size else 0.0
+            tol[name] = {"atol": float("%.2g" % max(1e-5 * scale, 1e-30)), "rtol": 1e-4}
+    return tol
+
+
 def all_cases():
     cases = []
     for make in (attention_scores_cases, resize_bilinear_cases, view_scores_cases, pool_cells_cases,
                  select_tokens_cases, enclosing_box_cases, ema_update_cases, schedule_cases, adamw_cases,
                  clip_loss_cases, simclr_loss_cases, simsiam_loss_cases, byol_loss_cases, vit_forward_cases,
-                 text_forward_cases):
+                 text_forward_cases, aclip_step_cases):
         cases.extend(make())
     paths = [c.path for c in cases]
     if len(set(paths)) != len(paths):
