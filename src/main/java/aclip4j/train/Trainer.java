@@ -1,0 +1,389 @@
+package aclip4j.train;
+
+import aclip4j.data.Augment;
+import aclip4j.data.DataSource;
+import aclip4j.data.Dataset;
+import aclip4j.data.RgbImage;
+import aclip4j.data.Seeds;
+import aclip4j.data.Split;
+import aclip4j.data.Tokenizer;
+import aclip4j.data.Views;
+import aclip4j.data.WordTokenizer;
+import aclip4j.ema.MomentumSchedule;
+import aclip4j.eval.Evaluator;
+import aclip4j.golden.Tensor;
+import aclip4j.kernel.Lanes;
+import aclip4j.mask.AttentionScore;
+import aclip4j.mask.Box;
+import aclip4j.mask.Boxes;
+import aclip4j.mask.TokenSelector;
+import aclip4j.optim.AdamWOptimizer;
+import aclip4j.optim.LrSchedule;
+import aclip4j.tower.HeadsConfig;
+import aclip4j.tower.Presets;
+import aclip4j.tower.SslHead;
+import aclip4j.tower.TextConfig;
+import aclip4j.tower.VisionConfig;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.reflect.TypeToken;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A training run (SPEC §1–§10): data → views and EMA box (§4) → EMA update (§7) → {@link AClipStep} per
+ * micro-batch → AdamW (§8) → logit-scale clamp, with metrics, checkpoints and evaluation.
+ *
+ * <p>Every random choice of step {@code i} comes from generators derived from {@code (seed, i)} alone, so a run
+ * resumed from a checkpoint continues with exactly the bits it would have produced without stopping.
+ */
+public final class Trainer {
+    /** Random streams of {@link Seeds#rng(long, long, long)}: one per purpose, so changing one never shifts another. */
+    static final long STREAM_INIT = 1, STREAM_ORDER = 2, STREAM_IMAGE = 3, STREAM_NOISE = 4;
+
+    private final TrainConfig cfg;
+    private final Path out;
+    private final PrintStream log;
+    private final Dataset train;
+    private final Dataset heldOut;
+    private final WordTokenizer tokenizer;
+    private final Model model;
+    private final Components components;
+    private final AClipStep.Settings settings;
+    private final AdamWOptimizer optimizer;
+    private final LrSchedule lrSchedule;
+    private final Augment augment;
+    private long step; // optimiser steps done
+
+    private Trainer(TrainConfig cfg, Path out, PrintStream log, Dataset train, Dataset heldOut,
+                    WordTokenizer tokenizer, Model model, long step) {
+        this.cfg = cfg;
+        this.out = out;
+        this.log = log;
+        this.train = train;
+        this.heldOut = heldOut;
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.step = step;
+        int S = model.vision.imageSize();
+        int Se = cfg.variant() == Variant.ACLIP_EFF ? S / 2 : S;
+        this.components = Components.of(cfg.backend(), model.vision, Se, model.text, model.heads, Lanes.preferred());
+        this.settings = settings(cfg, model.vision, Se);
+        this.optimizer = new AdamWOptimizer(components.adamW(), cfg.weightDecay());
+        this.lrSchedule = new LrSchedule(cfg.lr(), cfg.lrStart(), cfg.lrEnd(), cfg.warmup(), cfg.steps());
+        this.augment = new Augment(cfg.augment() ? Augment.Config.paper() : Augment.Config.none());
+    }
+
+    /** The per-step settings a config implies (§5.3 keep count from the keep fraction). */
+    static AClipStep.Settings settings(TrainConfig cfg, VisionConfig v, int Se) {
+        int r = cfg.maskCell() / v.patch();
+        if (r < 1 || cfg.maskCell() % v.patch() != 0 || v.grid() % r != 0) {
+            throw new IllegalArgumentException("--mask-cell " + cfg.maskCell() + " px must be a multiple of the patch ("
+                    + v.patch() + " px) that tiles the " + v.grid() + "x" + v.grid() + " patch grid");
+        }
+        int g = v.grid() / r;
+        int n = g * g;
+        int K = TokenSelector.keepCount(n, cfg.keepFraction());
+        return new AClipStep.Settings(cfg.variant(), cfg.views(), r, K, TokenSelector.Strategy.parse(cfg.strategy()),
+                (int) Math.round(0.25 * n), AttentionScore.Layers.parse(cfg.scoreLayers()),
+                cfg.sslOn() ? cfg.ssl() : "none", cfg.byolOn(), 0.1, cfg.simclrSameView(), cfg.wSsl(), cfg.wByol(),
+                cfg.freezePatchEmbed(), Se);
+    }
+
+    /** Model sizes for a preset name and a vocabulary. */
+    static Model.Parts parts(TrainConfig cfg) {
+        return new Model.Parts(cfg.sslOn() && cfg.ssl().equals("simclr"), cfg.sslOn() && cfg.ssl().equals("simsiam"),
+                cfg.byolOn(), cfg.variant().ema);
+    }
+
+    /** Text context for the data-built vocabulary. */
+    static int context(String model) {
+        return model.equals("tiny") ? Presets.text("tiny", 100).context() : 77;
+    }
+
+    /** A fresh run in {@code out} (refused if it already holds a checkpoint: use --resume). */
+    public static Trainer start(TrainConfig cfg, Path out, PrintStream log) throws IOException {
+        if (Files.exists(Checkpoint.lastFile(out))) {
+            throw new IllegalArgumentException(out + " already holds a run (checkpoint-last.safetensors): use --resume "
+                    + out + " to continue it, or choose another --out");
+        }
+        Files.createDirectories(out);
+        DataSource source = DataSource.parse(cfg.data());
+        int S = Presets.vision(cfg.model()).imageSize();
+        Dataset train = source.open(Split.TRAIN, dataOptions(cfg, S));
+        Dataset heldOut = source.open(Split.TEST, dataOptions(cfg, S));
+        log.println("data: " + train.describe());
+        WordTokenizer tok = WordTokenizer.forDataset(train, context(cfg.model()));
+        Model model = newModel(cfg, tok.vocabSize());
+        Files.writeString(out.resolve("config.json"), cfg.toJson() + "\n", StandardCharsets.UTF_8);
+        return new Trainer(cfg, out, log, train, heldOut, tok, model, 0);
+    }
+
+    static Model newModel(TrainConfig cfg, int vocab) {
+        VisionConfig v = Presets.vision(cfg.model());
+        TextConfig t = Presets.text(cfg.model().equals("tiny") ? "tiny" : "clip-base", vocab);
+        HeadsConfig h = Presets.heads(cfg.model().equals("tiny") ? "tiny" : "paper", v.width());
+        return Model.init(v, t, h, parts(cfg), Seeds.rng(cfg.seed(), STREAM_INIT, 0));
+    }
+
+    static DataSource.Options dataOptions(TrainConfig cfg, int S) {
+        return new DataSource.Options(cfg.seed(), S, 20000, Math.max(cfg.evalImages(), 1));
+    }
+
+    /** Continues the run in {@code dir} from its last checkpoint, with its own config.json. */
+    public static Trainer resume(Path dir, PrintStream log) throws IOException {
+        Path configFile = dir.resolve("config.json");
+        if (!Files.exists(configFile)) {
+            throw new IllegalArgumentException(dir + " has no config.json: not a training run directory");
+        }
+        TrainConfig cfg = TrainConfig.fromJson(Files.readString(configFile));
+        Checkpoint ck = Checkpoint.load(Checkpoint.lastFile(dir));
+        DataSource source = DataSource.parse(cfg.data());
+        int S = Presets.vision(cfg.model()).imageSize();
+        Dataset train = source.open(Split.TRAIN, dataOptions(cfg, S));
+        Dataset heldOut = source.open(Split.TEST, dataOptions(cfg, S));
+        List<String> words = new Gson().fromJson(ck.metadata().get("vocabulary"), new TypeToken<List<String>>() {}.getType());
+        WordTokenizer tok = WordTokenizer.of(words, context(cfg.model()));
+        Model fresh = newModel(cfg, tok.vocabSize());
+        Model model = new Model(fresh.vision, fresh.text, fresh.heads, ck.online(), ck.group(Checkpoint.EMA));
+        model.validate();
+        Trainer t = new Trainer(cfg, dir, log, train, heldOut, tok, model, ck.step());
+        Map<String, Tensor> m1 = ck.group(Checkpoint.EXP_AVG);
+        Map<String, Tensor> m2 = ck.group(Checkpoint.EXP_AVG_SQ);
+        for (Map.Entry<String, Tensor> e : m1.entrySet()) {
+            Tensor sq = m2.get(e.getKey());
+            if (sq == null) {
+                throw new IOException(Checkpoint.lastFile(dir) + ": exp_avg of '" + e.getKey() + "' has no exp_avg_sq");
+            }
+            t.optimizer.restore(e.getKey(), ck.step(), e.getValue(), sq);
+        }
+        log.println("resuming " + dir + " at step " + ck.step() + " of " + cfg.steps());
+        return t;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public Components components() {
+        return components;
+    }
+
+    public WordTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Dataset heldOut() {
+        return heldOut;
+    }
+
+    /** Zero-shot and retrieval on the held-out split with the EMA towers (online when there is no EMA). */
+    public Evaluator.Report evaluate(int images) {
+        boolean ema = !model.ema.isEmpty();
+        return Evaluator.evaluate(components.vision(), components.text(), model.evalWeights(ema),
+                model.vision.imageSize(), model.vision.embed(), heldOut, tokenizer, images, 32, ema ? "ema" : "online");
+    }
+
+    /** Runs until {@code untilStep} optimiser steps are done (at most the configured total). */
+    public void run(long untilStep) throws IOException {
+        long end = Math.min(untilStep, cfg.steps());
+        Progress progress = new Progress(log, Progress.stdoutIsTerminal(), step, cfg.steps(), Math.max(1, cfg.steps() / 20));
+        try (MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), step)) {
+            while (step < end) {
+                long t0 = System.nanoTime();
+                JsonObject row = trainStep();
+                row.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+                step++;
+                boolean last = step == cfg.steps();
+                if (cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || last)) {
+                    Evaluator.Report r = evaluate(cfg.evalImages());
+                    r.toJson().entrySet().forEach(e -> row.add("eval_" + e.getKey(), e.getValue()));
+                }
+                metrics.write(row);
+                progress.update(step, row.get("loss").getAsDouble(), row.get("lr").getAsDouble());
+                if (step % cfg.checkpointEvery() == 0 || step == end) {
+                    checkpoint().save(out, true);
+                }
+            }
+        }
+    }
+
+    /** One optimiser step; returns its metrics row (without {@code seconds}). */
+    JsonObject trainStep() {
+        int i = (int) step;
+        double lr = lrSchedule.at(i);
+        double m = MomentumSchedule.momentum(cfg.m0(), i, cfg.steps());
+        if (!model.ema.isEmpty()) { // §7: at the start of every step, before the EMA forward
+            List<float[]> teacher = new ArrayList<>();
+            List<float[]> student = new ArrayList<>();
+            model.ema.forEach((name, t) -> {
+                if (!SslHead.isBuffer(name)) {
+                    teacher.add(t.floats());
+                    student.add(model.online.get(name).floats());
+                }
+            });
+            components.emaUpdate().updateAll(teacher, student, m);
+        }
+        int micro = cfg.batch() / cfg.accum();
+        Map<String, Tensor> grads = new LinkedHashMap<>();
+        double loss = 0, clip = 0, ssl = 0, byol = 0;
+        int kept = 0;
+        for (int a = 0; a < cfg.accum(); a++) {
+            AClipStep.Batch batch = makeBatch(i, a * micro, micro);
+            AClipStep.Result r = AClipStep.run(components, model, settings, batch);
+            float scale = 1f / cfg.accum(); // §8: each micro-batch loss is divided by the micro-batch count
+            r.grads().forEach((name, g) -> {
+                float[] src = g.floats();
+                Tensor have = grads.computeIfAbsent(name, k -> Tensor.f32(new float[src.length], g.shape()));
+                float[] dst = have.floats();
+                for (int j = 0; j < src.length; j++) {
+                    dst[j] += src[j] * scale;
+                }
+            });
+            model.online.putAll(r.buffers());
+            loss += r.loss() / cfg.accum();
+            clip += r.clipLoss() / cfg.accum();
+            ssl += r.sslLoss() / cfg.accum();
+            byol += r.byolLoss() / cfg.accum();
+            kept = r.keptTokens();
+        }
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        model.online.forEach((name, t) -> {
+            if (!SslHead.isBuffer(name)) {
+                params.put(name, t);
+            }
+        });
+        optimizer.step(params, grads, lr);
+        float[] ls = model.online.get(Model.LOGIT_SCALE).floats();
+        ls[0] = Math.max(0f, Math.min(Model.LOGIT_SCALE_MAX, ls[0])); // §6: clamp after every optimiser step
+        if (!Double.isFinite(loss)) {
+            throw new IllegalStateException("loss became " + loss + " at step " + (i + 1)
+                    + ": lower --lr or check the data; the last good checkpoint is in " + out);
+        }
+        JsonObject row = new JsonObject();
+        row.addProperty("step", i + 1);
+        row.addProperty("loss", loss);
+        row.addProperty("clip_loss", clip);
+        row.addProperty("ssl_loss", ssl);
+        row.addProperty("byol_loss", byol);
+        row.addProperty("lr", lr);
+        row.addProperty("momentum", model.ema.isEmpty() ? Double.NaN : m);
+        row.addProperty("logit_scale", ls[0]);
+        row.addProperty("kept_tokens", kept);
+        return row;
+    }
+
+    /** Micro-batch images {@code [first, first+B)} of step {@code i}: views, boxes, noise, captions (§4, §9). */
+    AClipStep.Batch makeBatch(int i, int first, int B) {
+        int S = model.vision.imageSize();
+        int Se = settings.emaImageSize();
+        int V = settings.views();
+        int g = model.vision.grid() / settings.cell();
+        boolean ema = cfg.variant().ema;
+        float[][] views = new float[V][B * 3 * S * S];
+        float[] emaView = ema ? new float[B * 3 * Se * Se] : null;
+        int[] viewBoxes = new int[B * V * 4];
+        int[] emaBox = new int[B * 4];
+        List<String> captions = new ArrayList<>();
+        Boxes.Enclosing mode = Boxes.Enclosing.parse(cfg.enclosing());
+        for (int b = 0; b < B; b++) {
+            long global = (long) i * cfg.batch() + first + b;
+            int index = sampleIndex(global);
+            SplittableRandom rng = Seeds.rng(cfg.seed(), STREAM_IMAGE, global);
+            RgbImage img = train.image(index);
+            List<Box> boxes = new ArrayList<>();
+            int[][] boxArrays = new int[V][];
+            for (int v = 0; v < V; v++) {
+                Box box = Boxes.randomResizedCrop(img.height(), img.width(), rng);
+                boxes.add(box);
+                boxArrays[v] = box.toArray();
+                System.arraycopy(boxArrays[v], 0, viewBoxes, (b * V + v) * 4, 4);
+            }
+            int[] eb = null;
+            if (ema) {
+                eb = Boxes.enclosing(boxes, img.height(), img.width(), mode, rng).toArray();
+                System.arraycopy(eb, 0, emaBox, b * 4, 4);
+            }
+            Views.Sample sample = Views.render(img, boxArrays, S, eb, Se, augment, rng);
+            for (int v = 0; v < V; v++) {
+                System.arraycopy(sample.online()[v], 0, views[v], b * 3 * S * S, 3 * S * S);
+            }
+            if (ema) {
+                System.arraycopy(sample.ema(), 0, emaView, b * 3 * Se * Se, 3 * Se * Se);
+            }
+            List<String> options = train.captions(index);
+            captions.add(options.get(rng.nextInt(options.size())));
+        }
+        float[][] noise = new float[V][B * g * g];
+        SplittableRandom nr = Seeds.rng(cfg.seed(), STREAM_NOISE, (long) i * cfg.batch() + first);
+        for (int v = 0; v < V; v++) {
+            for (int j = 0; j < noise[v].length; j++) {
+                noise[v][j] = (float) nr.nextDouble();
+            }
+        }
+        return new AClipStep.Batch(B, views, emaView, viewBoxes, emaBox, tokenizer.encodeBatch(captions), noise);
+    }
+
+    /** Sample {@code global} of the run: epochs visit every image once, in an order derived from (seed, epoch). */
+    int sampleIndex(long global) {
+        int n = train.size();
+        long epoch = global / n;
+        int pos = (int) (global % n);
+        int[] perm = permutation(epoch, n);
+        return perm[pos];
+    }
+
+    private long cachedEpoch = -1;
+    private int[] cachedPerm;
+
+    private int[] permutation(long epoch, int n) {
+        if (epoch != cachedEpoch) {
+            int[] p = new int[n];
+            for (int k = 0; k < n; k++) {
+                p[k] = k;
+            }
+            SplittableRandom r = Seeds.rng(cfg.seed(), STREAM_ORDER, epoch);
+            for (int k = n - 1; k > 0; k--) {
+                int j = r.nextInt(k + 1);
+                int tmp = p[k];
+                p[k] = p[j];
+                p[j] = tmp;
+            }
+            cachedPerm = p;
+            cachedEpoch = epoch;
+        }
+        return cachedPerm;
+    }
+
+    /** The run's state: online and EMA weights, optimiser moments, step, config and vocabulary. */
+    public Checkpoint checkpoint() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(model.online);
+        model.ema.forEach((k, v) -> tensors.put(Checkpoint.EMA + k, v));
+        optimizer.state().forEach((k, mo) -> {
+            tensors.put(Checkpoint.EXP_AVG + k, mo.expAvg());
+            tensors.put(Checkpoint.EXP_AVG_SQ + k, mo.expAvgSq());
+        });
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", cfg.toJsonObject().toString());
+        meta.put("vocabulary", new Gson().toJson(tokenizer.words()));
+        JsonObject towers = new JsonObject();
+        towers.addProperty("vision_heads", model.vision.heads());
+        towers.addProperty("text_heads", model.text.heads());
+        towers.addProperty("image_size", model.vision.imageSize());
+        towers.addProperty("patch", model.vision.patch());
+        meta.put("towers", towers.toString());
+        return new Checkpoint(step, tensors, meta);
+    }
+}
