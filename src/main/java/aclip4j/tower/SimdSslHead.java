@@ -136,6 +136,11 @@ public final class SimdSslHead implements SslHead {
             return out;
         }
 
+        /** (B,hidden) the ReLU input (BatchNorm output) of hidden stage {@code i}. */
+        float[] reluInput(int i) {
+            return saved.get(i).bn;
+        }
+
         @Override
         public Map<String, Tensor> runningStats() {
             return running;

@@ -36,9 +36,19 @@ public final class GradCheck {
      */
     public static void check(String what, float[] param, float[] analytic, int[] indices, DoubleSupplier loss,
                              double h, double atol, double rtol) {
+        check(what, param, analytic, indices, loss, () -> null, h, atol, rtol);
+    }
+
+    /**
+     * As above for a piecewise-smooth loss: {@code region} is read after each perturbed evaluation (e.g. the ReLU
+     * on/off pattern); an entry whose two evaluations lie in different regions straddles a kink and is skipped.
+     * Fails when more than half the entries are skipped, so the check cannot pass vacuously.
+     */
+    public static void check(String what, float[] param, float[] analytic, int[] indices, DoubleSupplier loss,
+                             java.util.function.Supplier<Object> region, double h, double atol, double rtol) {
         int count = indices == null ? param.length : indices.length;
         StringBuilder bad = new StringBuilder();
-        int failures = 0;
+        int failures = 0, skipped = 0;
         double worst = -1;
         String worstText = "";
         for (int k = 0; k < count; k++) {
@@ -47,9 +57,15 @@ public final class GradCheck {
             float up = (float) (orig + h), down = (float) (orig - h);
             param[i] = up;
             double lp = loss.getAsDouble();
+            Object regionUp = region.get();
             param[i] = down;
             double lm = loss.getAsDouble();
+            Object regionDown = region.get();
             param[i] = orig;
+            if (!java.util.Objects.equals(regionUp, regionDown)) {
+                skipped++;
+                continue;
+            }
             double fd = (lp - lm) / ((double) up - down);
             double an = analytic[i];
             double err = Math.abs(fd - an);
@@ -68,6 +84,9 @@ public final class GradCheck {
         }
         if (failures > 0) {
             fail(failures + " of " + count + " gradient entries off:" + bad + "\n  worst: " + worstText);
+        }
+        if (skipped * 2 > count) {
+            fail(what + ": " + skipped + " of " + count + " entries straddle a kink, too few checked");
         }
     }
 
