@@ -225,17 +225,7 @@ public final class Trainer {
         int i = (int) step;
         double lr = lrSchedule.at(i);
         double m = MomentumSchedule.momentum(cfg.m0(), i, cfg.steps());
-        if (!model.ema.isEmpty()) { // §7: at the start of every step, before the EMA forward
-            List<float[]> teacher = new ArrayList<>();
-            List<float[]> student = new ArrayList<>();
-            model.ema.forEach((name, t) -> {
-                if (!SslHead.isBuffer(name)) {
-                    teacher.add(t.floats());
-                    student.add(model.online.get(name).floats());
-                }
-            });
-            components.emaUpdate().updateAll(teacher, student, m);
-        }
+        updateEma(components, model, m); // §7: at the start of every step, before the EMA forward
         int micro = cfg.batch() / cfg.accum();
         Map<String, Tensor> grads = new LinkedHashMap<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0;
@@ -259,15 +249,8 @@ public final class Trainer {
             byol += r.byolLoss() / cfg.accum();
             kept = r.keptTokens();
         }
-        Map<String, Tensor> params = new LinkedHashMap<>();
-        model.online.forEach((name, t) -> {
-            if (!SslHead.isBuffer(name)) {
-                params.put(name, t);
-            }
-        });
-        optimizer.step(params, grads, lr);
-        float[] ls = model.online.get(Model.LOGIT_SCALE).floats();
-        ls[0] = Math.max(0f, Math.min(Model.LOGIT_SCALE_MAX, ls[0])); // §6: clamp after every optimiser step
+        optimizer.step(trainable(model.online), grads, lr);
+        float logitScale = clampLogitScale(model.online);
         if (!Double.isFinite(loss)) {
             throw new IllegalStateException("loss became " + loss + " at step " + (i + 1)
                     + ": lower --lr or check the data; the last good checkpoint is in " + out);
@@ -280,9 +263,47 @@ public final class Trainer {
         row.addProperty("byol_loss", byol);
         row.addProperty("lr", lr);
         row.addProperty("momentum", model.ema.isEmpty() ? Double.NaN : m);
-        row.addProperty("logit_scale", ls[0]);
+        row.addProperty("logit_scale", logitScale);
         row.addProperty("kept_tokens", kept);
         return row;
+    }
+
+    /** §7 EMA update of every EMA parameter (BatchNorm running buffers excluded) from the online weights. */
+    public static void updateEma(Components c, Model model, double momentum) {
+        if (model.ema.isEmpty()) {
+            return;
+        }
+        List<float[]> teacher = new ArrayList<>();
+        List<float[]> student = new ArrayList<>();
+        model.ema.forEach((name, t) -> {
+            if (!SslHead.isBuffer(name)) {
+                Tensor online = model.online.get(name);
+                if (online == null) {
+                    throw new IllegalArgumentException("EMA weight '" + name + "' has no online twin");
+                }
+                teacher.add(t.floats());
+                student.add(online.floats());
+            }
+        });
+        c.emaUpdate().updateAll(teacher, student, momentum);
+    }
+
+    /** The tensors AdamW updates: every online weight but the BatchNorm running buffers. */
+    public static Map<String, Tensor> trainable(Map<String, Tensor> online) {
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        online.forEach((name, t) -> {
+            if (!SslHead.isBuffer(name)) {
+                params.put(name, t);
+            }
+        });
+        return params;
+    }
+
+    /** §6: the logit scale is clamped to [0, ln 100] after every optimiser step; returns the clamped value. */
+    public static float clampLogitScale(Map<String, Tensor> online) {
+        float[] ls = online.get(Model.LOGIT_SCALE).floats();
+        ls[0] = Math.max(0f, Math.min(Model.LOGIT_SCALE_MAX, ls[0]));
+        return ls[0];
     }
 
     /** Micro-batch images {@code [first, first+B)} of step {@code i}: views, boxes, noise, captions (§4, §9). */
