@@ -11,6 +11,11 @@ public final class Handlers {
     public static Map<String, ComponentHandler> all() {
         List<ComponentHandler> list = List.of(
                 // one line per component handler
+                new aclip4j.mask.golden.AttentionScoresHandler(),
+                new aclip4j.mask.golden.ResizeBilinearHandler(),
+                new aclip4j.mask.golden.ViewScoresHandler(),
+                new aclip4j.mask.golden.PoolCellsHandler(),
+                new aclip4j.mask.golden.SelectTokensHandler()
         );
         Map<String, ComponentHandler> byName = new LinkedHashMap<>();
         for (ComponentHandler h : list) {
