@@ -8,9 +8,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * {@link BilinearResize} with ND4J ops (SPEC §5.1): each axis becomes an interpolation matrix with two non-zero
- * weights per row, {@code (1-λ)} at {@code i0} and {@code λ} at {@code i1}, built from broadcast comparisons; the
- * resize is then {@code y[p] = Wy @ x[p] @ Wx^T}, x first and y second like the §5.1 formula. The extra terms of
- * the matrix products are exact zeros, so only the rounding of the two-term sums can differ from the SIMD twin.
+ * weights per row, {@code (1-λ)} at {@code i0} and {@code λ} at {@code i1}, built by comparing the column index
+ * with {@code i0} and {@code i1}; the resize is then {@code y[p] = Wy @ x[p] @ Wx^T}, x first and y second like
+ * the §5.1 formula. The other terms of the matrix products are exact zeros, so only the rounding of the two-term
+ * sums can differ from the SIMD twin.
  */
 public final class Nd4jBilinearResize implements BilinearResize {
     @Override
@@ -46,9 +47,9 @@ public final class Nd4jBilinearResize implements BilinearResize {
         INDArray i0 = Transforms.min(Transforms.floor(src, true), (double) (in - 1), false);
         INDArray i1 = Transforms.min(i0.add(1f), (double) (in - 1), false);
         INDArray lambda = src.sub(i0);
-        INDArray cols = Nd4j.arange(in).castTo(DataType.FLOAT).reshape(1, in).broadcast(out, in);
-        INDArray at0 = cols.eq(i0.reshape(out, 1).broadcast(out, in)).castTo(DataType.FLOAT);
-        INDArray at1 = cols.eq(i1.reshape(out, 1).broadcast(out, in)).castTo(DataType.FLOAT);
+        INDArray cols = Nd4j.arange(in).castTo(DataType.FLOAT).reshape(1, in);             // (1,in)
+        INDArray at0 = NdOps.eq(cols, i0.reshape(out, 1)).castTo(DataType.FLOAT);          // (out,in) one-hot
+        INDArray at1 = NdOps.eq(cols, i1.reshape(out, 1)).castTo(DataType.FLOAT);
         INDArray oneMinus = lambda.rsub(1f).reshape(out, 1);
         return at0.mul(oneMinus).addi(at1.mul(lambda.reshape(out, 1)));                   // (out,in)
     }

@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * {@link TokenSelector} with ND4J ops (SPEC §5.3–§5.5), no loops over cells or tokens: every cell's rank is one
@@ -23,9 +22,9 @@ public final class Nd4jTokenSelector implements TokenSelector {
         int G = g * r;
         int N = G * G;
         int kept = K * r * r;
-        INDArray before = Nd4j.arange(n).castTo(DataType.FLOAT);
-        INDArray lowerIndex = before.reshape(1, 1, n).broadcast(B, n, n)
-                .lt(before.reshape(1, n, 1).broadcast(B, n, n));                         // (B,n,n): j < i
+        INDArray index = Nd4j.arange(n).castTo(DataType.FLOAT);
+        INDArray lowerIndex = NdOps.gt(index.reshape(1, n, 1), index.reshape(1, 1, n))
+                .castTo(DataType.FLOAT);                                                      // (1,n,n): j < i
         INDArray keep = switch (strategy) {                                                  // (B,n) 0/1
             case LOW -> ranks(Nd.f32(cellScores, B, n), true, null, lowerIndex).lt(K);
             case HIGH -> ranks(Nd.f32(cellScores, B, n), false, null, lowerIndex).lt(K);
@@ -39,13 +38,13 @@ public final class Nd4jTokenSelector implements TokenSelector {
                 yield top.add(fill);
             }
         };
-        INDArray mask = keep.castTo(DataType.FLOAT).reshape(B, g, 1, g, 1).broadcast(B, g, r, g, r)
-                .dup('c').reshape('c', B, N);                                                 // (B,N) 0/1
-        INDArray tokens = Nd4j.arange(N).castTo(DataType.FLOAT).reshape(1, N).broadcast(B, N);
-        INDArray keysDropLast = tokens.add(mask.rsub(1f).muli((float) N));                   // dropped: >= N
-        INDArray sorted = Nd4j.sort(keysDropLast.dup('c'), 1, true);
-        INDArray index = sorted.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kept));    // (B,kept)
-        int[] keepIndex = Nd.ints(index);
+        INDArray mask = keep.castTo(DataType.FLOAT).reshape(B, g, 1, g, 1)
+                .mul(Nd4j.ones(DataType.FLOAT, 1, 1, r, 1, r)).reshape('c', B, N);            // (B,N) 0/1
+        INDArray tokens = Nd4j.arange(N).castTo(DataType.FLOAT).reshape(1, N);
+        INDArray keysDropLast = mask.rsub(1f).muli((float) N).addi(tokens);                 // dropped: >= N
+        INDArray sorted = Nd4j.sort(keysDropLast, 1, true);
+        INDArray keptTokens = sorted.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kept));    // (B,kept)
+        int[] keepIndex = Nd.ints(keptTokens);
         int[] maskInts = Nd.ints(mask);
         byte[] keepMask = new byte[maskInts.length];
         for (int t = 0; t < maskInts.length; t++) { // INDArray -> U8 conversion only
@@ -66,13 +65,13 @@ public final class Nd4jTokenSelector implements TokenSelector {
     private static INDArray ranks(INDArray v, boolean descending, INDArray eligible, INDArray lowerIndex) {
         long B = v.size(0);
         long n = v.size(1);
-        INDArray vj = v.reshape(B, 1, n).broadcast(B, n, n);                                 // [b][i][j] = v[b][j]
-        INDArray vi = v.reshape(B, n, 1).broadcast(B, n, n);                                 // [b][i][j] = v[b][i]
-        INDArray better = descending ? vj.gt(vi) : vj.lt(vi);
-        INDArray tieBefore = Transforms.and(vj.eq(vi), lowerIndex);
-        INDArray comesFirst = Transforms.or(better, tieBefore).castTo(DataType.FLOAT);      // (B,n,n)
+        INDArray vj = v.reshape(B, 1, n);                                                    // [b][.][j] = v[b][j]
+        INDArray vi = v.reshape(B, n, 1);                                                    // [b][i][.] = v[b][i]
+        INDArray better = (descending ? NdOps.gt(vj, vi) : NdOps.gt(vi, vj)).castTo(DataType.FLOAT); // (B,n,n)
+        INDArray tieBefore = NdOps.eq(vj, vi).castTo(DataType.FLOAT).muli(lowerIndex);
+        INDArray comesFirst = better.addi(tieBefore);                                        // disjoint: a 0/1 OR
         if (eligible != null) {
-            comesFirst.muli(eligible.reshape(B, 1, n).broadcast(B, n, n));
+            comesFirst.muli(eligible.reshape(B, 1, n));
         }
         return comesFirst.sum(2);                                                            // (B,n)
     }
