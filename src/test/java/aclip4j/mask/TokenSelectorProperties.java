@@ -43,7 +43,7 @@ class TokenSelectorProperties {
         return impl.select(c.scores, c.noise, c.B, c.g, c.r, c.strategy, c.K, c.mixedTop);
     }
 
-    @Property(tries = 150)
+    @Property(tries = 100)
     void twinsAndLaneWidthsMatchTheStableSortOracle(@ForAll @IntRange(min = 1, max = 3) int B,
                                                     @ForAll("cellGrids") int g, @ForAll @IntRange(min = 1, max = 3) int r,
                                                     @ForAll Strategy strategy, @ForAll @IntRange(min = 0, max = 3) int levels,
@@ -128,7 +128,7 @@ class TokenSelectorProperties {
     }
 
     /** mixed with mixedTop = K is low; with mixedTop = 0 it is random. */
-    @Property(tries = 60)
+    @Property(tries = 40)
     void mixedEndpoints(@ForAll @IntRange(min = 1, max = 2) int B, @ForAll("cellGrids") int g,
                         @ForAll @IntRange(min = 1, max = 2) int r, @ForAll @IntRange(min = 0, max = 3) int levels,
                         @ForAll boolean useNd4j, @ForAll long seed) {
