@@ -1,0 +1,167 @@
+package aclip4j.mask;
+
+import aclip4j.kernel.Lanes;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link AttentionScore} in plain Java with the Vector API (SPEC §3). Only the CLS query row of each head is
+ * needed, so this never forms the {@code T x T} attention matrix: {@code T} dot products of length {@code hs},
+ * one numerically stable softmax, and the patch part of the row added into the score.
+ *
+ * <p>Summation order: each dot product in lanes then one {@code reduceLanes}; the softmax denominator left to
+ * right; the score of image {@code b} adds the rows layer by layer, head by head, then divides by {@code L'*H}.
+ */
+public final class SimdAttentionScore implements AttentionScore {
+    private final Lanes lanes;
+
+    public SimdAttentionScore() {
+        this(Lanes.preferred());
+    }
+
+    public SimdAttentionScore(Lanes lanes) {
+        this.lanes = lanes;
+    }
+
+    @Override
+    public float[] fromQueryKey(float[] q, float[] k, int L, int B, int H, int T, int hs, Layers layers) {
+        // q, k are (L,B,H,T,hs); out is (B,N)
+        checkDims(L, B, H, T, hs);
+        Checks.length("q", q.length, "[L,B,H,T,hs]", L, B, H, T, hs);
+        Checks.length("k", k.length, "[L,B,H,T,hs]", L, B, H, T, hs);
+        int N = T - 1;
+        float scale = AttentionScore.scale(hs);
+        float[] row = new float[T];
+        float[] sum = new float[B * N];
+        for (int l = firstLayer(L, layers); l < L; l++) {
+            for (int b = 0; b < B; b++) {
+                for (int h = 0; h < H; h++) {
+                    int head = ((l * B + b) * H + h) * T * hs;
+                    // logits of the CLS query (token 0) against every key, CLS included (§1.4: softmax over all T)
+                    for (int j = 0; j < T; j++) {
+                        row[j] = dot(lanes, q, head, k, head + j * hs, hs) * scale;
+                    }
+                    softmaxInPlace(row, 0, T);
+                    // §3: keys 1..T-1 only; the CLS-self weight is dropped without renormalising
+                    addInto(lanes, sum, b * N, row, 1, N);
+                }
+            }
+        }
+        divideInPlace(lanes, sum, (float) (layerCount(L, layers) * H));
+        return sum;
+    }
+
+    @Override
+    public float[] fromClsAttention(float[] clsProbs, int L, int B, int H, int T, Layers layers) {
+        // clsProbs is (L,B,H,T); out is (B,N)
+        checkDims(L, B, H, T, 1);
+        Checks.length("CLS attention", clsProbs.length, "[L,B,H,T]", L, B, H, T);
+        int N = T - 1;
+        float[] sum = new float[B * N];
+        for (int l = firstLayer(L, layers); l < L; l++) {
+            for (int b = 0; b < B; b++) {
+                for (int h = 0; h < H; h++) {
+                    addInto(lanes, sum, b * N, clsProbs, ((l * B + b) * H + h) * T + 1, N);
+                }
+            }
+        }
+        divideInPlace(lanes, sum, (float) (layerCount(L, layers) * H));
+        return sum;
+    }
+
+    static void checkDims(int L, int B, int H, int T, int hs) {
+        Checks.atLeast(1, "L, B, H, hs", L, B, H, hs);
+        if (T < 2) {
+            throw new IllegalArgumentException("attention score needs T >= 2 tokens (CLS and at least one patch), got T="
+                    + T);
+        }
+    }
+
+    static int firstLayer(int L, Layers layers) {
+        return layers == Layers.LAST ? L - 1 : 0;
+    }
+
+    static int layerCount(int L, Layers layers) {
+        return layers == Layers.LAST ? 1 : L;
+    }
+
+    /** Softmax of x[off..off+n) in place: subtract the max so exp never overflows, then divide by the sum. */
+    static void softmaxInPlace(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        for (int i = 0; i < n; i++) {
+            x[off + i] /= sum;
+        }
+    }
+
+    /** sum over i < n of a[aOff+i] * b[bOff+i]. */
+    static float dot(Lanes lanes, float[] a, int aOff, float[] b, int bOff, int n) {
+        if (lanes.scalar()) {
+            return dotScalar(a, aOff, b, bOff, n);
+        }
+        VectorSpecies<Float> species = lanes.species();
+        int upper = lanes.loopBound(n);
+        FloatVector acc = FloatVector.zero(species);
+        int i = 0;
+        for (; i < upper; i += species.length()) {
+            FloatVector va = FloatVector.fromArray(species, a, aOff + i);
+            FloatVector vb = FloatVector.fromArray(species, b, bOff + i);
+            acc = va.fma(vb, acc); // acc[lane] += a[i+lane] * b[i+lane]
+        }
+        float result = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            result += a[aOff + i] * b[bOff + i];
+        }
+        return result;
+    }
+
+    /** The scalar meaning of {@link #dot}. */
+    static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
+        float result = 0f;
+        for (int i = 0; i < n; i++) {
+            result += a[aOff + i] * b[bOff + i];
+        }
+        return result;
+    }
+
+    /** dst[dOff+i] += src[sOff+i] for i < n. */
+    static void addInto(Lanes lanes, float[] dst, int dOff, float[] src, int sOff, int n) {
+        int i = 0;
+        if (!lanes.scalar()) {
+            VectorSpecies<Float> species = lanes.species();
+            int upper = lanes.loopBound(n);
+            for (; i < upper; i += species.length()) {
+                FloatVector d = FloatVector.fromArray(species, dst, dOff + i);
+                d.add(FloatVector.fromArray(species, src, sOff + i)).intoArray(dst, dOff + i); // dst += src
+            }
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] += src[sOff + i];
+        }
+    }
+
+    /** x[i] /= divisor for every i. */
+    static void divideInPlace(Lanes lanes, float[] x, float divisor) {
+        int n = x.length;
+        int i = 0;
+        if (!lanes.scalar()) {
+            VectorSpecies<Float> species = lanes.species();
+            int upper = lanes.loopBound(n);
+            for (; i < upper; i += species.length()) {
+                FloatVector.fromArray(species, x, i).div(divisor).intoArray(x, i); // x /= divisor
+            }
+        }
+        for (; i < n; i++) {
+            x[i] /= divisor;
+        }
+    }
+}
