@@ -5,6 +5,7 @@ import aclip4j.golden.Tensor;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -27,6 +28,46 @@ final class Nd4jGraphs {
     private static final Object STDOUT_LOCK = new Object();
 
     private Nd4jGraphs() {}
+
+    /**
+     * One built SameDiff graph with its weight variables. Used by one thread at a time (callers lock it):
+     * weights are bound by replacing the variables' arrays before each execution.
+     */
+    static final class Graph {
+        final SameDiff sd;
+        final String[] weightNames;
+        private boolean hasGradients;
+
+        Graph(SameDiff sd, String[] weightNames) {
+            this.sd = sd;
+            this.weightNames = weightNames;
+        }
+
+        /** Creates the gradient graph on first use; call under the graph's lock. */
+        void ensureGradients() {
+            if (!hasGradients) {
+                createGradFunctionQuietly(sd);
+                hasGradients = true;
+            }
+        }
+
+        /** Points every weight variable at its array; call under the graph's lock. */
+        void bind(Map<String, INDArray> w) {
+            for (String n : weightNames) {
+                sd.getVariable(n).setArray(w.get(n));
+            }
+        }
+    }
+
+    /** A small thread-safe LRU map for built graphs: building one costs far more than running it. */
+    static <K> Map<K, Graph> lruCache(int size) {
+        return Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, Graph> eldest) {
+                return size() > size;
+            }
+        });
+    }
 
     /** y [M,out] = x [M,in] @ w^T + b, with w [out,in] as PyTorch stores it; b may be null. */
     static SDVariable linear(SameDiff sd, SDVariable x, SDVariable w, SDVariable b) {
@@ -163,18 +204,18 @@ final class Nd4jGraphs {
         return dtype == DataType.FLOAT ? a : a.castTo(dtype);
     }
 
-    /** Gradients as golden tensors: F32 for a float graph, F64 for a double graph, zeros where SameDiff gave none. */
-    static Map<String, Tensor> tensors(Map<String, INDArray> grads, Map<String, INDArray> weights) {
+    /** Gradients as golden tensors in {@code shapes} order: F32 for a float graph, F64 for a double graph. */
+    static Map<String, Tensor> tensors(Map<String, INDArray> grads, Map<String, int[]> shapes) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : weights.entrySet()) {
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             INDArray g = grads.get(e.getKey());
             if (g == null) {
-                g = Nd4j.zerosLike(e.getValue());
+                throw new IllegalStateException("SameDiff returned no gradient for " + e.getKey());
             }
-            int[] shape = Arrays.stream(e.getValue().shape()).mapToInt(Math::toIntExact).toArray();
-            INDArray c = g.dup('c');
+            INDArray c = g.reshape('c', Arrays.stream(e.getValue()).asLongStream().toArray()).dup('c');
             out.put(e.getKey(), c.dataType() == DataType.DOUBLE
-                    ? Tensor.f64(c.data().asDouble(), shape) : Tensor.f32(c.castTo(DataType.FLOAT).data().asFloat(), shape));
+                    ? Tensor.f64(c.data().asDouble(), e.getValue())
+                    : Tensor.f32(c.castTo(DataType.FLOAT).data().asFloat(), e.getValue()));
         }
         return out;
     }

@@ -7,8 +7,8 @@ import static aclip4j.tower.Nd4jGraphs.layerNorm;
 import static aclip4j.tower.Nd4jGraphs.linear;
 
 import aclip4j.golden.Tensor;
+import aclip4j.tower.Nd4jGraphs.Graph;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,12 +37,7 @@ public final class Nd4jVisionTower implements VisionTower {
 
     private final VisionConfig cfg;
     private final DataType dtype;
-    private final Map<Key, Graph> cache = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Graph> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    });
+    private final Map<Key, Graph> cache = Nd4jGraphs.lruCache(CACHE_SIZE);
 
     public Nd4jVisionTower(VisionConfig cfg) {
         this(cfg, DataType.FLOAT);
@@ -156,33 +151,6 @@ public final class Nd4jVisionTower implements VisionTower {
     }
 
     private record Key(int B, int K, boolean withScores, boolean lastLayerOnly) {}
-
-    /** One built graph and its weight variables. */
-    private static final class Graph {
-        final SameDiff sd;
-        final String[] weightNames;
-
-        Graph(SameDiff sd, String[] weightNames) {
-            this.sd = sd;
-            this.weightNames = weightNames;
-        }
-
-        private boolean hasGradients;
-
-        /** Creates the gradient graph on first use; called under the graph's lock. */
-        void ensureGradients() {
-            if (!hasGradients) {
-                Nd4jGraphs.createGradFunctionQuietly(sd);
-                hasGradients = true;
-            }
-        }
-
-        void bind(Map<String, INDArray> w) {
-            for (String n : weightNames) {
-                sd.getVariable(n).setArray(w.get(n));
-            }
-        }
-    }
 
     private Graph build(Key key) {
         int B = key.B(), S = cfg.imageSize(), p = cfg.patch(), G = cfg.grid(), N = cfg.tokens();
@@ -306,7 +274,7 @@ public final class Nd4jVisionTower implements VisionTower {
             }
             INDArray dF = Nd4jGraphs.input(dFeatures, dtype, B, E);
             INDArray dC = dCls == null ? Nd4j.zeros(dtype, B, D) : Nd4jGraphs.input(dCls, dtype, B, D);
-            return Nd4jGraphs.tensors(backwardNd(dF, dC), weights);
+            return Nd4jGraphs.tensors(backwardNd(dF, dC), weightShapes(cfg));
         }
 
         /** Gradients by weight name as INDArrays of the graph's float type. */
