@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,6 +24,16 @@ class Nd4jTextTowerTest {
     static final TextConfig CFG = new TextConfig(20, 7, 8, 2, 2, 5);
     // vocab 13, context 6, W 6, depth 1, H 3 (hs 2), E 4.
     static final TextConfig CFG3 = new TextConfig(13, 6, 6, 1, 3, 4);
+
+    @BeforeAll
+    static void singleThreaded() {
+        Nd4jTowerReference.singleThreaded();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        Nd4jTowerReference.restoreThreads();
+    }
 
     /** Rows "SOT w w … EOT pad…": SOT = vocab-2, EOT = vocab-1 at a random position ≥ 1, pads 0 after it. */
     static int[] captions(TextConfig c, int B, long seed) {

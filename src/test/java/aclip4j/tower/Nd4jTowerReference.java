@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import org.apache.commons.math3.special.Erf;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A plain-loop float64 forward of the SPEC §1 vision tower (with the §3 score) and the §2 text tower, written
@@ -12,6 +13,25 @@ import org.apache.commons.math3.special.Erf;
  */
 final class Nd4jTowerReference {
     private Nd4jTowerReference() {}
+
+    private static int savedThreads, savedMasterThreads;
+
+    /**
+     * Runs libnd4j single-threaded during a test class. On this shared two-core machine OpenMP's spinning
+     * threads make each tiny graph execution ~20x slower; results do not depend on the thread count.
+     */
+    static void singleThreaded() {
+        savedThreads = Nd4j.getEnvironment().maxThreads();
+        savedMasterThreads = Nd4j.getEnvironment().maxMasterThreads();
+        Nd4j.getEnvironment().setMaxThreads(1);
+        Nd4j.getEnvironment().setMaxMasterThreads(1);
+    }
+
+    /** Restores the thread counts {@link #singleThreaded} replaced. */
+    static void restoreThreads() {
+        Nd4j.getEnvironment().setMaxThreads(savedThreads);
+        Nd4j.getEnvironment().setMaxMasterThreads(savedMasterThreads);
+    }
 
     /** Outputs of one reference forward: features [B,E], cls [B,D] (vision only), scores [B,N] or null. */
     record Out(double[] features, double[] cls, double[] scores) {}

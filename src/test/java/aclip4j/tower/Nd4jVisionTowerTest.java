@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,6 +23,16 @@ class Nd4jVisionTowerTest {
     static final VisionConfig CFG = new VisionConfig(16, 8, 8, 2, 2, 6, 4);
     // A 3x3 grid (N=9, prime-ish token counts), depth 1, H=3 heads of size 2.
     static final VisionConfig CFG3 = new VisionConfig(24, 8, 6, 1, 3, 5, 4);
+
+    @BeforeAll
+    static void singleThreaded() {
+        Nd4jTowerReference.singleThreaded();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        Nd4jTowerReference.restoreThreads();
+    }
 
     static double[] randomImages(long seed, int n) {
         Random r = new Random(seed);
