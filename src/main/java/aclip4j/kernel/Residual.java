@@ -1,0 +1,28 @@
+package aclip4j.kernel;
+
+/** The residual connection {@code x + f(x)} of the pre-norm blocks (SPEC §1.4, §2). Shapes: all (N). */
+public final class Residual {
+    private Residual() {}
+
+    /** out (N) = inp1 + inp2. */
+    public static void residualForward(Lanes lanes, float[] out, float[] inp1, float[] inp2, int N) {
+        Vec.add(lanes, out, 0, inp1, 0, inp2, 0, N);
+    }
+
+    /** The specification of {@link #residualForward}. */
+    public static void residualForwardScalar(float[] out, float[] inp1, float[] inp2, int N) {
+        Vec.addScalar(out, 0, inp1, 0, inp2, 0, N);
+    }
+
+    /** dinp1 (N) += dout; dinp2 (N) += dout. */
+    public static void residualBackward(Lanes lanes, float[] dinp1, float[] dinp2, float[] dout, int N) {
+        Vec.accumulate(lanes, dinp1, 0, dout, 0, N);
+        Vec.accumulate(lanes, dinp2, 0, dout, 0, N);
+    }
+
+    /** The specification of {@link #residualBackward}. */
+    public static void residualBackwardScalar(float[] dinp1, float[] dinp2, float[] dout, int N) {
+        Vec.accumulateScalar(dinp1, 0, dout, 0, N);
+        Vec.accumulateScalar(dinp2, 0, dout, 0, N);
+    }
+}

@@ -1,0 +1,423 @@
+package aclip4j.tower;
+
+import aclip4j.golden.Tensor;
+import aclip4j.kernel.Attention;
+import aclip4j.kernel.Gather;
+import aclip4j.kernel.Gelu;
+import aclip4j.kernel.Lanes;
+import aclip4j.kernel.LayerNorm;
+import aclip4j.kernel.Matmul;
+import aclip4j.kernel.Patchify;
+import aclip4j.kernel.Residual;
+import aclip4j.kernel.VitEmbed;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The vision tower of SPEC §1 on the Vector API kernels, forward and hand-written backward (llm.c style).
+ *
+ * <p>Data path: images (B,3,S,S) → patches (B,N,3pp) → patch embedding (B,N,D) → CLS and positions (B,T,D)
+ * → kept tokens (B,Tk,D), Tk = 1+K or T → L pre-norm blocks → LN of the CLS rows (B,D) → @ image_projection (B,E).
+ * Positions are added before tokens are dropped (§1.2); dropping keeps CLS first and the kept patches in
+ * ascending order (§1.3). Only the CLS rows go through the final LayerNorm: it is row-wise and nothing else is
+ * read, so the result equals timm's, which normalises every token.
+ */
+public final class SimdVisionTower implements VisionTower {
+    /** LayerNorm eps of timm's ViT (§1.4). */
+    public static final float EPS = 1e-6f;
+
+    private final VisionConfig cfg;
+    private final Lanes lanes;
+
+    public SimdVisionTower(VisionConfig cfg) {
+        this(cfg, Lanes.preferred());
+    }
+
+    public SimdVisionTower(VisionConfig cfg, Lanes lanes) {
+        this.cfg = cfg;
+        this.lanes = lanes;
+    }
+
+    public VisionConfig config() {
+        return cfg;
+    }
+
+    @Override
+    public SimdPass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
+                            boolean withScores, boolean lastLayerOnly) {
+        int S = cfg.imageSize(), N = cfg.tokens(), T = N + 1, D = cfg.width(), p = cfg.patch(), P = 3 * p * p;
+        if (B <= 0) {
+            throw new IllegalArgumentException("batch B = " + B + ", expected at least 1");
+        }
+        if (images == null || images.length != B * 3 * S * S) {
+            throw new IllegalArgumentException("images hold " + (images == null ? "null" : images.length)
+                    + " floats, expected B*3*S*S = " + B + "*3*" + S + "*" + S);
+        }
+        for (int i = 0; i < images.length; i++) {
+            if (!Float.isFinite(images[i])) {
+                throw new IllegalArgumentException("images[" + i + "] = " + images[i] + ", expected a finite pixel");
+            }
+        }
+        int[] index = keepIndex == null ? null : tokenIndex(keepIndex, B, K, N);
+        if (withScores && (index != null || cfg.depth() == 0)) {
+            throw new IllegalArgumentException("attentive scores (§3) need the full unmasked view and depth >= 1"
+                    + ", got keepIndex " + (index == null ? "null" : "[B," + K + "]") + ", depth " + cfg.depth());
+        }
+        W w = new W(weights);
+        float[] patches = new float[B * N * P];
+        Patchify.patchifyForward(patches, images, B, S, p);
+        float[] pe = new float[B * N * D];
+        Matmul.matmulForward(pe, patches, w.patchW, w.patchB, B * N, P, D);
+        float[] x0 = new float[B * T * D];
+        VitEmbed.vitEmbedForward(lanes, x0, pe, w.cls, w.pos, B, N, D);
+        float[] x = x0;
+        int Tk = T;
+        if (index != null) {
+            Tk = 1 + K;
+            x = new float[B * Tk * D];
+            Gather.gatherForward(x, x0, index, B, T, Tk, D);
+        }
+        SimdPass pass = new SimdPass(w, B, Tk, index, patches, x0, x);
+        pass.runBlocksAndHead();
+        if (withScores) {
+            pass.scores = attentiveScores(pass, lastLayerOnly);
+        }
+        return pass;
+    }
+
+    /**
+     * Runs the blocks and the head on given token embeddings (B,Tk,D), the sequence {@link #forward} builds after
+     * token dropping. Its backward returns gradients for the block, norm and projection weights only (the
+     * embedding weights get zeros).
+     */
+    public SimdPass forwardTokens(Map<String, Tensor> weights, float[] tokens, int B, int Tk) {
+        if (B <= 0 || Tk <= 0 || tokens.length != B * Tk * cfg.width()) {
+            throw new IllegalArgumentException("tokens hold " + tokens.length + " floats, expected B*Tk*D = "
+                    + B + "*" + Tk + "*" + cfg.width());
+        }
+        SimdPass pass = new SimdPass(new W(weights), B, Tk, null, null, null, tokens.clone());
+        pass.runBlocksAndHead();
+        return pass;
+    }
+
+    /** The gather index (B,1+K): CLS (row 0), then 1 + each kept patch index; refuses unsorted or out-of-range. */
+    private static int[] tokenIndex(int[] keepIndex, int B, int K, int N) {
+        if (K < 0 || K > N || keepIndex.length != B * K) {
+            throw new IllegalArgumentException("keepIndex holds " + keepIndex.length + " ints for K = " + K
+                    + ", expected [B,K] = [" + B + "," + K + "] with 0 <= K <= N = " + N);
+        }
+        int[] index = new int[B * (1 + K)];
+        for (int b = 0; b < B; b++) {
+            int prev = -1;
+            for (int k = 0; k < K; k++) {
+                int v = keepIndex[b * K + k];
+                if (v <= prev || v >= N) {
+                    throw new IllegalArgumentException("keepIndex[" + b + "," + k + "] = " + v
+                            + ": kept patch indices must be strictly ascending in [0," + N + ") (§1.3)");
+                }
+                prev = v;
+                index[b * (1 + K) + 1 + k] = 1 + v;
+            }
+        }
+        return index;
+    }
+
+    /** §3: s[b][i] = mean over the layers used and the heads of P[l][b][h][0][1+i]. */
+    private float[] attentiveScores(SimdPass pass, boolean lastLayerOnly) {
+        int B = pass.B, T = pass.Tk, N = T - 1, H = cfg.heads(), L = cfg.depth();
+        int first = lastLayerOnly ? L - 1 : 0;
+        double[] sum = new double[B * N];
+        for (int l = first; l < L; l++) {
+            float[] att = pass.layers[l].att;
+            for (int b = 0; b < B; b++) {
+                for (int h = 0; h < H; h++) {
+                    int row = ((b * H + h) * T) * T; // query 0 (CLS)
+                    for (int i = 0; i < N; i++) {
+                        sum[b * N + i] += att[row + 1 + i];
+                    }
+                }
+            }
+        }
+        float[] s = new float[B * N];
+        double inv = 1.0 / ((L - first) * H);
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (float) (sum[i] * inv);
+        }
+        return s;
+    }
+
+    /** Weights of one call, checked against the config. */
+    private final class W {
+        final float[] patchW, patchB, cls, pos, normW, normB, proj, projT;
+        final float[][] n1w, n1b, qkvW, qkvB, projW, projB, n2w, n2b, fc1W, fc1B, fc2W, fc2B;
+
+        W(Map<String, Tensor> m) {
+            Map<String, int[]> s = Weights.visionShapes(cfg);
+            patchW = get(m, s, "patch_embed.proj.weight");
+            patchB = get(m, s, "patch_embed.proj.bias");
+            cls = get(m, s, "cls_token");
+            pos = get(m, s, "pos_embed");
+            normW = get(m, s, "norm.weight");
+            normB = get(m, s, "norm.bias");
+            proj = get(m, s, "image_projection");
+            int L = cfg.depth();
+            n1w = new float[L][]; n1b = new float[L][]; qkvW = new float[L][]; qkvB = new float[L][];
+            projW = new float[L][]; projB = new float[L][]; n2w = new float[L][]; n2b = new float[L][];
+            fc1W = new float[L][]; fc1B = new float[L][]; fc2W = new float[L][]; fc2B = new float[L][];
+            for (int l = 0; l < L; l++) {
+                String b = "blocks." + l + ".";
+                n1w[l] = get(m, s, b + "norm1.weight");
+                n1b[l] = get(m, s, b + "norm1.bias");
+                qkvW[l] = get(m, s, b + "attn.qkv.weight");
+                qkvB[l] = get(m, s, b + "attn.qkv.bias");
+                projW[l] = get(m, s, b + "attn.proj.weight");
+                projB[l] = get(m, s, b + "attn.proj.bias");
+                n2w[l] = get(m, s, b + "norm2.weight");
+                n2b[l] = get(m, s, b + "norm2.bias");
+                fc1W[l] = get(m, s, b + "mlp.fc1.weight");
+                fc1B[l] = get(m, s, b + "mlp.fc1.bias");
+                fc2W[l] = get(m, s, b + "mlp.fc2.weight");
+                fc2B[l] = get(m, s, b + "mlp.fc2.bias");
+            }
+            projT = transpose(proj, cfg.width(), cfg.embed());
+        }
+
+        private float[] get(Map<String, Tensor> m, Map<String, int[]> shapes, String name) {
+            return Weights.require(m, name, shapes.get(name));
+        }
+    }
+
+    /** a (R,C) → (C,R). */
+    static float[] transpose(float[] a, int R, int C) {
+        float[] t = new float[R * C];
+        for (int r = 0; r < R; r++) {
+            for (int c = 0; c < C; c++) {
+                t[c * R + r] = a[r * C + c];
+            }
+        }
+        return t;
+    }
+
+    /** Saved activations of one block; shapes with BT = B*Tk. */
+    private static final class Layer {
+        float[] in;                 // (BT,D) block input
+        float[] ln1, ln1Mean, ln1Rstd; // (BT,D), (BT), (BT)
+        float[] qkv;                // (BT,3D)
+        float[] att;                // (B,H,Tk,Tk)
+        float[] atty;               // (BT,D) heads concatenated
+        float[] res2;               // (BT,D) in + proj(atty)
+        float[] ln2, ln2Mean, ln2Rstd;
+        float[] fch, fchGelu;       // (BT,4D)
+        float[] out;                // (BT,D) res2 + fc2(gelu)
+    }
+
+    /** One forward pass and its saved activations. */
+    public final class SimdPass implements VisionTower.Pass {
+        final W w;
+        final int B, Tk;
+        final int[] index;     // (B,Tk) gather index into the T tokens, null when unmasked or from tokens
+        final float[] patches; // (B,N,3pp), null when run from tokens
+        final float[] x0;      // (B,T,D) embedded tokens before dropping
+        final float[] x;       // (B,Tk,D) the blocks' input
+        final Layer[] layers;
+        float[] clsIn, clsMean, clsRstd, cls, features, scores;
+
+        SimdPass(W w, int B, int Tk, int[] index, float[] patches, float[] x0, float[] x) {
+            this.w = w;
+            this.B = B;
+            this.Tk = Tk;
+            this.index = index;
+            this.patches = patches;
+            this.x0 = x0;
+            this.x = x;
+            this.layers = new Layer[cfg.depth()];
+        }
+
+        void runBlocksAndHead() {
+            int D = cfg.width(), H = cfg.heads(), F = cfg.mlpRatio() * D, BT = B * Tk;
+            float[] cur = x;
+            for (int l = 0; l < layers.length; l++) {
+                Layer a = new Layer();
+                a.in = cur;
+                a.ln1 = new float[BT * D]; a.ln1Mean = new float[BT]; a.ln1Rstd = new float[BT];
+                LayerNorm.layernormForward(lanes, a.ln1, a.ln1Mean, a.ln1Rstd, cur, w.n1w[l], w.n1b[l], BT, D, EPS);
+                a.qkv = new float[BT * 3 * D];
+                Matmul.matmulForward(a.qkv, a.ln1, w.qkvW[l], w.qkvB[l], BT, D, 3 * D);
+                a.att = new float[B * H * Tk * Tk];
+                a.atty = new float[BT * D];
+                Attention.attentionForward(lanes, a.atty, a.att, a.qkv, B, Tk, D, H, false);
+                float[] proj = new float[BT * D];
+                Matmul.matmulForward(proj, a.atty, w.projW[l], w.projB[l], BT, D, D);
+                a.res2 = new float[BT * D];
+                Residual.residualForward(lanes, a.res2, cur, proj, BT * D);
+                a.ln2 = new float[BT * D]; a.ln2Mean = new float[BT]; a.ln2Rstd = new float[BT];
+                LayerNorm.layernormForward(lanes, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w.n2w[l], w.n2b[l], BT, D, EPS);
+                a.fch = new float[BT * F];
+                Matmul.matmulForward(a.fch, a.ln2, w.fc1W[l], w.fc1B[l], BT, D, F);
+                a.fchGelu = new float[BT * F];
+                Gelu.geluForward(lanes, a.fchGelu, a.fch, BT * F);
+                float[] fc2 = new float[BT * D];
+                Matmul.matmulForward(fc2, a.fchGelu, w.fc2W[l], w.fc2B[l], BT, F, D);
+                a.out = new float[BT * D];
+                Residual.residualForward(lanes, a.out, a.res2, fc2, BT * D);
+                layers[l] = a;
+                cur = a.out;
+            }
+            clsIn = new float[B * D];
+            Gather.gatherForward(clsIn, cur, new int[B], B, Tk, 1, D);
+            cls = new float[B * D]; clsMean = new float[B]; clsRstd = new float[B];
+            LayerNorm.layernormForward(lanes, cls, clsMean, clsRstd, clsIn, w.normW, w.normB, B, D, EPS);
+            features = new float[B * cfg.embed()];
+            Matmul.matmulForward(features, cls, w.projT, null, B, D, cfg.embed());
+        }
+
+        @Override
+        public float[] features() {
+            return features;
+        }
+
+        @Override
+        public float[] cls() {
+            return cls;
+        }
+
+        @Override
+        public float[] scores() {
+            return scores;
+        }
+
+        /** (B,T,D) the embedded tokens before dropping (null when run from tokens). */
+        public float[] embeddedTokens() {
+            return x0;
+        }
+
+        /** (B,Tk,D) the tokens entering the first block. */
+        public float[] blockInput() {
+            return x;
+        }
+
+        /** Number of tokens the blocks saw (1 + K, or T). */
+        public int tokensKept() {
+            return Tk;
+        }
+
+        /** (B,H,Tk,Tk) the attention probabilities of block l. */
+        public float[] attention(int l) {
+            return layers[l].att;
+        }
+
+        @Override
+        public Map<String, Tensor> backward(float[] dFeatures, float[] dCls) {
+            int D = cfg.width(), E = cfg.embed(), H = cfg.heads(), F = cfg.mlpRatio() * D, BT = B * Tk;
+            int N = cfg.tokens(), T = N + 1, P = 3 * cfg.patch() * cfg.patch();
+            if (dFeatures == null || dFeatures.length != B * E) {
+                throw new IllegalArgumentException("dFeatures must be [B,E] = [" + B + "," + E + "]");
+            }
+            if (dCls != null && dCls.length != B * D) {
+                throw new IllegalArgumentException("dCls must be [B,D] = [" + B + "," + D + "] or null");
+            }
+            Map<String, int[]> shapes = Weights.visionShapes(cfg);
+            Map<String, Tensor> g = Weights.zeros(shapes, n -> true);
+            float[] dClsOut = dCls == null ? new float[B * D] : dCls.clone();
+            float[] dProjT = new float[E * D];
+            Matmul.matmulBackward(dClsOut, dProjT, null, dFeatures, cls, w.projT, B, D, E);
+            float[] dProj = g.get("image_projection").floats();
+            float[] back = transpose(dProjT, E, D);
+            System.arraycopy(back, 0, dProj, 0, back.length);
+            float[] dClsIn = new float[B * D];
+            LayerNorm.layernormBackward(lanes, dClsIn, g.get("norm.weight").floats(), g.get("norm.bias").floats(),
+                    dClsOut, clsIn, w.normW, clsMean, clsRstd, B, D);
+            float[] dcur = new float[BT * D];
+            Gather.gatherBackward(lanes, dcur, dClsIn, new int[B], B, Tk, 1, D);
+            for (int l = layers.length - 1; l >= 0; l--) {
+                Layer a = layers[l];
+                String p = "blocks." + l + ".";
+                float[] dres2 = dcur.clone(); // the residual passes dout through; the MLP branch adds below
+                float[] dgel = new float[BT * F];
+                Matmul.matmulBackward(dgel, g.get(p + "mlp.fc2.weight").floats(), g.get(p + "mlp.fc2.bias").floats(),
+                        dcur, a.fchGelu, w.fc2W[l], BT, F, D);
+                float[] dfch = new float[BT * F];
+                Gelu.geluBackward(lanes, dfch, a.fch, dgel, BT * F);
+                float[] dln2 = new float[BT * D];
+                Matmul.matmulBackward(dln2, g.get(p + "mlp.fc1.weight").floats(), g.get(p + "mlp.fc1.bias").floats(),
+                        dfch, a.ln2, w.fc1W[l], BT, D, F);
+                LayerNorm.layernormBackward(lanes, dres2, g.get(p + "norm2.weight").floats(),
+                        g.get(p + "norm2.bias").floats(), dln2, a.res2, w.n2w[l], a.ln2Mean, a.ln2Rstd, BT, D);
+                float[] din = dres2.clone();
+                float[] datty = new float[BT * D];
+                Matmul.matmulBackward(datty, g.get(p + "attn.proj.weight").floats(), g.get(p + "attn.proj.bias").floats(),
+                        dres2, a.atty, w.projW[l], BT, D, D);
+                float[] dqkv = new float[BT * 3 * D];
+                Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, Tk, D, H, false);
+                float[] dln1 = new float[BT * D];
+                Matmul.matmulBackward(dln1, g.get(p + "attn.qkv.weight").floats(), g.get(p + "attn.qkv.bias").floats(),
+                        dqkv, a.ln1, w.qkvW[l], BT, D, 3 * D);
+                LayerNorm.layernormBackward(lanes, din, g.get(p + "norm1.weight").floats(),
+                        g.get(p + "norm1.bias").floats(), dln1, a.in, w.n1w[l], a.ln1Mean, a.ln1Rstd, BT, D);
+                dcur = din;
+            }
+            if (patches == null) {
+                return g; // run from tokens: no embedding weights involved
+            }
+            float[] dx0 = dcur;
+            if (index != null) {
+                dx0 = new float[B * T * D];
+                Gather.gatherBackward(lanes, dx0, dcur, index, B, T, Tk, D);
+            }
+            float[] dpe = new float[B * N * D];
+            VitEmbed.vitEmbedBackward(lanes, dpe, g.get("cls_token").floats(), g.get("pos_embed").floats(), dx0, B, N, D);
+            Matmul.matmulBackward(null, g.get("patch_embed.proj.weight").floats(), g.get("patch_embed.proj.bias").floats(),
+                    dpe, patches, w.patchW, B * N, P, D);
+            return g;
+        }
+    }
+
+    /**
+     * §1.7: position embeddings for another view resolution. {@code pos [1,1+G*G,D]} → {@code [1,1+Ge*Ge,D]}:
+     * the G×G grid resampled bilinearly (align_corners=false, no antialias, the §5.1 sampling rule, float32),
+     * the CLS position unchanged.
+     */
+    public static Tensor resamplePosEmbed(Tensor pos, int Ge) {
+        if (pos.rank() != 3 || pos.dim(0) != 1) {
+            throw new IllegalArgumentException("pos_embed has shape " + Arrays.toString(pos.shape()) + ", expected [1,1+G*G,D]");
+        }
+        int T = pos.dim(1), D = pos.dim(2);
+        int G = (int) Math.round(Math.sqrt(T - 1));
+        if (G * G != T - 1 || Ge <= 0) {
+            throw new IllegalArgumentException("pos_embed has " + T + " positions, expected 1 + G*G; target grid " + Ge);
+        }
+        float[] src = pos.floats();
+        float[] out = new float[(1 + Ge * Ge) * D];
+        System.arraycopy(src, 0, out, 0, D);
+        float scale = (float) G / Ge;
+        for (int oy = 0; oy < Ge; oy++) {
+            float sy = Math.max(0f, (oy + 0.5f) * scale - 0.5f);
+            int y0 = (int) sy, y1 = Math.min(y0 + 1, G - 1);
+            float ly = sy - y0;
+            for (int ox = 0; ox < Ge; ox++) {
+                float sx = Math.max(0f, (ox + 0.5f) * scale - 0.5f);
+                int x0 = (int) sx, x1 = Math.min(x0 + 1, G - 1);
+                float lx = sx - x0;
+                int a = (1 + y0 * G + x0) * D, b = (1 + y0 * G + x1) * D, c = (1 + y1 * G + x0) * D,
+                        d = (1 + y1 * G + x1) * D, o = (1 + oy * Ge + ox) * D;
+                for (int k = 0; k < D; k++) {
+                    out[o + k] = (1 - ly) * ((1 - lx) * src[a + k] + lx * src[b + k])
+                            + ly * ((1 - lx) * src[c + k] + lx * src[d + k]);
+                }
+            }
+        }
+        return Tensor.f32(out, 1, 1 + Ge * Ge, D);
+    }
+
+    /**
+     * The weights for a tower at view size {@code imageSize} (§1.7, A-CLIP-eff's EMA view): the same tensors with
+     * {@code pos_embed} resampled; use with {@code new SimdVisionTower(cfg.withImageSize(imageSize))}.
+     */
+    public static Map<String, Tensor> atResolution(Map<String, Tensor> weights, VisionConfig cfg, int imageSize) {
+        VisionConfig target = cfg.withImageSize(imageSize);
+        Map<String, Tensor> m = new LinkedHashMap<>(weights);
+        m.put("pos_embed", resamplePosEmbed(weights.get("pos_embed"), target.grid()));
+        return m;
+    }
+}

@@ -1,0 +1,265 @@
+package aclip4j.tower;
+
+import static aclip4j.kernel.GradCheck.assertClose;
+import static aclip4j.kernel.GradCheck.dot;
+import static aclip4j.kernel.GradCheck.randn;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import aclip4j.golden.Tensor;
+import aclip4j.kernel.GradCheck;
+import aclip4j.kernel.Lanes;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class SimdVisionTowerTest {
+    // S 16, p 4: G 4, N 16, T 17; D 16, 2 blocks, 2 heads (hs 8), E 8
+    static final VisionConfig CFG = new VisionConfig(16, 4, 16, 2, 2, 8, 4);
+    static final int B = 2;
+
+    /** Init's weights plus noise, so LayerNorm gains, biases and every path carry a visible gradient. */
+    static Map<String, Tensor> weights(long seed) {
+        Map<String, Tensor> w = Init.vision(CFG, new SplittableRandom(seed));
+        Random r = new Random(seed);
+        for (Tensor t : w.values()) {
+            float[] v = t.floats();
+            for (int i = 0; i < v.length; i++) {
+                v[i] += (float) (r.nextGaussian() * 0.1);
+            }
+        }
+        return w;
+    }
+
+    static float[] images(long seed) {
+        return randn(new Random(seed), B * 3 * CFG.imageSize() * CFG.imageSize(), 1);
+    }
+
+    static final int K = 6;
+    static final int[] KEEP = {0, 3, 5, 6, 10, 15, 1, 2, 7, 8, 12, 14};
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        for (int[] keep : new int[][] {null, KEEP}) {
+            SimdVisionTower tower = new SimdVisionTower(CFG, Lanes.of(256));
+            Map<String, Tensor> w = weights(1);
+            float[] img = images(2);
+            Random r = new Random(3);
+            float[] probeF = randn(r, B * CFG.embed(), 1), probeC = randn(r, B * CFG.width(), 1);
+            int k = keep == null ? 0 : K;
+            Map<String, Tensor> grads = tower.forward(w, img, B, keep, k, false, false).backward(probeF, probeC);
+            assertEquals(Weights.visionShapes(CFG).keySet(), grads.keySet());
+            for (Map.Entry<String, Tensor> e : w.entrySet()) {
+                float[] param = e.getValue().floats();
+                float[] g = grads.get(e.getKey()).floats();
+                assertArrayEquals(e.getValue().shape(), grads.get(e.getKey()).shape());
+                GradCheck.check((keep == null ? "" : "masked ") + e.getKey(), param, g,
+                        GradCheck.sample(r, param.length, 4), () -> {
+                            SimdVisionTower.SimdPass p = tower.forward(w, img, B, keep, k, false, false);
+                            return dot(p.features(), probeF) + dot(p.cls(), probeC);
+                        }, 2e-3, 3e-3, 2e-2);
+            }
+        }
+    }
+
+    @Test
+    void droppedPatchesGetNoGradientButTheirPositionsDoFromKeptRows() {
+        SimdVisionTower tower = new SimdVisionTower(CFG, Lanes.of(0));
+        Map<String, Tensor> w = weights(4);
+        int[] keep = {0, 3, 5, 6, 10, 15, 0, 3, 5, 6, 10, 15}; // both rows keep the same patches
+        Map<String, Tensor> g = tower.forward(w, images(5), B, keep, K, false, false)
+                .backward(randn(new Random(6), B * CFG.embed(), 1), null);
+        float[] dpos = g.get("pos_embed").floats();
+        int D = CFG.width();
+        for (int i = 0; i < CFG.tokens(); i++) {
+            final int patch = i;
+            boolean kept = Arrays.stream(keep, 0, K).anyMatch(v -> v == patch);
+            double norm = 0;
+            for (int d = 0; d < D; d++) {
+                norm += Math.abs(dpos[(1 + i) * D + d]);
+            }
+            assertEquals(kept, norm > 0, "position of patch " + i + (kept ? " kept" : " dropped"));
+        }
+    }
+
+    @Test
+    void maskedForwardEqualsTheBlocksOnTheGatheredTokens() {
+        SimdVisionTower tower = new SimdVisionTower(CFG);
+        Map<String, Tensor> w = weights(7);
+        float[] img = images(8);
+        SimdVisionTower.SimdPass full = tower.forward(w, img, B, null, 0, false, false);
+        SimdVisionTower.SimdPass masked = tower.forward(w, img, B, KEEP, K, false, false);
+        int T = CFG.tokens() + 1, D = CFG.width();
+        float[] x0 = full.embeddedTokens();
+        float[] gathered = new float[B * (1 + K) * D];
+        for (int b = 0; b < B; b++) {
+            System.arraycopy(x0, b * T * D, gathered, b * (1 + K) * D, D); // CLS first
+            for (int k = 0; k < K; k++) {
+                System.arraycopy(x0, (b * T + 1 + KEEP[b * K + k]) * D, gathered, (b * (1 + K) + 1 + k) * D, D);
+            }
+        }
+        SimdVisionTower.SimdPass direct = tower.forwardTokens(w, gathered, B, 1 + K);
+        assertArrayEquals(direct.features(), masked.features());
+        assertArrayEquals(direct.cls(), masked.cls());
+        assertFalse(Arrays.equals(full.features(), masked.features()), "dropping tokens must change the features");
+    }
+
+    @Test
+    void keepingEveryTokenEqualsTheUnmaskedPass() {
+        SimdVisionTower tower = new SimdVisionTower(CFG);
+        Map<String, Tensor> w = weights(9);
+        float[] img = images(10);
+        int N = CFG.tokens();
+        int[] all = new int[B * N];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i % N;
+        }
+        float[] probe = randn(new Random(11), B * CFG.embed(), 1);
+        SimdVisionTower.SimdPass a = tower.forward(w, img, B, null, 0, false, false);
+        SimdVisionTower.SimdPass b = tower.forward(w, img, B, all, N, false, false);
+        assertArrayEquals(a.features(), b.features());
+        Map<String, Tensor> ga = a.backward(probe, null), gb = b.backward(probe, null);
+        for (String name : ga.keySet()) {
+            assertArrayEquals(ga.get(name).floats(), gb.get(name).floats(), name);
+        }
+    }
+
+    @Test
+    void attentiveScoresAreTheMeanClsAttention() {
+        SimdVisionTower tower = new SimdVisionTower(CFG);
+        Map<String, Tensor> w = weights(12);
+        float[] img = images(13);
+        int N = CFG.tokens(), T = N + 1, H = CFG.heads(), L = CFG.depth();
+        for (boolean last : new boolean[] {false, true}) {
+            SimdVisionTower.SimdPass p = tower.forward(w, img, B, null, 0, true, last);
+            float[] expected = new float[B * N];
+            for (int b = 0; b < B; b++) {
+                double total = 0;
+                for (int i = 0; i < N; i++) {
+                    double s = 0;
+                    int layers = 0;
+                    for (int l = last ? L - 1 : 0; l < L; l++, layers++) {
+                        for (int h = 0; h < H; h++) {
+                            s += p.attention(l)[((b * H + h) * T + 0) * T + 1 + i];
+                        }
+                    }
+                    expected[b * N + i] = (float) (s / (layers * H));
+                    total += expected[b * N + i];
+                }
+                // the CLS-to-CLS weight is dropped without renormalising (§3): scores sum to below 1
+                assertTrue(total < 1.0 && total > 0.0, "score mass " + total);
+            }
+            assertClose("scores last=" + last, expected, p.scores(), 1e-7, 1e-6);
+        }
+        assertNull(tower.forward(w, img, B, null, 0, false, false).scores());
+        assertThrows(IllegalArgumentException.class, () -> tower.forward(w, img, B, KEEP, K, true, false));
+    }
+
+    @Test
+    void featuresAreTheProjectedPostNormCls() {
+        SimdVisionTower tower = new SimdVisionTower(CFG);
+        Map<String, Tensor> w = weights(14);
+        SimdVisionTower.SimdPass p = tower.forward(w, images(15), B, null, 0, false, false);
+        int D = CFG.width(), E = CFG.embed();
+        float[] proj = w.get("image_projection").floats(); // [D,E]: x @ proj, not a Linear weight
+        float[] expected = new float[B * E];
+        for (int b = 0; b < B; b++) {
+            for (int e = 0; e < E; e++) {
+                double s = 0;
+                for (int d = 0; d < D; d++) {
+                    s += (double) p.cls()[b * D + d] * proj[d * E + e];
+                }
+                expected[b * E + e] = (float) s;
+            }
+        }
+        assertClose("features", expected, p.features(), 1e-5, 1e-5);
+    }
+
+    @Test
+    void everyLaneWidthAgreesAndRunsRepeatBitForBit() {
+        Map<String, Tensor> w = weights(16);
+        float[] img = images(17);
+        float[] probe = randn(new Random(18), B * CFG.embed(), 1);
+        SimdVisionTower.SimdPass ref = new SimdVisionTower(CFG, Lanes.of(0)).forward(w, img, B, KEEP, K, false, false);
+        Map<String, Tensor> gref = ref.backward(probe, null);
+        for (Lanes lanes : Lanes.testWidths()) {
+            SimdVisionTower tower = new SimdVisionTower(CFG, lanes);
+            SimdVisionTower.SimdPass a = tower.forward(w, img, B, KEEP, K, false, false);
+            SimdVisionTower.SimdPass b = tower.forward(w, img, B, KEEP, K, false, false);
+            assertArrayEquals(a.features(), b.features(), "same input, same bits at " + lanes);
+            Map<String, Tensor> ga = a.backward(probe, null), gb = b.backward(probe, null);
+            assertClose("features " + lanes, ref.features(), a.features(), 1e-5, 1e-4);
+            for (String name : ga.keySet()) {
+                assertArrayEquals(ga.get(name).floats(), gb.get(name).floats(), name + " at " + lanes);
+                assertClose(name + " " + lanes, gref.get(name).floats(), ga.get(name).floats(), 1e-4, 1e-3);
+            }
+        }
+    }
+
+    @Test
+    void badInputIsRefused() {
+        SimdVisionTower tower = new SimdVisionTower(CFG);
+        Map<String, Tensor> w = weights(19);
+        float[] img = images(20);
+        assertThrows(IllegalArgumentException.class, () -> tower.forward(w, new float[5], B, null, 0, false, false));
+        int[] unsorted = KEEP.clone();
+        unsorted[1] = 0;
+        assertThrows(IllegalArgumentException.class, () -> tower.forward(w, img, B, unsorted, K, false, false));
+        int[] outOfRange = KEEP.clone();
+        outOfRange[K - 1] = CFG.tokens();
+        assertThrows(IllegalArgumentException.class, () -> tower.forward(w, img, B, outOfRange, K, false, false));
+        Map<String, Tensor> missing = new LinkedHashMap<>(w);
+        missing.remove("blocks.1.mlp.fc2.bias");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> tower.forward(missing, img, B, null, 0, false, false));
+        assertTrue(e.getMessage().contains("blocks.1.mlp.fc2.bias"), e.getMessage());
+        Map<String, Tensor> wrongShape = new LinkedHashMap<>(w);
+        wrongShape.put("image_projection", Tensor.f32(new float[CFG.width() * CFG.embed()], CFG.embed(), CFG.width()));
+        assertThrows(IllegalArgumentException.class, () -> tower.forward(wrongShape, img, B, null, 0, false, false));
+        float[] nan = img.clone();
+        nan[3] = Float.NaN;
+        assertThrows(IllegalArgumentException.class, () -> tower.forward(w, nan, B, null, 0, false, false));
+    }
+
+    @Test
+    void positionResamplingKeepsClsAndInterpolatesBilinearly() {
+        int G = 4, D = 3;
+        float[] pos = new float[(1 + G * G) * D];
+        for (int t = 0; t < 1 + G * G; t++) {
+            for (int d = 0; d < D; d++) {
+                pos[t * D + d] = t == 0 ? 100 + d : (t - 1) / G * 10 + (t - 1) % G + d * 0.5f; // 10*row + col
+            }
+        }
+        Tensor same = SimdVisionTower.resamplePosEmbed(Tensor.f32(pos, 1, 1 + G * G, D), G);
+        assertArrayEquals(pos, same.floats(), "resampling to the same grid is the identity");
+        Tensor half = SimdVisionTower.resamplePosEmbed(Tensor.f32(pos, 1, 1 + G * G, D), 2);
+        assertArrayEquals(new int[] {1, 5, D}, half.shape());
+        float[] h = half.floats();
+        for (int d = 0; d < D; d++) {
+            assertEquals(100 + d, h[d]);
+            // 4 → 2, align_corners=false: output pixel o samples source 2o + 0.5, the mean of rows/cols 2o and 2o+1
+            for (int oy = 0; oy < 2; oy++) {
+                for (int ox = 0; ox < 2; ox++) {
+                    double expected = 10 * (2 * oy + 0.5) + (2 * ox + 0.5) + d * 0.5;
+                    assertEquals(expected, h[(1 + oy * 2 + ox) * D + d], 1e-5);
+                }
+            }
+        }
+        // upsampling 2 → 4 clamps at the border: first output samples src max(0, -0.25) = 0
+        float[] small = {0, 0, 1, 2, 3};
+        float[] up = SimdVisionTower.resamplePosEmbed(Tensor.f32(small, 1, 5, 1), 4).floats();
+        float[] expectedUp = {0, 0, 0.25f, 0.75f, 1, 0.5f, 0.75f, 1.25f, 1.5f, 1.5f, 1.75f, 2.25f, 2.5f, 2, 2.25f, 2.75f, 3};
+        assertArrayEquals(expectedUp, up, 1e-6f);
+        VisionConfig eff = CFG.withImageSize(8);
+        Map<String, Tensor> w = SimdVisionTower.atResolution(weights(21), CFG, 8);
+        float[] img = randn(new Random(22), B * 3 * 8 * 8, 1);
+        assertEquals(B * CFG.embed(), new SimdVisionTower(eff).forward(w, img, B, null, 0, true, false).features().length);
+    }
+}
