@@ -204,7 +204,7 @@ final class Nd4jGraphs {
         return dtype == DataType.FLOAT ? a : a.castTo(dtype);
     }
 
-    /** Gradients as golden tensors in {@code shapes} order: F32 for a float graph, F64 for a double graph. */
+    /** Gradients as golden tensors in {@code shapes} order (see {@link #tensor}). */
     static Map<String, Tensor> tensors(Map<String, INDArray> grads, Map<String, int[]> shapes) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
@@ -212,12 +212,17 @@ final class Nd4jGraphs {
             if (g == null) {
                 throw new IllegalStateException("SameDiff returned no gradient for " + e.getKey());
             }
-            INDArray c = g.reshape('c', Arrays.stream(e.getValue()).asLongStream().toArray()).dup('c');
-            out.put(e.getKey(), c.dataType() == DataType.DOUBLE
-                    ? Tensor.f64(c.data().asDouble(), e.getValue())
-                    : Tensor.f32(c.castTo(DataType.FLOAT).data().asFloat(), e.getValue()));
+            out.put(e.getKey(), tensor(g, e.getValue()));
         }
         return out;
+    }
+
+    /** An array as a golden tensor of the given shape: F64 from a DOUBLE array, F32 otherwise. */
+    static Tensor tensor(INDArray a, int[] shape) {
+        INDArray c = a.reshape('c', Arrays.stream(shape).asLongStream().toArray()).dup('c');
+        return c.dataType() == DataType.DOUBLE
+                ? Tensor.f64(c.data().asDouble(), shape)
+                : Tensor.f32(c.castTo(DataType.FLOAT).data().asFloat(), shape);
     }
 
     /** The elements of {@code a} in C order as float32. */
