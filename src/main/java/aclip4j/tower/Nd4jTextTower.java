@@ -1,0 +1,232 @@
+package aclip4j.tower;
+
+import static aclip4j.tower.Nd4jGraphs.attention;
+import static aclip4j.tower.Nd4jGraphs.layerNorm;
+import static aclip4j.tower.Nd4jGraphs.linear;
+import static aclip4j.tower.Nd4jGraphs.quickGelu;
+
+import aclip4j.golden.Tensor;
+import aclip4j.tower.Nd4jGraphs.Graph;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.segment.UnsortedSegmentSum;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The SPEC §2 text tower (OpenAI CLIP) as a SameDiff graph; gradients of {@code sum(features * dFeatures)} by
+ * SameDiff autodiff.
+ *
+ * <p>The token-embedding lookup runs outside the graph: the rows are pulled with {@code Nd4j.pullRows} and enter
+ * the graph as a variable, and their gradient is scattered back into {@code token_embedding.weight} with
+ * libnd4j's {@code unsorted_segment_sum} (repeated ids add up). SameDiff 1.0.0-M2.1's gather backward fails,
+ * and a one-hot matmul would cost {@code B*ctx*vocab*W} — as much as the whole tower at CLIP's 49408 tokens.
+ * EOT pooling is a batched matmul by a one-hot [B,1,ctx] row built from {@code Nd4j.argMax} of the tokens (the
+ * first position of each row's largest id).
+ *
+ * <p>The causal mask adds −1e9, not −inf, strictly above the diagonal. Every row keeps its finite diagonal,
+ * so after the softmax's max subtraction {@code exp(-1e9 - max)} underflows to exactly 0 in float32 and
+ * float64: the probabilities equal the −inf mask's bit for bit, while no op in the forward or its SameDiff
+ * backward ever sees an infinity (where {@code inf - inf} or {@code 0 * inf} would give NaN).
+ *
+ * <p>Graphs are cached per batch size; see {@link Nd4jVisionTower} for the threading and dtype notes.
+ */
+public final class Nd4jTextTower implements TextTower {
+    private static final double LN_EPS = 1e-5; // OpenAI CLIP, §2
+    private static final double MASKED = -1e9;
+    private static final String TOKEN_ROWS = "token_rows";
+    private static final String EMBEDDING = "token_embedding.weight";
+    private static final int CACHE_SIZE = 8;
+
+    private final TextConfig cfg;
+    private final DataType dtype;
+    private final Map<Integer, Graph> cache = Nd4jGraphs.lruCache(CACHE_SIZE);
+
+    public Nd4jTextTower(TextConfig cfg) {
+        this(cfg, DataType.FLOAT);
+    }
+
+    public Nd4jTextTower(TextConfig cfg, DataType dtype) {
+        if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
+            throw new IllegalArgumentException("graph dtype " + dtype + ", expected FLOAT or DOUBLE");
+        }
+        this.cfg = cfg;
+        this.dtype = dtype;
+    }
+
+    public TextConfig config() {
+        return cfg;
+    }
+
+    /** Every weight name with its PyTorch shape (GOLDENS.md "Weight names"), in state_dict order. */
+    public static Map<String, int[]> weightShapes(TextConfig c) {
+        int W = c.width();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("positional_embedding", new int[] {c.context(), W});
+        s.put("text_projection", new int[] {W, c.embed()});
+        s.put(EMBEDDING, new int[] {c.vocab(), W});
+        for (int i = 0; i < c.depth(); i++) {
+            String b = "transformer.resblocks." + i + ".";
+            s.put(b + "attn.in_proj_weight", new int[] {3 * W, W});
+            s.put(b + "attn.in_proj_bias", new int[] {3 * W});
+            s.put(b + "attn.out_proj.weight", new int[] {W, W});
+            s.put(b + "attn.out_proj.bias", new int[] {W});
+            s.put(b + "ln_1.weight", new int[] {W});
+            s.put(b + "ln_1.bias", new int[] {W});
+            s.put(b + "mlp.c_fc.weight", new int[] {4 * W, W});
+            s.put(b + "mlp.c_fc.bias", new int[] {4 * W});
+            s.put(b + "mlp.c_proj.weight", new int[] {W, 4 * W});
+            s.put(b + "mlp.c_proj.bias", new int[] {W});
+            s.put(b + "ln_2.weight", new int[] {W});
+            s.put(b + "ln_2.bias", new int[] {W});
+        }
+        s.put("ln_final.weight", new int[] {W});
+        s.put("ln_final.bias", new int[] {W});
+        return s;
+    }
+
+    @Override
+    public Pass forward(Map<String, Tensor> weights, int[] tokens, int B) {
+        return forwardNd(weights, tokens, B);
+    }
+
+    /** {@link #forward} returning the ND4J pass, whose arrays keep the graph's float type. */
+    public NdPass forwardNd(Map<String, Tensor> weights, int[] tokens, int B) {
+        int ctx = cfg.context(), W = cfg.width();
+        if (B <= 0) {
+            throw new IllegalArgumentException("batch " + B + " must be positive");
+        }
+        if (tokens == null || tokens.length != (long) B * ctx) {
+            throw new IllegalArgumentException("tokens hold " + (tokens == null ? "null" : tokens.length)
+                    + " ids, expected B*context = " + B + "*" + ctx);
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= cfg.vocab()) {
+                throw new IllegalArgumentException("token[" + i / ctx + "][" + i % ctx + "] = " + tokens[i]
+                        + " is outside the vocabulary 0.." + (cfg.vocab() - 1));
+            }
+        }
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
+            w.put(e.getKey(), Nd4jGraphs.weight(weights, e.getKey(), dtype, e.getValue()));
+        }
+        INDArray ids = Nd4j.createFromArray(tokens).reshape(B, ctx);
+        INDArray embedding = w.remove(EMBEDDING);
+        w.put(TOKEN_ROWS, Nd4j.pullRows(embedding, 1, tokens));                 // [B*ctx,W]
+        // §2: pool at the position of each row's largest id; argMax returns its first occurrence.
+        INDArray eot = Nd4j.argMax(ids, 1).reshape(B, 1);
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put("eot_select", Nd4jGraphs.oneHot(eot, ctx, dtype));                // [B,1,ctx]
+        Graph g = cache.computeIfAbsent(B, this::build);
+        INDArray features;
+        synchronized (g) {
+            g.bind(w);
+            features = g.sd.output(ph, "features").get("features").dup();
+        }
+        return new NdPass(g, w, ph, features, tokens.clone(), B);
+    }
+
+    private Graph build(int B) {
+        int ctx = cfg.context(), W = cfg.width(), H = cfg.heads(), E = cfg.embed();
+        SameDiff sd = SameDiff.create();
+        Map<String, SDVariable> v = new HashMap<>();
+        Map<String, int[]> shapes = new LinkedHashMap<>(weightShapes(cfg));
+        shapes.remove(EMBEDDING);
+        shapes.put(TOKEN_ROWS, new int[] {B * ctx, W});
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            long[] shape = Arrays.stream(e.getValue()).asLongStream().toArray();
+            v.put(e.getKey(), sd.var(e.getKey(), Nd4j.zeros(dtype, shape)));
+        }
+        // Strictly-upper-triangular additive mask [ctx,ctx]: column > row.
+        INDArray rows = Nd4j.arange(0, ctx).castTo(DataType.INT).reshape(ctx, 1).broadcast(ctx, ctx);
+        INDArray cols = Nd4j.arange(0, ctx).castTo(DataType.INT).reshape(1, ctx).broadcast(ctx, ctx);
+        SDVariable mask = sd.constant("causal_mask", cols.gt(rows).castTo(dtype).muli(MASKED));
+
+        SDVariable x = v.get(TOKEN_ROWS).reshape(B, ctx, W).add(v.get("positional_embedding"));   // [B,ctx,W]
+        for (int i = 0; i < cfg.depth(); i++) {
+            String b = "transformer.resblocks." + i + ".";
+            SDVariable h = layerNorm(x, v.get(b + "ln_1.weight"), v.get(b + "ln_1.bias"), LN_EPS, 2);
+            Nd4jGraphs.Attention a = attention(sd, h, B, ctx, W, H, v.get(b + "attn.in_proj_weight"),
+                    v.get(b + "attn.in_proj_bias"), v.get(b + "attn.out_proj.weight"),
+                    v.get(b + "attn.out_proj.bias"), mask);
+            x = x.add(a.out());
+            SDVariable m = layerNorm(x, v.get(b + "ln_2.weight"), v.get(b + "ln_2.bias"), LN_EPS, 2)
+                    .reshape(B * ctx, W);
+            m = quickGelu(sd, linear(sd, m, v.get(b + "mlp.c_fc.weight"), v.get(b + "mlp.c_fc.bias")));
+            m = linear(sd, m, v.get(b + "mlp.c_proj.weight"), v.get(b + "mlp.c_proj.bias"));
+            x = x.add(m.reshape(B, ctx, W));
+        }
+        // Pool first, then ln_final: LayerNorm acts per token, so this equals CLIP's ln_final-then-index.
+        SDVariable select = sd.placeHolder("eot_select", dtype, B, 1, ctx);
+        SDVariable pooled = sd.mmul(select, x).reshape(B, W);                                      // [B,W]
+        pooled = layerNorm(pooled, v.get("ln_final.weight"), v.get("ln_final.bias"), LN_EPS, 1);
+        SDVariable features = sd.mmul("features", pooled, v.get("text_projection"));             // [B,E]
+        SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
+        sd.setLossVariables(sd.identity("loss", features.mul(dF).sum()));
+        return new Graph(sd, shapes.keySet().toArray(new String[0]));
+    }
+
+    /** A forward pass kept for its backward; arrays are in the graph's float type. */
+    public final class NdPass implements TextTower.Pass {
+        private final Graph graph;
+        private final Map<String, INDArray> weights;
+        private final Map<String, INDArray> placeholders;
+        private final INDArray features;
+        private final int[] tokens;
+        private final int B;
+
+        private NdPass(Graph graph, Map<String, INDArray> weights, Map<String, INDArray> placeholders,
+                       INDArray features, int[] tokens, int B) {
+            this.graph = graph;
+            this.weights = weights;
+            this.placeholders = placeholders;
+            this.features = features;
+            this.tokens = tokens;
+            this.B = B;
+        }
+
+        public INDArray featuresNd() {
+            return features;
+        }
+
+        @Override
+        public float[] features() {
+            return Nd4jGraphs.floats(features);
+        }
+
+        @Override
+        public Map<String, Tensor> backward(float[] dFeatures) {
+            int E = cfg.embed();
+            if (dFeatures == null || dFeatures.length != B * E) {
+                throw new IllegalArgumentException("dFeatures holds " + (dFeatures == null ? "null" : dFeatures.length)
+                        + " values, expected B*E = " + B + "*" + E);
+            }
+            Map<String, INDArray> g = backwardNd(Nd4jGraphs.input(dFeatures, dtype, B, E));
+            return Nd4jGraphs.tensors(g, weightShapes(cfg));
+        }
+
+        /** Gradients by weight name (token_embedding.weight included) in the graph's float type. */
+        public Map<String, INDArray> backwardNd(INDArray dFeatures) {
+            Map<String, INDArray> ph = new HashMap<>(placeholders);
+            ph.put("dFeatures", dFeatures.castTo(dtype));
+            Map<String, INDArray> grads = new HashMap<>();
+            synchronized (graph) {
+                graph.ensureGradients();
+                graph.bind(weights);
+                Map<String, INDArray> g = graph.sd.calculateGradients(ph, graph.weightNames);
+                for (Map.Entry<String, INDArray> e : g.entrySet()) {
+                    grads.put(e.getKey(), e.getValue().dup());
+                }
+            }
+            // d token_embedding[id] = sum of the row gradients of the positions holding id.
+            INDArray dRows = grads.remove(TOKEN_ROWS);
+            grads.put(EMBEDDING, Nd4j.exec(new UnsortedSegmentSum(dRows, Nd4j.createFromArray(tokens), cfg.vocab()))[0]);
+            return grads;
+        }
+    }
+}

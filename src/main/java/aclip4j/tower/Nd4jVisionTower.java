@@ -1,0 +1,297 @@
+package aclip4j.tower;
+
+import static aclip4j.tower.Nd4jGraphs.attention;
+import static aclip4j.tower.Nd4jGraphs.firstToken;
+import static aclip4j.tower.Nd4jGraphs.geluErf;
+import static aclip4j.tower.Nd4jGraphs.layerNorm;
+import static aclip4j.tower.Nd4jGraphs.linear;
+
+import aclip4j.golden.Tensor;
+import aclip4j.tower.Nd4jGraphs.Graph;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The SPEC §1 vision tower (timm ViT, pre-norm) and the §3 attentive score as a SameDiff graph; gradients by
+ * SameDiff autodiff of {@code sum(features * dFeatures) + sum(cls * dCls)}.
+ *
+ * <p>A graph is built once per (B, K, withScores, lastLayerOnly) and cached, because SameDiff graph building and
+ * gradient-graph creation cost far more than a small forward. Weights are graph variables whose arrays are
+ * replaced on every call; a graph is used by one thread at a time. The backward re-runs the forward inside
+ * SameDiff (its gradient API takes placeholders, not saved activations).
+ *
+ * <p>The graph's float type is a constructor argument: FLOAT for the project, DOUBLE for finite-difference tests.
+ */
+public final class Nd4jVisionTower implements VisionTower {
+    private static final double LN_EPS = 1e-6; // timm ViT, §1.4
+    private static final int CACHE_SIZE = 8;
+
+    private final VisionConfig cfg;
+    private final DataType dtype;
+    private final Map<Key, Graph> cache = Nd4jGraphs.lruCache(CACHE_SIZE);
+
+    public Nd4jVisionTower(VisionConfig cfg) {
+        this(cfg, DataType.FLOAT);
+    }
+
+    public Nd4jVisionTower(VisionConfig cfg, DataType dtype) {
+        if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
+            throw new IllegalArgumentException("graph dtype " + dtype + ", expected FLOAT or DOUBLE");
+        }
+        this.cfg = cfg;
+        this.dtype = dtype;
+    }
+
+    public VisionConfig config() {
+        return cfg;
+    }
+
+    /** Every weight name with its PyTorch shape (GOLDENS.md "Weight names"), in state_dict order. */
+    public static Map<String, int[]> weightShapes(VisionConfig c) {
+        int D = c.width(), p = c.patch(), T = c.tokens() + 1, M = c.mlpRatio() * c.width();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("cls_token", new int[] {1, 1, D});
+        s.put("pos_embed", new int[] {1, T, D});
+        s.put("patch_embed.proj.weight", new int[] {D, 3, p, p});
+        s.put("patch_embed.proj.bias", new int[] {D});
+        for (int i = 0; i < c.depth(); i++) {
+            String b = "blocks." + i + ".";
+            s.put(b + "norm1.weight", new int[] {D});
+            s.put(b + "norm1.bias", new int[] {D});
+            s.put(b + "attn.qkv.weight", new int[] {3 * D, D});
+            s.put(b + "attn.qkv.bias", new int[] {3 * D});
+            s.put(b + "attn.proj.weight", new int[] {D, D});
+            s.put(b + "attn.proj.bias", new int[] {D});
+            s.put(b + "norm2.weight", new int[] {D});
+            s.put(b + "norm2.bias", new int[] {D});
+            s.put(b + "mlp.fc1.weight", new int[] {M, D});
+            s.put(b + "mlp.fc1.bias", new int[] {M});
+            s.put(b + "mlp.fc2.weight", new int[] {D, M});
+            s.put(b + "mlp.fc2.bias", new int[] {D});
+        }
+        s.put("norm.weight", new int[] {D});
+        s.put("norm.bias", new int[] {D});
+        s.put("image_projection", new int[] {D, c.embed()});
+        return s;
+    }
+
+    @Override
+    public Pass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
+                        boolean withScores, boolean lastLayerOnly) {
+        return forwardNd(weights, images, B, keepIndex, K, withScores, lastLayerOnly);
+    }
+
+    /** {@link #forward} returning the ND4J pass, whose arrays keep the graph's float type. */
+    public NdPass forwardNd(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
+                            boolean withScores, boolean lastLayerOnly) {
+        int S = cfg.imageSize(), N = cfg.tokens();
+        if (B <= 0) {
+            throw new IllegalArgumentException("batch " + B + " must be positive");
+        }
+        if (images == null || images.length != (long) B * 3 * S * S) {
+            throw new IllegalArgumentException("images hold " + (images == null ? "null" : images.length)
+                    + " values, expected B*3*S*S = " + B + "*3*" + S + "*" + S);
+        }
+        if (keepIndex != null) {
+            checkKeepIndex(keepIndex, B, K, N);
+            if (withScores) {
+                throw new IllegalArgumentException("§3 scores come from the unmasked tower: keepIndex must be null");
+            }
+        }
+        if (withScores && cfg.depth() == 0) {
+            throw new IllegalArgumentException("§3 scores need at least one block, depth is 0");
+        }
+        Map<String, INDArray> w = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
+            w.put(e.getKey(), Nd4jGraphs.weight(weights, e.getKey(), dtype, e.getValue()));
+        }
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put("images", Nd4jGraphs.input(images, dtype, B, 3, S, S));
+        if (keepIndex != null) {
+            ph.put("keep_select", Nd4jGraphs.oneHot(Nd4j.createFromArray(keepIndex).reshape(B, K), N, dtype)); // [B,K,N]
+        }
+        Key key = new Key(B, keepIndex == null ? -1 : K, withScores, withScores && lastLayerOnly);
+        Graph g = cache.computeIfAbsent(key, this::build);
+        List<String> outs = new ArrayList<>(List.of("features", "cls"));
+        if (withScores) {
+            outs.add("scores");
+        }
+        Map<String, INDArray> res;
+        synchronized (g) {
+            g.bind(w);
+            res = g.sd.output(ph, outs.toArray(new String[0]));
+        }
+        return new NdPass(g, w, ph, res.get("features").dup(), res.get("cls").dup(),
+                withScores ? res.get("scores").dup() : null, B);
+    }
+
+    private static void checkKeepIndex(int[] keepIndex, int B, int K, int N) {
+        if (K <= 0 || K > N || keepIndex.length != (long) B * K) {
+            throw new IllegalArgumentException("keepIndex holds " + keepIndex.length + " values for K " + K
+                    + ", expected B*K = " + B + "*K with 0 < K <= N = " + N);
+        }
+        for (int b = 0; b < B; b++) {
+            for (int k = 0; k < K; k++) {
+                int v = keepIndex[b * K + k];
+                if (v < 0 || v >= N || (k > 0 && v <= keepIndex[b * K + k - 1])) {
+                    throw new IllegalArgumentException("keepIndex[" + b + "][" + k + "] = " + v
+                            + ": kept indices must be strictly ascending in 0.." + (N - 1) + " (§1.3)");
+                }
+            }
+        }
+    }
+
+    private record Key(int B, int K, boolean withScores, boolean lastLayerOnly) {}
+
+    private Graph build(Key key) {
+        int B = key.B(), S = cfg.imageSize(), p = cfg.patch(), G = cfg.grid(), N = cfg.tokens();
+        int D = cfg.width(), H = cfg.heads(), E = cfg.embed(), L = cfg.depth();
+        int Tk = (key.K() < 0 ? N : key.K()) + 1;
+        SameDiff sd = SameDiff.create();
+        Map<String, SDVariable> v = new HashMap<>();
+        for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
+            long[] shape = java.util.Arrays.stream(e.getValue()).asLongStream().toArray();
+            v.put(e.getKey(), sd.var(e.getKey(), Nd4j.zeros(dtype, shape)));
+        }
+        SDVariable images = sd.placeHolder("images", dtype, B, 3, S, S);
+
+        // §1.1: [B,3,G,p,G,p] -> [B,G,G,3,p,p] so a patch row is (channel, row, col), the order of
+        // patch_embed.proj.weight [D,3,p,p] flattened to [D,3pp] (the conv as a matmul).
+        SDVariable patches = images.reshape(B, 3, G, p, G, p).permute(0, 2, 4, 1, 3, 5).reshape(B * N, 3 * p * p);
+        SDVariable pw = v.get("patch_embed.proj.weight").reshape(D, 3 * p * p);
+        SDVariable pos = v.get("pos_embed").reshape(N + 1, D);
+        SDVariable posPatch = pos.get(SDIndex.interval(1, N + 1), SDIndex.all());            // [N,D]
+        SDVariable posCls = pos.get(SDIndex.interval(0, 1), SDIndex.all()).reshape(1, 1, D);
+        // §1.2: position is added before any token is dropped.
+        SDVariable tokens = linear(sd, patches, pw, v.get("patch_embed.proj.bias")).reshape(B, N, D).add(posPatch);
+        if (key.K() >= 0) {
+            // §1.3: kept tokens in the ascending order of keepIndex: [B,K,N] one-hot rows @ [B,N,D].
+            SDVariable select = sd.placeHolder("keep_select", dtype, B, key.K(), N);
+            tokens = sd.mmul(select, tokens);
+        }
+        SDVariable cls = sd.tile(v.get("cls_token").add(posCls), B, 1, 1);                    // [B,1,D]
+        SDVariable x = sd.concat(1, cls, tokens);                                              // [B,Tk,D]
+
+        SDVariable scoreSum = null;
+        for (int i = 0; i < L; i++) {
+            String b = "blocks." + i + ".";
+            SDVariable h = layerNorm(x, v.get(b + "norm1.weight"), v.get(b + "norm1.bias"), LN_EPS, 2);
+            Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, v.get(b + "attn.qkv.weight"),
+                    v.get(b + "attn.qkv.bias"), v.get(b + "attn.proj.weight"), v.get(b + "attn.proj.bias"), null);
+            x = x.add(a.out());
+            if (key.withScores() && (!key.lastLayerOnly() || i == L - 1)) {
+                // §3: CLS query row, patch keys 1..T-1 (CLS-to-CLS dropped, no renormalisation), summed over heads.
+                SDVariable row = a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1),
+                        SDIndex.interval(1, Tk)).reshape(B, H, N).sum(1);
+                scoreSum = scoreSum == null ? row : scoreSum.add(row);
+            }
+            SDVariable m = layerNorm(x, v.get(b + "norm2.weight"), v.get(b + "norm2.bias"), LN_EPS, 2)
+                    .reshape(B * Tk, D);
+            m = geluErf(sd, linear(sd, m, v.get(b + "mlp.fc1.weight"), v.get(b + "mlp.fc1.bias")));
+            m = linear(sd, m, v.get(b + "mlp.fc2.weight"), v.get(b + "mlp.fc2.bias"));
+            x = x.add(m.reshape(B, Tk, D));
+        }
+        x = layerNorm(x, v.get("norm.weight"), v.get("norm.bias"), LN_EPS, 2);
+        SDVariable clsOut = sd.identity("cls", firstToken(x, B, D));                          // [B,D]
+        SDVariable features = sd.mmul("features", clsOut, v.get("image_projection"));       // [B,E], §1.5
+        if (key.withScores()) {
+            int layers = key.lastLayerOnly() ? 1 : L;
+            sd.identity("scores", scoreSum.mul(1.0 / ((double) layers * H)));
+        }
+        SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
+        SDVariable dC = sd.placeHolder("dCls", dtype, B, D);
+        SDVariable loss = features.mul(dF).sum().add(clsOut.mul(dC).sum());
+        sd.setLossVariables(sd.identity("loss", loss));
+        return new Graph(sd, weightShapes(cfg).keySet().toArray(new String[0]));
+    }
+
+    /** A forward pass kept for its backward; arrays are in the graph's float type. */
+    public final class NdPass implements VisionTower.Pass {
+        private final Graph graph;
+        private final Map<String, INDArray> weights;
+        private final Map<String, INDArray> placeholders;
+        private final INDArray features;
+        private final INDArray cls;
+        private final INDArray scores;
+        private final int B;
+
+        private NdPass(Graph graph, Map<String, INDArray> weights, Map<String, INDArray> placeholders,
+                       INDArray features, INDArray cls, INDArray scores, int B) {
+            this.graph = graph;
+            this.weights = weights;
+            this.placeholders = placeholders;
+            this.features = features;
+            this.cls = cls;
+            this.scores = scores;
+            this.B = B;
+        }
+
+        public INDArray featuresNd() {
+            return features;
+        }
+
+        public INDArray clsNd() {
+            return cls;
+        }
+
+        public INDArray scoresNd() {
+            return scores;
+        }
+
+        @Override
+        public float[] features() {
+            return Nd4jGraphs.floats(features);
+        }
+
+        @Override
+        public float[] cls() {
+            return Nd4jGraphs.floats(cls);
+        }
+
+        @Override
+        public float[] scores() {
+            return scores == null ? null : Nd4jGraphs.floats(scores);
+        }
+
+        @Override
+        public Map<String, Tensor> backward(float[] dFeatures, float[] dCls) {
+            int E = cfg.embed(), D = cfg.width();
+            if (dFeatures == null || dFeatures.length != B * E) {
+                throw new IllegalArgumentException("dFeatures holds " + (dFeatures == null ? "null" : dFeatures.length)
+                        + " values, expected B*E = " + B + "*" + E);
+            }
+            if (dCls != null && dCls.length != B * D) {
+                throw new IllegalArgumentException("dCls holds " + dCls.length + " values, expected B*D = " + B + "*" + D);
+            }
+            INDArray dF = Nd4jGraphs.input(dFeatures, dtype, B, E);
+            INDArray dC = dCls == null ? Nd4j.zeros(dtype, B, D) : Nd4jGraphs.input(dCls, dtype, B, D);
+            return Nd4jGraphs.tensors(backwardNd(dF, dC), weightShapes(cfg));
+        }
+
+        /** Gradients by weight name as INDArrays of the graph's float type. */
+        public Map<String, INDArray> backwardNd(INDArray dFeatures, INDArray dCls) {
+            Map<String, INDArray> ph = new HashMap<>(placeholders);
+            ph.put("dFeatures", dFeatures.castTo(dtype));
+            ph.put("dCls", dCls.castTo(dtype));
+            Map<String, INDArray> grads = new HashMap<>();
+            synchronized (graph) {
+                graph.ensureGradients();
+                graph.bind(weights);
+                Map<String, INDArray> g = graph.sd.calculateGradients(ph, graph.weightNames);
+                for (Map.Entry<String, INDArray> e : g.entrySet()) {
+                    grads.put(e.getKey(), e.getValue().dup());
+                }
+            }
+            return grads;
+        }
+    }
+}
