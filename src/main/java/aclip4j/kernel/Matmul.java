@@ -1,17 +1,114 @@
 package aclip4j.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Linear layers as llm.c writes them: {@code out = inp @ weight^T + bias}, with {@code weight} in PyTorch's
  * {@code [OC, C]} layout. Backward <b>adds</b> into the gradients.
  *
- * <p>This is the plain scalar definition; the fast register-blocked Vector API version replaces these bodies
- * and keeps them as {@code *Scalar} twins.
+ * <p>The {@code *Scalar} methods are the specification: plain loops, one multiply and one add per term.
+ * The other methods compute the same thing with the cache-blocked, register-tiled Vector API core in
+ * {@link MatmulGemm}, on {@link Parallel}'s threads: forward is {@code inp @ weight^T} (weight transposed while
+ * packing), {@code dinp = dout @ weight} and {@code dweight = dout^T @ inp} (dout transposed while packing).
+ *
+ * <p>Summation order of the fast path: each output element starts from its bias, zero, or the gradient already
+ * there, then adds the products in increasing order of the reduction index with one fused multiply-add each.
+ * Only the missing product rounding separates it from the scalar loops, and since no reduction is ever split
+ * across tasks, the result is bit-identical for every thread count and from run to run.
+ * {@link Lanes#of(int) Lanes.of(0)} runs the scalar loops.
  */
 public final class Matmul {
     private Matmul() {}
 
-    /** out (BT,OC) = inp (BT,C) @ weight (OC,C)^T + bias (OC) or no bias when null. */
+    /** out (BT,OC) = inp (BT,C) @ weight (OC,C)^T + bias (OC), no bias when null; at {@link Lanes#preferred()}. */
     public static void matmulForward(float[] out, float[] inp, float[] weight, float[] bias, int BT, int C, int OC) {
+        matmulForward(Lanes.preferred(), out, inp, weight, bias, BT, C, OC);
+    }
+
+    /** out (BT,OC) = inp (BT,C) @ weight (OC,C)^T + bias (OC), no bias when null. */
+    public static void matmulForward(Lanes lanes, float[] out, float[] inp, float[] weight, float[] bias,
+                                     int BT, int C, int OC) {
+        checkForward(out, inp, weight, bias, BT, C, OC);
+        if (lanes.scalar()) {
+            matmulForwardScalar(out, inp, weight, bias, BT, C, OC);
+            return;
+        }
+        MatmulGemm.gemm(lanes.species(), BT, OC, C,
+                new MatmulGemm.Operand(inp, 0, C, 1),      // A(t, c) = inp[t][c]
+                new MatmulGemm.Operand(weight, 0, 1, C),   // B(c, o) = weight[o][c]
+                out, OC, bias, false);
+    }
+
+    /**
+     * dinp (BT,C) += dout (BT,OC) @ weight (OC,C); dweight (OC,C) += dout^T @ inp; dbias (OC) += sum over BT of dout.
+     * Any of dinp, dweight, dbias may be null to skip it. At {@link Lanes#preferred()}.
+     */
+    public static void matmulBackward(float[] dinp, float[] dweight, float[] dbias, float[] dout, float[] inp,
+                                      float[] weight, int BT, int C, int OC) {
+        matmulBackward(Lanes.preferred(), dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+    }
+
+    /**
+     * dinp (BT,C) += dout (BT,OC) @ weight (OC,C); dweight (OC,C) += dout^T @ inp; dbias (OC) += sum over BT of dout.
+     * Any of dinp, dweight, dbias may be null to skip it.
+     */
+    public static void matmulBackward(Lanes lanes, float[] dinp, float[] dweight, float[] dbias, float[] dout,
+                                      float[] inp, float[] weight, int BT, int C, int OC) {
+        checkBackward(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+        if (lanes.scalar()) {
+            matmulBackwardScalar(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+            return;
+        }
+        VectorSpecies<Float> s = lanes.species();
+        if (dinp != null) {
+            MatmulGemm.gemm(s, BT, C, OC,
+                    new MatmulGemm.Operand(dout, 0, OC, 1),    // A(t, o) = dout[t][o]
+                    new MatmulGemm.Operand(weight, 0, C, 1),   // B(o, c) = weight[o][c]
+                    dinp, C, null, true);
+        }
+        if (dweight != null) {
+            MatmulGemm.gemm(s, OC, C, BT,
+                    new MatmulGemm.Operand(dout, 0, 1, OC),    // A(o, t) = dout[t][o]
+                    new MatmulGemm.Operand(inp, 0, C, 1),      // B(t, c) = inp[t][c]
+                    dweight, C, null, true);
+        }
+        if (dbias != null) {
+            biasBackward(s, dbias, dout, BT, OC);
+        }
+    }
+
+    /**
+     * dbias[o] += dout[0][o] + dout[1][o] + ... in that order, lanes running along o: the very additions of the
+     * scalar loop, so this part is bit-identical to it.
+     */
+    private static void biasBackward(VectorSpecies<Float> s, float[] dbias, float[] dout, int BT, int OC) {
+        final int chunk = 512;
+        Parallel.forEach((OC + chunk - 1) / chunk, task -> {
+            int o0 = task * chunk;
+            int o1 = Math.min(OC, o0 + chunk);
+            int bound = o0 + s.loopBound(o1 - o0);
+            int o = o0;
+            for (; o < bound; o += s.length()) {
+                FloatVector acc = FloatVector.fromArray(s, dbias, o);
+                for (int t = 0; t < BT; t++) {
+                    acc = acc.add(FloatVector.fromArray(s, dout, t * OC + o)); // dbias[o] += dout[t][o]
+                }
+                acc.intoArray(dbias, o);
+            }
+            for (; o < o1; o++) {
+                float acc = dbias[o];
+                for (int t = 0; t < BT; t++) {
+                    acc += dout[t * OC + o];
+                }
+                dbias[o] = acc;
+            }
+        });
+    }
+
+    /** The specification of {@link #matmulForward}: out (BT,OC) = inp (BT,C) @ weight (OC,C)^T + bias (OC). */
+    public static void matmulForwardScalar(float[] out, float[] inp, float[] weight, float[] bias,
+                                           int BT, int C, int OC) {
         for (int t = 0; t < BT; t++) {
             for (int o = 0; o < OC; o++) {
                 float acc = bias == null ? 0f : bias[o];
@@ -23,12 +120,9 @@ public final class Matmul {
         }
     }
 
-    /**
-     * dinp (BT,C) += dout (BT,OC) @ weight (OC,C); dweight (OC,C) += dout^T @ inp; dbias (OC) += sum over BT of dout.
-     * Any of dinp, dweight, dbias may be null to skip it.
-     */
-    public static void matmulBackward(float[] dinp, float[] dweight, float[] dbias, float[] dout, float[] inp,
-                                      float[] weight, int BT, int C, int OC) {
+    /** The specification of {@link #matmulBackward}; adds into dinp, dweight, dbias (each may be null). */
+    public static void matmulBackwardScalar(float[] dinp, float[] dweight, float[] dbias, float[] dout, float[] inp,
+                                            float[] weight, int BT, int C, int OC) {
         if (dinp != null) {
             for (int t = 0; t < BT; t++) {
                 for (int o = 0; o < OC; o++) {
@@ -53,6 +147,53 @@ public final class Matmul {
                     }
                 }
             }
+        }
+    }
+
+    private static void checkForward(float[] out, float[] inp, float[] weight, float[] bias, int BT, int C, int OC) {
+        checkDims(BT, C, OC);
+        checkArray("out", out, (long) BT * OC, "(BT,OC)", BT, OC);
+        checkArray("inp", inp, (long) BT * C, "(BT,C)", BT, C);
+        checkArray("weight", weight, (long) OC * C, "(OC,C)", OC, C);
+        if (bias != null) {
+            checkArray("bias", bias, OC, "(OC)", OC, 1);
+        }
+    }
+
+    private static void checkBackward(float[] dinp, float[] dweight, float[] dbias, float[] dout, float[] inp,
+                                      float[] weight, int BT, int C, int OC) {
+        checkDims(BT, C, OC);
+        checkArray("dout", dout, (long) BT * OC, "(BT,OC)", BT, OC);
+        if (dinp != null) {
+            checkArray("dinp", dinp, (long) BT * C, "(BT,C)", BT, C);
+            checkArray("weight", weight, (long) OC * C, "(OC,C)", OC, C);
+        }
+        if (dweight != null) {
+            checkArray("dweight", dweight, (long) OC * C, "(OC,C)", OC, C);
+            checkArray("inp", inp, (long) BT * C, "(BT,C)", BT, C);
+        }
+        if (dbias != null) {
+            checkArray("dbias", dbias, OC, "(OC)", OC, 1);
+        }
+    }
+
+    private static void checkDims(int BT, int C, int OC) {
+        if (BT < 0 || C < 0 || OC < 0) {
+            throw new IllegalArgumentException(
+                    "matmul dims BT=" + BT + ", C=" + C + ", OC=" + OC + " must all be non-negative");
+        }
+    }
+
+    private static void checkArray(String name, float[] a, long need, String shape, int d0, int d1) {
+        if (a == null) {
+            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + need + " floats");
+        }
+        if (a.length < need) {
+            throw new IllegalArgumentException(name + " has " + a.length + " floats, expected at least " + shape
+                    + " = " + d0 + "x" + d1 + " = " + need);
+        }
+        if (need > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + " " + shape + " = " + need + " floats exceeds a Java array");
         }
     }
 }
