@@ -11,6 +11,10 @@ public final class Handlers {
     public static Map<String, ComponentHandler> all() {
         List<ComponentHandler> list = List.of(
                 // one line per component handler
+                new aclip4j.loss.golden.ClipLossHandler(),
+                new aclip4j.loss.golden.SimClrLossHandler(),
+                new aclip4j.loss.golden.SimSiamLossHandler(),
+                new aclip4j.loss.golden.ByolLossHandler()
         );
         Map<String, ComponentHandler> byName = new LinkedHashMap<>();
         for (ComponentHandler h : list) {
