@@ -23,8 +23,8 @@ public final class Nd4jByolLoss implements ByolLoss {
         LossChecks.requireFinite("target", target, D);
 
         SameDiff sd = SameDiff.create();
-        SDVariable pn = SameDiffLosses.normalizeRows(sd, sd.var("pred", Nd.f32(pred, V * B, D)), V * B);
-        SDVariable tn = SameDiffLosses.normalizeRows(sd, sd.constant(Nd4j.tile(Nd.f32(target, B, D), V, 1)), V * B);
+        SDVariable pn = SameDiffLosses.normalizeRows(sd, sd.var("pred", Nd.f32(pred, V * B, D)), V * B, D);
+        SDVariable tn = SameDiffLosses.normalizeRows(sd, sd.constant(Nd4j.tile(Nd.f32(target, B, D), V, 1)), V * B, D);
         SDVariable cos = sd.sum(pn.mul(tn), 1);                     // (V*B)
         SDVariable loss = sd.mean("loss", cos.mul(-2.0).add(2.0));
 

@@ -2,7 +2,6 @@ package aclip4j.loss;
 
 import aclip4j.nd.Nd;
 import java.util.Map;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,15 +30,15 @@ public final class Nd4jClipLoss implements ClipLoss {
         SDVariable image = sd.var("image_embed", Nd.f32(imageEmbed, V * B, E));
         SDVariable text = sd.var("text_embed", Nd.f32(textEmbed, B, E));
         SDVariable t = sd.var("logit_scale", Nd4j.scalar(logitScale));
-        SDVariable img = SameDiffLosses.normalizeRows(sd, image, V * B);
-        SDVariable txt = SameDiffLosses.normalizeRows(sd, text, B);
+        SDVariable img = SameDiffLosses.normalizeRows(sd, image, V * B, E);
+        SDVariable txt = SameDiffLosses.normalizeRows(sd, text, B, E);
         SDVariable scale = sd.math.exp(t);
         SDVariable[] perView = new SDVariable[V];
         for (int v = 0; v < V; v++) {
-            SDVariable iv = img.get(SDIndex.interval(v * B, (v + 1) * B), SDIndex.all()); // (B,E)
+            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, v * B, B);                 // (B,E)
             SDVariable logits = sd.mmul(iv, txt, false, true, false).mul(scale);          // (B,B)
-            SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, sd.nn.logSoftmax(logits, 1), B, B);
-            SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, sd.nn.logSoftmax(sd.transpose(logits), 1), B, B);
+            SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, logits, B, B), B, B);
+            SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, sd.transpose(logits), B, B), B, B);
             perView[v] = ceImage.add(ceText).div(2.0).reshape(1);
         }
         SDVariable lossPerView = sd.concat("loss_per_view", 0, perView); // (V)

@@ -30,8 +30,8 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
 
         SameDiff sd = SameDiff.create();
         SDVariable av = sd.var("a", Nd.f32(a, B, D));
-        SDVariable an = SameDiffLosses.normalizeRows(sd, av, B);
-        SDVariable bn = sameView ? an : SameDiffLosses.normalizeRows(sd, sd.var("b", Nd.f32(b, B, D)), B);
+        SDVariable an = SameDiffLosses.normalizeRows(sd, av, B, D);
+        SDVariable bn = sameView ? an : SameDiffLosses.normalizeRows(sd, sd.var("b", Nd.f32(b, B, D)), B, D);
         SDVariable mask = sd.constant(Nd4j.eye(B).castTo(DataType.FLOAT).muli(SimdSimClrLoss.LARGE_NUM));
         SDVariable lossA = side(sd, an, bn, mask, tau, B);
         SDVariable lossB = side(sd, bn, an, mask, tau, B);
@@ -59,7 +59,7 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
     private static SDVariable side(SameDiff sd, SDVariable x, SDVariable y, SDVariable mask, double tau, int B) {
         SDVariable xy = sd.mmul(x, y, false, true, false).div(tau);                // (B,B)
         SDVariable xx = sd.mmul(x, x, false, true, false).div(tau).sub(mask);      // (B,B)
-        SDVariable logp = sd.nn.logSoftmax(sd.concat(1, xy, xx), 1);               // (B,2B)
+        SDVariable logp = SameDiffLosses.logSoftmaxRows(sd, sd.concat(1, xy, xx), B, 2 * B);            // (B,2B)
         return SameDiffLosses.crossEntropyDiag(sd, logp, B, 2 * B);
     }
 }

@@ -25,10 +25,10 @@ public final class Nd4jSimSiamLoss implements SimSiamLoss {
         LossChecks.requireFinite("z2", z2, D);
 
         SameDiff sd = SameDiff.create();
-        SDVariable p1n = SameDiffLosses.normalizeRows(sd, sd.var("p1", Nd.f32(p1, B, D)), B);
-        SDVariable p2n = SameDiffLosses.normalizeRows(sd, sd.var("p2", Nd.f32(p2, B, D)), B);
-        SDVariable z1n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z1, B, D)), B);
-        SDVariable z2n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z2, B, D)), B);
+        SDVariable p1n = SameDiffLosses.normalizeRows(sd, sd.var("p1", Nd.f32(p1, B, D)), B, D);
+        SDVariable p2n = SameDiffLosses.normalizeRows(sd, sd.var("p2", Nd.f32(p2, B, D)), B, D);
+        SDVariable z1n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z1, B, D)), B, D);
+        SDVariable z2n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z2, B, D)), B, D);
         SDVariable d12 = sd.mean(sd.sum(p1n.mul(z2n), 1)).neg(); // D(p1, z2)
         SDVariable d21 = sd.mean(sd.sum(p2n.mul(z1n), 1)).neg(); // D(p2, z1)
         SDVariable loss = d12.add(d21).div("loss", 2.0);

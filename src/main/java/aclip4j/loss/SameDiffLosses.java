@@ -22,11 +22,48 @@ final class SameDiffLosses {
      * form has no NaN at an all-zero row: SameDiff's norm2 backward divides by the norm there, and the max's zero
      * gradient would then multiply a NaN.
      */
-    static SDVariable normalizeRows(SameDiff sd, SDVariable x, int R) {
+    static SDVariable normalizeRows(SameDiff sd, SDVariable x, int R, int D) {
         SDVariable sumSq = sd.sum(x.mul(x), true, 1); // (R,1)
         SDVariable floor = sd.constant(Nd4j.valueArrayOf(new long[] {R, 1},
                 (double) LossKernels.NORM_EPS * LossKernels.NORM_EPS, DataType.FLOAT));
-        return x.div(sd.math.sqrt(sd.math.max(sumSq, floor)));
+        SDVariable denom = sd.math.sqrt(sd.math.max(sumSq, floor)); // (R,1)
+        return x.div(spreadColumn(sd, denom, D));
+    }
+
+    /**
+     * Log-softmax over the rows of x (R,W), shifted by the row max so no exponential overflows. Written out because
+     * SameDiff 1.0.0-M2.1's logSoftmax gives Inf/NaN for rows holding large logits or the −1e9 SimCLR mask, and
+     * fails when given a dimension. The max is part of the graph; its gradient cancels exactly (d lse / d m = 0).
+     */
+    static SDVariable logSoftmaxRows(SameDiff sd, SDVariable x, int R, int W) {
+        SDVariable shifted = x.sub(spreadColumn(sd, sd.max(x, true, 1), W));             // (R,W)
+        SDVariable lse = sd.math.log(sd.sum(sd.math.exp(shifted), true, 1));             // (R,1)
+        return shifted.sub(spreadColumn(sd, lse, W));
+    }
+
+    /**
+     * A column c (R,1) repeated W times, (R,W), as an outer product with ones: SameDiff 1.0.0-M2.1's broadcasting
+     * backward reduces a (1,1) operand's gradient wrongly when R = 1, an outer product has a plain matmul backward.
+     */
+    static SDVariable spreadColumn(SameDiff sd, SDVariable c, int W) {
+        if (W == 1) {
+            return c; // a (R,1) @ (1,1) matmul has a failing backward in 1.0.0-M2.1
+        }
+        return sd.mmul(c, sd.constant(Nd4j.ones(DataType.FLOAT, 1, W)));
+    }
+
+    /**
+     * Rows [from, from+n) of x (R,C) as (n,C), by a constant selection matmul (SameDiff 1.0.0-M2.1's strided-slice
+     * backward fails on some small shapes).
+     */
+    static SDVariable rows(SameDiff sd, SDVariable x, int R, int from, int n) {
+        if (from == 0 && n == R) {
+            return x;
+        }
+        INDArray select = Nd4j.zeros(DataType.FLOAT, n, R);
+        select.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + n)).assign(Nd4j.eye(n));
+        return sd.mmul(sd.constant(select), x);
     }
 
     /** -mean_i logp[i, i] for log-probabilities logp (B,W), W >= B: the cross-entropy with targets diag. */
