@@ -25,7 +25,7 @@ public final class Nd4jByolLoss implements ByolLoss {
         SameDiff sd = SameDiff.create();
         SDVariable pn = SameDiffLosses.normalizeRows(sd, sd.var("pred", Nd.f32(pred, V * B, D)), V * B, D);
         SDVariable tn = SameDiffLosses.normalizeRows(sd, sd.constant(Nd4j.tile(Nd.f32(target, B, D), V, 1)), V * B, D);
-        SDVariable cos = sd.sum(pn.mul(tn), 1);                     // (V*B)
+        SDVariable cos = SameDiffLosses.sumRows(sd, pn.mul(tn), D, false);                   // (V*B)
         SDVariable loss = sd.mean("loss", cos.mul(-2.0).add(2.0));
 
         Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "pred");

@@ -35,8 +35,8 @@ public final class Nd4jClipLoss implements ClipLoss {
         SDVariable scale = sd.math.exp(t);
         SDVariable[] perView = new SDVariable[V];
         for (int v = 0; v < V; v++) {
-            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, v * B, B);                 // (B,E)
-            SDVariable logits = sd.mmul(iv, txt, false, true, false).mul(scale);          // (B,B)
+            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, E, v * B, B);           // (B,E)
+            SDVariable logits = SameDiffLosses.matmul(sd, iv, txt, true, B, E, B).mul(scale);// (B,B)
             SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, logits, B, B), B, B);
             SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, sd.transpose(logits), B, B), B, B);
             perView[v] = ceImage.add(ceText).div(2.0).reshape(1);

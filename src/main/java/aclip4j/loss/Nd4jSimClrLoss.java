@@ -33,8 +33,8 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
         SDVariable an = SameDiffLosses.normalizeRows(sd, av, B, D);
         SDVariable bn = sameView ? an : SameDiffLosses.normalizeRows(sd, sd.var("b", Nd.f32(b, B, D)), B, D);
         SDVariable mask = sd.constant(Nd4j.eye(B).castTo(DataType.FLOAT).muli(SimdSimClrLoss.LARGE_NUM));
-        SDVariable lossA = side(sd, an, bn, mask, tau, B);
-        SDVariable lossB = side(sd, bn, an, mask, tau, B);
+        SDVariable lossA = side(sd, an, bn, mask, tau, B, D);
+        SDVariable lossB = side(sd, bn, an, mask, tau, B, D);
         SDVariable loss = lossA.add(lossB).div("loss", 2.0);
 
         String[] wrt = sameView ? new String[] {"a"} : new String[] {"a", "b"};
@@ -56,9 +56,9 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
     }
 
     /** CE([x y^T / τ | x x^T / τ − 1e9 I], diag) for normalised x, y (B,D). */
-    private static SDVariable side(SameDiff sd, SDVariable x, SDVariable y, SDVariable mask, double tau, int B) {
-        SDVariable xy = sd.mmul(x, y, false, true, false).div(tau);                // (B,B)
-        SDVariable xx = sd.mmul(x, x, false, true, false).div(tau).sub(mask);      // (B,B)
+    private static SDVariable side(SameDiff sd, SDVariable x, SDVariable y, SDVariable mask, double tau, int B, int D) {
+        SDVariable xy = SameDiffLosses.matmul(sd, x, y, true, B, D, B).div(tau);           // (B,B)
+        SDVariable xx = SameDiffLosses.matmul(sd, x, x, true, B, D, B).div(tau).sub(mask);      // (B,B)
         SDVariable logp = SameDiffLosses.logSoftmaxRows(sd, sd.concat(1, xy, xx), B, 2 * B);            // (B,2B)
         return SameDiffLosses.crossEntropyDiag(sd, logp, B, 2 * B);
     }

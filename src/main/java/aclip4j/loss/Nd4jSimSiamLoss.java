@@ -29,8 +29,8 @@ public final class Nd4jSimSiamLoss implements SimSiamLoss {
         SDVariable p2n = SameDiffLosses.normalizeRows(sd, sd.var("p2", Nd.f32(p2, B, D)), B, D);
         SDVariable z1n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z1, B, D)), B, D);
         SDVariable z2n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z2, B, D)), B, D);
-        SDVariable d12 = sd.mean(sd.sum(p1n.mul(z2n), 1)).neg(); // D(p1, z2)
-        SDVariable d21 = sd.mean(sd.sum(p2n.mul(z1n), 1)).neg(); // D(p2, z1)
+        SDVariable d12 = sd.mean(SameDiffLosses.sumRows(sd, p1n.mul(z2n), D, false)).neg(); // D(p1, z2)
+        SDVariable d21 = sd.mean(SameDiffLosses.sumRows(sd, p2n.mul(z1n), D, false)).neg(); // D(p2, z1)
         SDVariable loss = d12.add(d21).div("loss", 2.0);
 
         Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "p1", "p2");

@@ -1,6 +1,5 @@
 package aclip4j.loss;
 
-import aclip4j.nd.Nd;
 import java.io.PrintStream;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -23,11 +22,11 @@ final class SameDiffLosses {
      * gradient would then multiply a NaN.
      */
     static SDVariable normalizeRows(SameDiff sd, SDVariable x, int R, int D) {
-        SDVariable sumSq = sd.sum(x.mul(x), true, 1); // (R,1)
+        SDVariable sumSq = sumRows(sd, x.mul(x), D, true); // (R,1)
         SDVariable floor = sd.constant(Nd4j.valueArrayOf(new long[] {R, 1},
                 (double) LossKernels.NORM_EPS * LossKernels.NORM_EPS, DataType.FLOAT));
         SDVariable denom = sd.math.sqrt(sd.math.max(sumSq, floor)); // (R,1)
-        return x.div(spreadColumn(sd, denom, D));
+        return x.div(spreadColumn(sd, denom, R, D));
     }
 
     /**
@@ -36,34 +35,60 @@ final class SameDiffLosses {
      * fails when given a dimension. The max is part of the graph; its gradient cancels exactly (d lse / d m = 0).
      */
     static SDVariable logSoftmaxRows(SameDiff sd, SDVariable x, int R, int W) {
-        SDVariable shifted = x.sub(spreadColumn(sd, sd.max(x, true, 1), W));             // (R,W)
-        SDVariable lse = sd.math.log(sd.sum(sd.math.exp(shifted), true, 1));             // (R,1)
-        return shifted.sub(spreadColumn(sd, lse, W));
+        if (W == 1) {
+            return x.mul(0.0); // one class: log 1, whatever the logit
+        }
+        SDVariable shifted = x.sub(spreadColumn(sd, sd.max(x, true, 1), R, W));             // (R,W)
+        SDVariable lse = sd.math.log(sumRows(sd, sd.math.exp(shifted), W, true));        // (R,1)
+        return shifted.sub(spreadColumn(sd, lse, R, W));
+    }
+
+    /**
+     * The sum of each row of x (R,W): (R,1) with keepDims, else (R). A width-1 row is its own sum; SameDiff
+     * 1.0.0-M2.1 fails (NullPointerException) reducing a dimension of size 1.
+     */
+    static SDVariable sumRows(SameDiff sd, SDVariable x, int W, boolean keepDims) {
+        if (W == 1) {
+            return keepDims ? x : sd.reshape(x, -1);
+        }
+        return sd.sum(x, keepDims, 1);
+    }
+
+    /**
+     * x (m,k) @ y (k,n), or x @ y^T with y (n,k) when transposeY. A (1,1) result is computed as an element-wise
+     * product and a sum: SameDiff 1.0.0-M2.1's matmul backward fails for (1,1)@(1,1) and returns wrong gradients
+     * for (1,k)@(1,k)^T.
+     */
+    static SDVariable matmul(SameDiff sd, SDVariable x, SDVariable y, boolean transposeY, int m, int k, int n) {
+        if (m == 1 && n == 1) {
+            return sumRows(sd, x.mul(transposeY ? y : sd.transpose(y)), k, true);
+        }
+        return sd.mmul(x, y, false, transposeY, false);
     }
 
     /**
      * A column c (R,1) repeated W times, (R,W), as an outer product with ones: SameDiff 1.0.0-M2.1's broadcasting
      * backward reduces a (1,1) operand's gradient wrongly when R = 1, an outer product has a plain matmul backward.
      */
-    static SDVariable spreadColumn(SameDiff sd, SDVariable c, int W) {
+    static SDVariable spreadColumn(SameDiff sd, SDVariable c, int R, int W) {
         if (W == 1) {
-            return c; // a (R,1) @ (1,1) matmul has a failing backward in 1.0.0-M2.1
+            return c;
         }
-        return sd.mmul(c, sd.constant(Nd4j.ones(DataType.FLOAT, 1, W)));
+        return matmul(sd, c, sd.constant(Nd4j.ones(DataType.FLOAT, 1, W)), false, R, 1, W);
     }
 
     /**
      * Rows [from, from+n) of x (R,C) as (n,C), by a constant selection matmul (SameDiff 1.0.0-M2.1's strided-slice
      * backward fails on some small shapes).
      */
-    static SDVariable rows(SameDiff sd, SDVariable x, int R, int from, int n) {
+    static SDVariable rows(SameDiff sd, SDVariable x, int R, int C, int from, int n) {
         if (from == 0 && n == R) {
             return x;
         }
         INDArray select = Nd4j.zeros(DataType.FLOAT, n, R);
         select.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + n)).assign(Nd4j.eye(n));
-        return sd.mmul(sd.constant(select), x);
+        return matmul(sd, sd.constant(select), x, false, n, R, C);
     }
 
     /** -mean_i logp[i, i] for log-probabilities logp (B,W), W >= B: the cross-entropy with targets diag. */
@@ -73,10 +98,6 @@ final class SameDiffLosses {
                 org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, B)},
                 Nd4j.eye(B).castTo(DataType.FLOAT));
         return sd.sum(logp.mul(sd.constant(pick))).div(-B);
-    }
-
-    static INDArray matrix(float[] x, int rows, int cols) {
-        return Nd.f32(x, rows, cols);
     }
 
     /**
