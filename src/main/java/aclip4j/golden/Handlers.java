@@ -23,7 +23,14 @@ public final class Handlers {
                 new aclip4j.ema.golden.EmaUpdateHandler(),
                 new aclip4j.ema.golden.MomentumScheduleHandler(),
                 new aclip4j.optim.golden.LrScheduleHandler(),
-                new aclip4j.optim.golden.AdamWStepHandler()));
+                new aclip4j.optim.golden.AdamWStepHandler(),
+                // §6: losses and their gradients
+                new aclip4j.loss.golden.ClipLossHandler(),
+                new aclip4j.loss.golden.SimClrLossHandler(),
+                new aclip4j.loss.golden.SimSiamLossHandler(),
+                new aclip4j.loss.golden.ByolLossHandler(),
+                // §1–§8: one whole training step
+                new aclip4j.train.golden.AClipStepHandler()));
         // §1–§3: the towers
         list.addAll(aclip4j.tower.golden.TowerHandlers.all());
         Map<String, ComponentHandler> byName = new LinkedHashMap<>();

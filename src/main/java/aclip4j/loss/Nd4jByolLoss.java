@@ -1,0 +1,46 @@
+package aclip4j.loss;
+
+import aclip4j.nd.Nd;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link ByolLoss} with ND4J: SPEC §6 as a SameDiff graph, gradients by autodiff. The target enters as a
+ * constant tiled V times along the rows, matching the view-major layout of {@code pred}.
+ */
+public final class Nd4jByolLoss implements ByolLoss {
+    @Override
+    public LossPass<float[]> forward(float[] pred, float[] target, int V, int B, int D) {
+        LossChecks.requirePositiveDim("V", V);
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("D", D);
+        LossChecks.requireMatrix("pred", pred, V * B, D);
+        LossChecks.requireMatrix("target", target, B, D);
+        LossChecks.requireFinite("pred", pred, D);
+        LossChecks.requireFinite("target", target, D);
+
+        SameDiff sd = SameDiff.create();
+        SDVariable pn = SameDiffLosses.normalizeRows(sd, sd.var("pred", Nd.f32(pred, V * B, D)), V * B, D);
+        SDVariable tn = SameDiffLosses.normalizeRows(sd, sd.constant(Nd4j.tile(Nd.f32(target, B, D), V, 1)), V * B, D);
+        SDVariable cos = SameDiffLosses.sumRows(sd, pn.mul(tn), D, false);                   // (V*B)
+        SDVariable loss = sd.mean("loss", cos.mul(-2.0).add(2.0));
+
+        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "pred");
+        float lossValue = sd.output(Map.of(), "loss").get("loss").getFloat(0);
+        INDArray g = grads.get("pred");
+        return new LossPass<>() {
+            @Override
+            public float loss() {
+                return lossValue;
+            }
+
+            @Override
+            public float[] backward(float dLoss) {
+                return Nd.floats(g.mul(dLoss));
+            }
+        };
+    }
+}

@@ -1,0 +1,71 @@
+package aclip4j.loss;
+
+import aclip4j.nd.Nd;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link ClipLoss} with ND4J: the SPEC §6 formula built as a SameDiff graph, gradients by SameDiff's autodiff,
+ * so they are derived independently of {@link SimdClipLoss}'s hand-written backward.
+ */
+public final class Nd4jClipLoss implements ClipLoss {
+    @Override
+    public Pass forward(float[] imageEmbed, float[] textEmbed, float logitScale, int V, int B, int E) {
+        LossChecks.requirePositiveDim("V", V);
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("E", E);
+        LossChecks.requireMatrix("image_embed", imageEmbed, V * B, E);
+        LossChecks.requireMatrix("text_embed", textEmbed, B, E);
+        LossChecks.requireFinite("image_embed", imageEmbed, E);
+        LossChecks.requireFinite("text_embed", textEmbed, E);
+        LossChecks.requireFinite("logit_scale", logitScale);
+        if (!Float.isFinite((float) Math.exp(logitScale))) {
+            throw new IllegalArgumentException("logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
+        }
+
+        SameDiff sd = SameDiff.create();
+        SDVariable image = sd.var("image_embed", Nd.f32(imageEmbed, V * B, E));
+        SDVariable text = sd.var("text_embed", Nd.f32(textEmbed, B, E));
+        SDVariable t = sd.var("logit_scale", Nd4j.scalar(logitScale));
+        SDVariable img = SameDiffLosses.normalizeRows(sd, image, V * B, E);
+        SDVariable txt = SameDiffLosses.normalizeRows(sd, text, B, E);
+        SDVariable scale = sd.math.exp(t);
+        SDVariable[] perView = new SDVariable[V];
+        for (int v = 0; v < V; v++) {
+            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, E, v * B, B);           // (B,E)
+            SDVariable logits = SameDiffLosses.matmul(sd, iv, txt, true, B, E, B).mul(scale);// (B,B)
+            SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, logits, B, B), B, B);
+            SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, sd.transpose(logits), B, B), B, B);
+            perView[v] = ceImage.add(ceText).div(2.0).reshape(1);
+        }
+        SDVariable lossPerView = sd.concat("loss_per_view", 0, perView); // (V)
+        SDVariable loss = sd.mean("loss", lossPerView);
+
+        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "image_embed", "text_embed", "logit_scale");
+        Map<String, INDArray> out = sd.output(Map.of(), "loss", "loss_per_view");
+        float lossValue = out.get("loss").getFloat(0);
+        float[] perViewValues = Nd.floats(out.get("loss_per_view"));
+        INDArray gImage = grads.get("image_embed");
+        INDArray gText = grads.get("text_embed");
+        float gScale = grads.get("logit_scale").getFloat(0);
+        return new Pass() {
+            @Override
+            public float loss() {
+                return lossValue;
+            }
+
+            @Override
+            public float[] lossPerView() {
+                return perViewValues.clone();
+            }
+
+            @Override
+            public Grads backward(float dLoss) {
+                return new Grads(Nd.floats(gImage.mul(dLoss)), Nd.floats(gText.mul(dLoss)), gScale * dLoss);
+            }
+        };
+    }
+}

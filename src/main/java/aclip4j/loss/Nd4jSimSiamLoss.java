@@ -1,0 +1,52 @@
+package aclip4j.loss;
+
+import aclip4j.nd.Nd;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * {@link SimSiamLoss} with ND4J: SPEC §6 as a SameDiff graph, gradients by autodiff. The {@code z} enter as
+ * constants, which is what stop-gradient means here.
+ */
+public final class Nd4jSimSiamLoss implements SimSiamLoss {
+    @Override
+    public LossPass<ViewPairGrads> forward(float[] p1, float[] p2, float[] z1, float[] z2, int B, int D) {
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("D", D);
+        LossChecks.requireMatrix("p1", p1, B, D);
+        LossChecks.requireMatrix("p2", p2, B, D);
+        LossChecks.requireMatrix("z1", z1, B, D);
+        LossChecks.requireMatrix("z2", z2, B, D);
+        LossChecks.requireFinite("p1", p1, D);
+        LossChecks.requireFinite("p2", p2, D);
+        LossChecks.requireFinite("z1", z1, D);
+        LossChecks.requireFinite("z2", z2, D);
+
+        SameDiff sd = SameDiff.create();
+        SDVariable p1n = SameDiffLosses.normalizeRows(sd, sd.var("p1", Nd.f32(p1, B, D)), B, D);
+        SDVariable p2n = SameDiffLosses.normalizeRows(sd, sd.var("p2", Nd.f32(p2, B, D)), B, D);
+        SDVariable z1n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z1, B, D)), B, D);
+        SDVariable z2n = SameDiffLosses.normalizeRows(sd, sd.constant(Nd.f32(z2, B, D)), B, D);
+        SDVariable d12 = sd.mean(SameDiffLosses.sumRows(sd, p1n.mul(z2n), D, false)).neg(); // D(p1, z2)
+        SDVariable d21 = sd.mean(SameDiffLosses.sumRows(sd, p2n.mul(z1n), D, false)).neg(); // D(p2, z1)
+        SDVariable loss = d12.add(d21).div("loss", 2.0);
+
+        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "p1", "p2");
+        float lossValue = sd.output(Map.of(), "loss").get("loss").getFloat(0);
+        INDArray g1 = grads.get("p1");
+        INDArray g2 = grads.get("p2");
+        return new LossPass<>() {
+            @Override
+            public float loss() {
+                return lossValue;
+            }
+
+            @Override
+            public ViewPairGrads backward(float dLoss) {
+                return new ViewPairGrads(Nd.floats(g1.mul(dLoss)), Nd.floats(g2.mul(dLoss)));
+            }
+        };
+    }
+}

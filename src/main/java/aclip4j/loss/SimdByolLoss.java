@@ -1,0 +1,61 @@
+package aclip4j.loss;
+
+import aclip4j.kernel.Lanes;
+
+/**
+ * {@link ByolLoss} in plain Java with the Vector API, forward and hand-written backward (SPEC §6).
+ *
+ * <p>With normalised rows, {@code L = (1/VB) sum_{v,b} (2 − 2 p̂_{v,b} . t̂_b)}, so
+ * {@code dL/dp̂_{v,b} = −2 dLoss/(VB) t̂_b}, then back through the normalisation.
+ */
+public final class SimdByolLoss implements ByolLoss {
+    private final Lanes lanes;
+
+    public SimdByolLoss() {
+        this(Lanes.preferred());
+    }
+
+    public SimdByolLoss(Lanes lanes) {
+        this.lanes = lanes;
+    }
+
+    @Override
+    public LossPass<float[]> forward(float[] pred, float[] target, int V, int B, int D) {
+        LossChecks.requirePositiveDim("V", V);
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("D", D);
+        LossChecks.requireMatrix("pred", pred, V * B, D);
+        LossChecks.requireMatrix("target", target, B, D);
+        LossChecks.requireFinite("pred", pred, D);
+        LossChecks.requireFinite("target", target, D);
+        float[] pn = new float[V * B * D], pNorms = new float[V * B];
+        float[] tn = new float[B * D], tNorms = new float[B];
+        LossKernels.l2NormalizeForward(lanes, pn, pNorms, pred, V * B, D);
+        LossKernels.l2NormalizeForward(lanes, tn, tNorms, target, B, D);
+        double sum = 0;
+        for (int v = 0; v < V; v++) {
+            for (int b = 0; b < B; b++) {
+                sum += 2.0 - 2.0 * LossKernels.dot(lanes, pn, (v * B + b) * D, tn, b * D, D);
+            }
+        }
+        float loss = (float) (sum / ((double) V * B));
+        return new LossPass<>() {
+            @Override
+            public float loss() {
+                return loss;
+            }
+
+            @Override
+            public float[] backward(float dLoss) {
+                float c = -2f * dLoss / ((float) V * B);
+                float[] dpn = new float[V * B * D];
+                for (int v = 0; v < V; v++) {
+                    LossKernels.scale(lanes, c, tn, 0, dpn, v * B * D, B * D);
+                }
+                float[] dpred = new float[V * B * D];
+                LossKernels.l2NormalizeBackward(lanes, dpred, dpn, pn, pNorms, V * B, D);
+                return dpred;
+            }
+        };
+    }
+}
