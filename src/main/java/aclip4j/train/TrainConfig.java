@@ -66,6 +66,10 @@ public record TrainConfig(
         if (!ssl.equals("none") && views < 2) {
             throw new IllegalArgumentException("--ssl " + ssl + " compares two views: it needs --views 2 or more");
         }
+        if (byol && !variant.ema) {
+            throw new IllegalArgumentException("BYOL predicts the EMA tower's embedding: variant " + variant
+                    + " has no EMA tower (use --byol off, or aclip-attn, aclip, aclip-eff)");
+        }
         if (steps < 1 || batch < 1 || accum < 1 || batch % accum != 0) {
             throw new IllegalArgumentException("need --steps >= 1, --batch >= 1 and --batch divisible by --accum, got steps "
                     + steps + ", batch " + batch + ", accum " + accum);
@@ -107,11 +111,11 @@ public record TrainConfig(
     }
 
     public boolean sslOn() {
-        return variant.defaultSsl && !ssl.equals("none");
+        return !ssl.equals("none");
     }
 
     public boolean byolOn() {
-        return variant.defaultByol && byol;
+        return byol;
     }
 
     public String toJson() {

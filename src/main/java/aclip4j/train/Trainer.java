@@ -138,24 +138,44 @@ public final class Trainer {
         return new DataSource.Options(cfg.seed(), S, 20000, Math.max(cfg.evalImages(), 1));
     }
 
+    /** A trained model read back from a checkpoint: its config, weights and vocabulary. */
+    public record Loaded(TrainConfig config, Model model, WordTokenizer tokenizer, Checkpoint checkpoint) {}
+
+    /** Reads a checkpoint written by {@link #checkpoint()}; a file without the run's config is refused. */
+    public static Loaded load(Path file) throws IOException {
+        Checkpoint ck = Checkpoint.load(file);
+        String json = ck.metadata().get("config");
+        String vocabulary = ck.metadata().get("vocabulary");
+        if (json == null || vocabulary == null) {
+            throw new IOException(file + ": checkpoint metadata lacks 'config' or 'vocabulary'");
+        }
+        TrainConfig cfg = TrainConfig.fromJson(json);
+        List<String> words = new Gson().fromJson(vocabulary, new TypeToken<List<String>>() {}.getType());
+        WordTokenizer tok = WordTokenizer.of(words, context(cfg.model()));
+        Model fresh = newModel(cfg, tok.vocabSize());
+        Model model = new Model(fresh.vision, fresh.text, fresh.heads, ck.online(), ck.group(Checkpoint.EMA));
+        try {
+            model.validate();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        return new Loaded(cfg, model, tok, ck);
+    }
+
     /** Continues the run in {@code dir} from its last checkpoint, with its own config.json. */
     public static Trainer resume(Path dir, PrintStream log) throws IOException {
         Path configFile = dir.resolve("config.json");
         if (!Files.exists(configFile)) {
             throw new IllegalArgumentException(dir + " has no config.json: not a training run directory");
         }
-        TrainConfig cfg = TrainConfig.fromJson(Files.readString(configFile));
-        Checkpoint ck = Checkpoint.load(Checkpoint.lastFile(dir));
+        Loaded loaded = load(Checkpoint.lastFile(dir));
+        TrainConfig cfg = loaded.config();
+        Checkpoint ck = loaded.checkpoint();
         DataSource source = DataSource.parse(cfg.data());
         int S = Presets.vision(cfg.model()).imageSize();
         Dataset train = source.open(Split.TRAIN, dataOptions(cfg, S));
         Dataset heldOut = source.open(Split.TEST, dataOptions(cfg, S));
-        List<String> words = new Gson().fromJson(ck.metadata().get("vocabulary"), new TypeToken<List<String>>() {}.getType());
-        WordTokenizer tok = WordTokenizer.of(words, context(cfg.model()));
-        Model fresh = newModel(cfg, tok.vocabSize());
-        Model model = new Model(fresh.vision, fresh.text, fresh.heads, ck.online(), ck.group(Checkpoint.EMA));
-        model.validate();
-        Trainer t = new Trainer(cfg, dir, log, train, heldOut, tok, model, ck.step());
+        Trainer t = new Trainer(cfg, dir, log, train, heldOut, loaded.tokenizer(), loaded.model(), ck.step());
         Map<String, Tensor> m1 = ck.group(Checkpoint.EXP_AVG);
         Map<String, Tensor> m2 = ck.group(Checkpoint.EXP_AVG_SQ);
         for (Map.Entry<String, Tensor> e : m1.entrySet()) {
@@ -167,6 +187,10 @@ public final class Trainer {
         }
         log.println("resuming " + dir + " at step " + ck.step() + " of " + cfg.steps());
         return t;
+    }
+
+    public TrainConfig config() {
+        return cfg;
     }
 
     public Model model() {

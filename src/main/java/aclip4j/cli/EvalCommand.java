@@ -1,0 +1,62 @@
+package aclip4j.cli;
+
+import aclip4j.Backend;
+import aclip4j.data.DataSource;
+import aclip4j.data.Dataset;
+import aclip4j.data.Split;
+import aclip4j.eval.Evaluator;
+import aclip4j.kernel.Lanes;
+import aclip4j.train.Components;
+import aclip4j.train.Model;
+import aclip4j.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code aclip4j eval}: zero-shot and retrieval of a checkpoint on held-out data (SPEC §11). */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Zero-shot top-1/top-5 and retrieval recall@1/5/10 (image→text, text→image) of a checkpoint",
+                "on a held-out split. EMA towers by default (paper Table 7)."})
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "a checkpoint-*.safetensors of a run")
+    Path checkpoint;
+
+    @Option(names = "--data", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR (default: the run's data; its held-out split)")
+    String data;
+
+    @Option(names = "--towers", defaultValue = "ema", description = "ema | online (default: ${DEFAULT-VALUE}; online when the run has no EMA)")
+    String towers;
+
+    @Option(names = "--backend", defaultValue = "simd", description = "simd | nd4j (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @Option(names = "--images", defaultValue = "500", description = "held-out images to use (default: ${DEFAULT-VALUE})")
+    int images;
+
+    @Option(names = "--json", description = "print one JSON object with the metrics on the last line")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!towers.equals("ema") && !towers.equals("online")) {
+            throw new IllegalArgumentException("--towers is '" + towers + "', expected ema or online");
+        }
+        Trainer.Loaded run = Trainer.load(checkpoint);
+        Model m = run.model();
+        boolean ema = towers.equals("ema") && !m.ema.isEmpty();
+        String source = data != null ? data : run.config().data();
+        Dataset heldOut = DataSource.parse(source).open(Split.TEST,
+                new DataSource.Options(run.config().seed(), m.vision.imageSize(), 20000, Math.max(1, images)));
+        Components c = Components.of(Backend.parse(backend), m.vision, m.vision.imageSize(), m.text, m.heads,
+                Lanes.preferred());
+        Evaluator.Report r = Evaluator.evaluate(c.vision(), c.text(), m.evalWeights(ema), m.vision.imageSize(),
+                m.vision.embed(), heldOut, run.tokenizer(), images, 32, ema ? "ema" : "online");
+        System.out.println(checkpoint + " (step " + run.checkpoint().step() + ", " + source + " held-out)");
+        System.out.println(r.summary());
+        if (json) {
+            System.out.println(r.toJson());
+        }
+        return 0;
+    }
+}
