@@ -29,6 +29,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * replaced on every call; a graph is used by one thread at a time. The backward re-runs the forward inside
  * SameDiff (its gradient API takes placeholders, not saved activations).
  *
+ * <p>Kept tokens (§1.3) are selected by a batched matmul with one-hot rows [B,K,N] built from keepIndex, not by
+ * {@code gather}, whose SameDiff backward fails in 1.0.0-M2.1 (see {@link Nd4jGraphs#oneHot}).
+ *
+ * <p>{@code pos_embed} must be at this config's resolution: for the §1.7 EMA view at another size, resample it
+ * first ({@code SimdVisionTower.atResolution}, a plain function of the weights) and use a config of that size.
+ *
  * <p>The graph's float type is a constructor argument: FLOAT for the project, DOUBLE for finite-difference tests.
  */
 public final class Nd4jVisionTower implements VisionTower {

@@ -158,8 +158,8 @@ class Nd4jVisionTowerTest {
 
     @Test
     void maskedForwardEqualsSmallerModelWithGatheredPositions() {
-        // A K-token masked pass equals an unmasked pass of a model with one patch per kept token: build a
-        // 1 x K "image" strip (S = p, one column of patches is not square, so use K = G'^2 = 4 of N = 9)
+        // A masked pass keeping K = 4 of N = 9 patches equals the unmasked pass of a 2x2-patch model whose image
+        // holds the kept patches (in kept order) and whose pos_embed holds the kept tokens' positions.
         VisionConfig big = CFG3; // G = 3, N = 9
         VisionConfig small = new VisionConfig(16, 8, 6, 1, 3, 5, 4); // G = 2, N = 4
         Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(big);
@@ -283,6 +283,26 @@ class Nd4jVisionTowerTest {
             }
         }
         assertTrue(Math.abs(gp[4 * 6]) > 0, "pos_embed row of a kept token has gradient");
+    }
+
+    @Test
+    void backwardOfAnOlderPassUsesItsOwnWeightsAndInputs() {
+        // Passes share one cached graph; a later forward must not change an earlier pass's gradients.
+        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(CFG);
+        Map<String, Tensor> w1 = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 61, 0.5), shapes, true);
+        Map<String, Tensor> w2 = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 62, 0.5), shapes, true);
+        float[] img1 = Nd4jTowerReference.toFloats(randomImages(63, 2 * 3 * 16 * 16));
+        float[] img2 = Nd4jTowerReference.toFloats(randomImages(64, 2 * 3 * 16 * 16));
+        float[] dF = Nd4jTowerReference.toFloats(randomImages(65, 2 * 6));
+        Nd4jVisionTower tower = new Nd4jVisionTower(CFG, DataType.DOUBLE);
+        VisionTower.Pass first = tower.forward(w1, img1, 2, null, 0, false, false);
+        Map<String, Tensor> expected = first.backward(dF, null);
+        VisionTower.Pass older = tower.forward(w1, img1, 2, null, 0, false, false);
+        tower.forward(w2, img2, 2, null, 0, false, false).backward(dF, null);
+        Map<String, Tensor> got = older.backward(dF, null);
+        for (String n : shapes.keySet()) {
+            assertClose("older pass grad " + n, expected.get(n).doubles(), got.get(n).doubles(), 0, 0);
+        }
     }
 
     @Test
