@@ -180,9 +180,24 @@ final class MatmulGemm {
             }
             return;
         }
-        // Transposing read (the forward pass's weight^T): each source row is walked contiguously and the
-        // strided writes land in a kc x nr panel that stays in L1.
-        for (int jj = 0; jj < nr; jj++) {
+        // Transposing read (the forward pass's weight^T): eight source rows at a time, each walked contiguously,
+        // so every step writes eight adjacent floats of the kc x nr panel (which stays in L1).
+        int jj = 0;
+        for (; jj + 8 <= cols; jj += 8) {
+            int s0 = src0 + jj * cs, s1 = s0 + cs, s2 = s1 + cs, s3 = s2 + cs;
+            int s4 = s3 + cs, s5 = s4 + cs, s6 = s5 + cs, s7 = s6 + cs;
+            for (int kk = 0, dst = off + jj, k = 0; kk < kc; kk++, dst += nr, k += rs) {
+                bp[dst] = d[s0 + k];
+                bp[dst + 1] = d[s1 + k];
+                bp[dst + 2] = d[s2 + k];
+                bp[dst + 3] = d[s3 + k];
+                bp[dst + 4] = d[s4 + k];
+                bp[dst + 5] = d[s5 + k];
+                bp[dst + 6] = d[s6 + k];
+                bp[dst + 7] = d[s7 + k];
+            }
+        }
+        for (; jj < nr; jj++) {
             if (jj < cols) {
                 for (int kk = 0, src = src0 + jj * cs, dst = off + jj; kk < kc; kk++, src += rs, dst += nr) {
                     bp[dst] = d[src];
