@@ -1,7 +1,9 @@
 package aclip4j.loss;
 
 import aclip4j.nd.Nd;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,8 +46,10 @@ public final class Nd4jClipLoss implements ClipLoss {
         SDVariable lossPerView = sd.concat("loss_per_view", 0, perView); // (V)
         SDVariable loss = sd.mean("loss", lossPerView);
 
-        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "image_embed", "text_embed", "logit_scale");
-        Map<String, INDArray> out = sd.output(Map.of(), "loss", "loss_per_view");
+        OutAndGrad result = SameDiffLosses.run(sd, loss, List.of("loss", "loss_per_view"),
+                "image_embed", "text_embed", "logit_scale");
+        Map<String, INDArray> out = result.getOutputs();
+        Map<String, INDArray> grads = result.getGradients();
         float lossValue = out.get("loss").getFloat(0);
         float[] perViewValues = Nd.floats(out.get("loss_per_view"));
         INDArray gImage = grads.get("image_embed");
