@@ -25,7 +25,8 @@ public final class Nd4jClipLoss implements ClipLoss {
         LossChecks.requireFinite("text_embed", textEmbed, E);
         LossChecks.requireFinite("logit_scale", logitScale);
         if (!Float.isFinite((float) Math.exp(logitScale))) {
-            throw new IllegalArgumentException("logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
+            throw new IllegalArgumentException(
+                    "logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
         }
 
         SameDiff sd = SameDiff.create();
@@ -37,10 +38,12 @@ public final class Nd4jClipLoss implements ClipLoss {
         SDVariable scale = sd.math.exp(t);
         SDVariable[] perView = new SDVariable[V];
         for (int v = 0; v < V; v++) {
-            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, E, v * B, B);           // (B,E)
-            SDVariable logits = SameDiffLosses.matmul(sd, iv, txt, true, B, E, B).mul(scale);// (B,B)
-            SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, logits, B, B), B, B);
-            SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, sd.transpose(logits), B, B), B, B);
+            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, E, v * B, B);              // (B,E)
+            SDVariable logits = SameDiffLosses.matmul(sd, iv, txt, true, B, E, B).mul(scale); // (B,B)
+            SDVariable logpImage = SameDiffLosses.logSoftmaxRows(sd, logits, B, B);
+            SDVariable logpText = SameDiffLosses.logSoftmaxRows(sd, sd.transpose(logits), B, B);
+            SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, logpImage, B, B);
+            SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, logpText, B, B);
             perView[v] = ceImage.add(ceText).div(2.0).reshape(1);
         }
         SDVariable lossPerView = sd.concat("loss_per_view", 0, perView); // (V)

@@ -60,9 +60,9 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
 
     /** CE([x y^T / τ | x x^T / τ − 1e9 I], diag) for normalised x, y (B,D). */
     private static SDVariable side(SameDiff sd, SDVariable x, SDVariable y, SDVariable mask, double tau, int B, int D) {
-        SDVariable xy = SameDiffLosses.matmul(sd, x, y, true, B, D, B).div(tau);           // (B,B)
-        SDVariable xx = SameDiffLosses.matmul(sd, x, x, true, B, D, B).div(tau).sub(mask);      // (B,B)
-        SDVariable logp = SameDiffLosses.logSoftmaxRows(sd, sd.concat(1, xy, xx), B, 2 * B);            // (B,2B)
+        SDVariable xy = SameDiffLosses.matmul(sd, x, y, true, B, D, B).div(tau);            // (B,B)
+        SDVariable xx = SameDiffLosses.matmul(sd, x, x, true, B, D, B).div(tau).sub(mask);  // (B,B)
+        SDVariable logp = SameDiffLosses.logSoftmaxRows(sd, sd.concat(1, xy, xx), B, 2 * B); // (B,2B)
         return SameDiffLosses.crossEntropyDiag(sd, logp, B, 2 * B);
     }
 }
