@@ -14,12 +14,16 @@ import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.golden.Handlers;
 import aclip4j.golden.Tensor;
+import aclip4j.golden.Verifier;
 import aclip4j.loss.Float64Losses;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -56,7 +60,7 @@ class LossHandlersTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
-    void clipLoss(Backend backend) {
+    void clipLoss(Backend backend, @TempDir Path tmp) {
         int V = 2, B = 3, E = 7;
         Random rnd = new Random(31);
         float[] image = gaussian(rnd, V * B * E);
@@ -76,6 +80,20 @@ class LossHandlersTest {
                 Tensor.scalar((float) Float64Losses.derivative(x -> Float64Losses.clip(img, txt, x, V, B, E), t)));
         GoldenCase golden = golden("clip_loss", new JsonObject(), tensors);
         verify(golden, backend);
+
+        // the same case through a safetensors file and the verifier, as `goldens verify` runs it
+        Path file = tmp.resolve("clip_loss/case.safetensors");
+        try {
+            java.nio.file.Files.createDirectories(file.getParent());
+            golden.write(file);
+            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+            Verifier.Summary summary = new Verifier(Handlers.all(), new java.io.PrintStream(log, true))
+                    .verify(tmp, List.of(backend), Set.of("clip_loss"));
+            assertEquals(1, summary.passed(), log.toString());
+            assertEquals(0, summary.failed(), log.toString());
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
 
         // V*B must divide: drop one image row
         Map<String, Tensor> bad = new LinkedHashMap<>(tensors);
