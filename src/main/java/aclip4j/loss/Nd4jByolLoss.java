@@ -1,7 +1,9 @@
 package aclip4j.loss;
 
 import aclip4j.nd.Nd;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,8 +30,9 @@ public final class Nd4jByolLoss implements ByolLoss {
         SDVariable cos = SameDiffLosses.sumRows(sd, pn.mul(tn), D, false);                   // (V*B)
         SDVariable loss = sd.mean("loss", cos.mul(-2.0).add(2.0));
 
-        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "pred");
-        float lossValue = sd.output(Map.of(), "loss").get("loss").getFloat(0);
+        OutAndGrad result = SameDiffLosses.run(sd, loss, List.of("loss"), "pred");
+        Map<String, INDArray> grads = result.getGradients();
+        float lossValue = result.getOutputs().get("loss").getFloat(0);
         INDArray g = grads.get("pred");
         return new LossPass<>() {
             @Override

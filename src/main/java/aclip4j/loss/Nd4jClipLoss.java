@@ -1,7 +1,9 @@
 package aclip4j.loss;
 
 import aclip4j.nd.Nd;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,7 +25,8 @@ public final class Nd4jClipLoss implements ClipLoss {
         LossChecks.requireFinite("text_embed", textEmbed, E);
         LossChecks.requireFinite("logit_scale", logitScale);
         if (!Float.isFinite((float) Math.exp(logitScale))) {
-            throw new IllegalArgumentException("logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
+            throw new IllegalArgumentException(
+                    "logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
         }
 
         SameDiff sd = SameDiff.create();
@@ -35,17 +38,21 @@ public final class Nd4jClipLoss implements ClipLoss {
         SDVariable scale = sd.math.exp(t);
         SDVariable[] perView = new SDVariable[V];
         for (int v = 0; v < V; v++) {
-            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, E, v * B, B);           // (B,E)
-            SDVariable logits = SameDiffLosses.matmul(sd, iv, txt, true, B, E, B).mul(scale);// (B,B)
-            SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, logits, B, B), B, B);
-            SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, SameDiffLosses.logSoftmaxRows(sd, sd.transpose(logits), B, B), B, B);
+            SDVariable iv = SameDiffLosses.rows(sd, img, V * B, E, v * B, B);              // (B,E)
+            SDVariable logits = SameDiffLosses.matmul(sd, iv, txt, true, B, E, B).mul(scale); // (B,B)
+            SDVariable logpImage = SameDiffLosses.logSoftmaxRows(sd, logits, B, B);
+            SDVariable logpText = SameDiffLosses.logSoftmaxRows(sd, sd.transpose(logits), B, B);
+            SDVariable ceImage = SameDiffLosses.crossEntropyDiag(sd, logpImage, B, B);
+            SDVariable ceText = SameDiffLosses.crossEntropyDiag(sd, logpText, B, B);
             perView[v] = ceImage.add(ceText).div(2.0).reshape(1);
         }
         SDVariable lossPerView = sd.concat("loss_per_view", 0, perView); // (V)
         SDVariable loss = sd.mean("loss", lossPerView);
 
-        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "image_embed", "text_embed", "logit_scale");
-        Map<String, INDArray> out = sd.output(Map.of(), "loss", "loss_per_view");
+        OutAndGrad result = SameDiffLosses.run(sd, loss, List.of("loss", "loss_per_view"),
+                "image_embed", "text_embed", "logit_scale");
+        Map<String, INDArray> out = result.getOutputs();
+        Map<String, INDArray> grads = result.getGradients();
         float lossValue = out.get("loss").getFloat(0);
         float[] perViewValues = Nd.floats(out.get("loss_per_view"));
         INDArray gImage = grads.get("image_embed");

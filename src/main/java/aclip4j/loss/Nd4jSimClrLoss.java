@@ -1,7 +1,9 @@
 package aclip4j.loss;
 
 import aclip4j.nd.Nd;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -38,8 +40,9 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
         SDVariable loss = lossA.add(lossB).div("loss", 2.0);
 
         String[] wrt = sameView ? new String[] {"a"} : new String[] {"a", "b"};
-        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, wrt);
-        float lossValue = sd.output(Map.of(), "loss").get("loss").getFloat(0);
+        OutAndGrad result = SameDiffLosses.run(sd, loss, List.of("loss"), wrt);
+        Map<String, INDArray> grads = result.getGradients();
+        float lossValue = result.getOutputs().get("loss").getFloat(0);
         INDArray ga = grads.get("a");
         INDArray gb = sameView ? Nd4j.zeros(DataType.FLOAT, B, D) : grads.get("b");
         return new LossPass<>() {
@@ -57,9 +60,9 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
 
     /** CE([x y^T / τ | x x^T / τ − 1e9 I], diag) for normalised x, y (B,D). */
     private static SDVariable side(SameDiff sd, SDVariable x, SDVariable y, SDVariable mask, double tau, int B, int D) {
-        SDVariable xy = SameDiffLosses.matmul(sd, x, y, true, B, D, B).div(tau);           // (B,B)
-        SDVariable xx = SameDiffLosses.matmul(sd, x, x, true, B, D, B).div(tau).sub(mask);      // (B,B)
-        SDVariable logp = SameDiffLosses.logSoftmaxRows(sd, sd.concat(1, xy, xx), B, 2 * B);            // (B,2B)
+        SDVariable xy = SameDiffLosses.matmul(sd, x, y, true, B, D, B).div(tau);            // (B,B)
+        SDVariable xx = SameDiffLosses.matmul(sd, x, x, true, B, D, B).div(tau).sub(mask);  // (B,B)
+        SDVariable logp = SameDiffLosses.logSoftmaxRows(sd, sd.concat(1, xy, xx), B, 2 * B); // (B,2B)
         return SameDiffLosses.crossEntropyDiag(sd, logp, B, 2 * B);
     }
 }

@@ -1,7 +1,9 @@
 package aclip4j.loss;
 
 import aclip4j.nd.Nd;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,8 +35,9 @@ public final class Nd4jSimSiamLoss implements SimSiamLoss {
         SDVariable d21 = sd.mean(SameDiffLosses.sumRows(sd, p2n.mul(z1n), D, false)).neg(); // D(p2, z1)
         SDVariable loss = d12.add(d21).div("loss", 2.0);
 
-        Map<String, INDArray> grads = SameDiffLosses.gradients(sd, loss, "p1", "p2");
-        float lossValue = sd.output(Map.of(), "loss").get("loss").getFloat(0);
+        OutAndGrad result = SameDiffLosses.run(sd, loss, List.of("loss"), "p1", "p2");
+        Map<String, INDArray> grads = result.getGradients();
+        float lossValue = result.getOutputs().get("loss").getFloat(0);
         INDArray g1 = grads.get("p1");
         INDArray g2 = grads.get("p2");
         return new LossPass<>() {

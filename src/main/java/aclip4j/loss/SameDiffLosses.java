@@ -1,7 +1,9 @@
 package aclip4j.loss;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -102,9 +104,10 @@ final class SameDiffLosses {
 
     /**
      * Marks {@code loss} as the loss, builds the gradient graph with SameDiff's unconditional
-     * "Added differentiated op …" println filtered out of stdout, and returns the gradients of the named variables.
+     * "Added differentiated op …" println filtered out of stdout, and runs the graph once for the named outputs and
+     * the gradients of the named variables.
      */
-    static Map<String, INDArray> gradients(SameDiff sd, SDVariable loss, String... wrt) {
+    static OutAndGrad run(SameDiff sd, SDVariable loss, List<String> outputs, String... wrt) {
         sd.setLossVariables(loss);
         synchronized (STDOUT_LOCK) {
             PrintStream original = System.out;
@@ -122,6 +125,11 @@ final class SameDiffLosses {
                 System.setOut(original);
             }
         }
-        return sd.calculateGradients(Map.of(), wrt);
+        return sd.calculateGradientsAndOutputs(Map.of(), outputs, List.of(wrt));
+    }
+
+    /** The gradients only (tests of the building blocks). */
+    static Map<String, INDArray> gradients(SameDiff sd, SDVariable loss, String... wrt) {
+        return run(sd, loss, List.of(loss.name()), wrt).getGradients();
     }
 }

@@ -38,7 +38,8 @@ public final class SimdClipLoss implements ClipLoss {
         LossChecks.requireFinite("logit_scale", logitScale);
         float s = (float) Math.exp(logitScale);
         if (!Float.isFinite(s)) {
-            throw new IllegalArgumentException("logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
+            throw new IllegalArgumentException(
+                    "logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
         }
         return new SimdPass(imageEmbed, textEmbed, s, V, B, E);
     }

@@ -6,7 +6,8 @@ import aclip4j.kernel.Lanes;
  * {@link SimSiamLoss} in plain Java with the Vector API, forward and hand-written backward (SPEC §6).
  *
  * <p>With normalised rows, {@code L = −(1/2B) sum_b (p̂1_b . ẑ2_b + p̂2_b . ẑ1_b)}, so
- * {@code dL/dp̂1_b = −dLoss/(2B) ẑ2_b} and {@code dL/dp̂2_b = −dLoss/(2B) ẑ1_b}, then back through the normalisation.
+ * {@code dL/dp̂1_b = −dLoss/(2B) ẑ2_b} and {@code dL/dp̂2_b = −dLoss/(2B) ẑ1_b}, then back through the
+ * normalisation.
  */
 public final class SimdSimSiamLoss implements SimSiamLoss {
     private final Lanes lanes;

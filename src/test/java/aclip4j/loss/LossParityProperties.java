@@ -78,7 +78,7 @@ class LossParityProperties {
         }
     }
 
-    @Property(tries = 60)
+    @Property(tries = 50)
     void clipTwinsAgree(@ForAll("lanes") Lanes lanes, @ForAll @IntRange(min = 1, max = 3) int V,
                         @ForAll("batches") int B, @ForAll("widths") int E,
                         @ForAll @DoubleRange(min = -1, max = 4.6) double t,
@@ -99,7 +99,7 @@ class LossParityProperties {
         assertClose("grad_logit_scale", gn.logitScale(), gs.logitScale(), 1e-6, 1e-3);
     }
 
-    @Property(tries = 60)
+    @Property(tries = 50)
     void simclrTwinsAgree(@ForAll("lanes") Lanes lanes, @ForAll("batches") int B, @ForAll("widths") int D,
                           @ForAll("temperatures") double tau, @ForAll boolean sameView,
                           @ForAll boolean duplicate, @ForAll boolean zero, @ForAll long seed) {
@@ -122,7 +122,7 @@ class LossParityProperties {
         return Arbitraries.of(0.05, 0.1, 0.2, 0.5, 1.0, 3.0);
     }
 
-    @Property(tries = 60)
+    @Property(tries = 50)
     void simsiamTwinsAgree(@ForAll("lanes") Lanes lanes, @ForAll("batches") int B, @ForAll("widths") int D,
                            @ForAll boolean zero, @ForAll long seed) {
         Random rnd = new Random(seed);
@@ -140,7 +140,7 @@ class LossParityProperties {
         assertTwins("grad_p2", gn.second(), gs.second());
     }
 
-    @Property(tries = 60)
+    @Property(tries = 50)
     void byolTwinsAgree(@ForAll("lanes") Lanes lanes, @ForAll @IntRange(min = 1, max = 3) int V,
                         @ForAll("batches") int B, @ForAll("widths") int D, @ForAll boolean zero, @ForAll long seed) {
         Random rnd = new Random(seed);

@@ -1,6 +1,8 @@
 package aclip4j.loss;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -81,5 +83,28 @@ class SameDiffLossesTest {
                 assertArrayEquals(expectedLp, flat(out.get(lp.name())), 1e-6f, tag + " logSoftmax");
             }
         }
+    }
+
+    /** SameDiff prints one "Added differentiated op …" line per op when it builds a gradient graph; ours do not. */
+    @Test
+    void gradientConstructionChatterIsFilteredFromStdout() {
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream filtered = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(raw, true));
+            SameDiff plain = SameDiff.create();
+            SDVariable x = plain.var("x", Nd4j.ones(DataType.FLOAT, 2, 3));
+            plain.setLossVariables(plain.sum(x.mul(x)));
+            plain.createGradFunction("x");
+
+            System.setOut(new java.io.PrintStream(filtered, true));
+            new Nd4jByolLoss().forward(new float[] {1, 2, 3, 4, 5, 6}, new float[] {1, 0, 0}, 2, 1, 3).backward(1f);
+            System.out.println("after");
+        } finally {
+            System.setOut(saved);
+        }
+        assertTrue(raw.toString().contains("Added differentiated op"), "SameDiff itself still prints: " + raw);
+        assertEquals("after" + System.lineSeparator(), filtered.toString());
     }
 }
