@@ -112,6 +112,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-images", defaultValue = "500", description = "held-out images per evaluation (default: ${DEFAULT-VALUE})")
     int evalImages;
 
+    @Option(names = "--train-images", defaultValue = "20000", description = "train-split size of the built-in scenes (default: ${DEFAULT-VALUE})")
+    int trainImages;
+
     @Option(names = "--out", description = "run directory (default: runs/<variant>-<seed>)")
     Path out;
 
@@ -126,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    TrainConfig config() {
+    public TrainConfig config() {
         Variant v = Variant.parse(variant);
         int patch = Presets.vision(model).patch();
         String sslChoice = ssl != null ? ssl : (v.defaultSsl ? "simclr" : "none");
@@ -136,7 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
                 steps, batch, accum, lr, lrStart, lrEnd, warmup != null ? warmup : steps / 10, wd, m0, wSsl, wByol,
                 onOff("--augment", augment), onOff("--freeze-patch-embed", freezePatchEmbed), seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), checkpointEvery, evalEvery,
-                evalImages);
+                evalImages, trainImages);
     }
 
     @Override

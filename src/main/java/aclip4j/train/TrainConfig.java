@@ -39,13 +39,14 @@ import com.google.gson.JsonObject;
  * @param checkpointEvery steps between numbered checkpoints (checkpoint-last is written at every one and at the end)
  * @param evalEvery    steps between zero-shot evaluations logged into metrics.jsonl (0 = only at the end)
  * @param evalImages   held-out images used by those evaluations
+ * @param trainImages  size of the built-in scenes' train split (real data sets bring their own size)
  */
 public record TrainConfig(
         Variant variant, int views, double keep, String strategy, String scoreLayers, int maskCell,
         String ssl, boolean byol, boolean simclrSameView, String enclosing, Backend backend, String model,
         String data, int steps, int batch, int accum, double lr, double lrStart, double lrEnd, int warmup,
         double weightDecay, double m0, double wSsl, double wByol, boolean augment, boolean freezePatchEmbed,
-        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages) {
+        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages) {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
@@ -87,6 +88,10 @@ public record TrainConfig(
         }
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        if (trainImages < 1 || evalImages < 1 || checkpointEvery < 1 || evalEvery < 0) {
+            throw new IllegalArgumentException("need --train-images, --eval-images and --checkpoint-every >= 1 and"
+                    + " --eval-every >= 0, got " + trainImages + ", " + evalImages + ", " + checkpointEvery + ", " + evalEvery);
         }
         if (maskCell < 1) {
             throw new IllegalArgumentException("--mask-cell must be positive, got " + maskCell);

@@ -135,7 +135,7 @@ public final class Trainer {
     }
 
     static DataSource.Options dataOptions(TrainConfig cfg, int S) {
-        return new DataSource.Options(cfg.seed(), S, 20000, Math.max(cfg.evalImages(), 1));
+        return new DataSource.Options(cfg.seed(), S, cfg.trainImages(), Math.max(cfg.evalImages(), 1));
     }
 
     /** A trained model read back from a checkpoint: its config, weights and vocabulary. */

@@ -1,0 +1,208 @@
+package aclip4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import aclip4j.cli.TrainCommand;
+import aclip4j.golden.Tensor;
+import aclip4j.kernel.Parallel;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** End-to-end training on the built-in scenes with the tiny model (SPEC §10 variants). */
+class TrainerTest {
+    @TempDir
+    Path dir;
+
+    private final PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+    /** A config as the command line builds it, small enough for a unit test. */
+    static TrainConfig config(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--steps", "20", "--batch", "8", "--lr", "2e-3", "--warmup", "2",
+                "--train-images", "64", "--eval-images", "16", "--checkpoint-every", "10", "--m0", "0.9",
+                "--threads", "2"));
+        args.addAll(List.of(extra));
+        TrainCommand t = new TrainCommand();
+        new CommandLine(t).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(new String[0]));
+        return t.config();
+    }
+
+    static List<JsonObject> metrics(Path run) throws IOException {
+        List<JsonObject> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            rows.add(JsonParser.parseString(line).getAsJsonObject());
+        }
+        return rows;
+    }
+
+    static double mean(List<JsonObject> rows, String key, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += rows.get(i).get(key).getAsDouble();
+        }
+        return s / (to - from);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"clip", "clip-random", "aclip-attn", "aclip", "aclip-eff"})
+    void twentyStepsLowerTheLoss(String variant) throws IOException {
+        TrainConfig cfg = config("--variant", variant);
+        Parallel.setThreads(cfg.threads());
+        Path run = dir.resolve(variant);
+        Trainer t = Trainer.start(cfg, run, quiet);
+        t.run(Long.MAX_VALUE);
+        List<JsonObject> rows = metrics(run);
+        assertEquals(20, rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            JsonObject r = rows.get(i);
+            assertEquals(i + 1, r.get("step").getAsInt());
+            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss", "lr", "logit_scale", "kept_tokens", "seconds")) {
+                assertTrue(r.has(k), "metrics row lacks " + k + ": " + r);
+            }
+        }
+        // the CLIP term is the one every variant shares; it must fall well below its start
+        double first = mean(rows, "clip_loss", 0, 3);
+        double last = mean(rows, "clip_loss", 17, 20);
+        assertTrue(last < first - 0.05, variant + ": clip loss " + first + " -> " + last);
+        double loss0 = mean(rows, "loss", 0, 3);
+        double loss1 = mean(rows, "loss", 17, 20);
+        assertTrue(loss1 < loss0, variant + ": total loss " + loss0 + " -> " + loss1);
+        int N = 64; // tiny: 64 px views, 8 px patches
+        int kept = rows.get(0).get("kept_tokens").getAsInt();
+        if (variant.equals("clip")) {
+            assertEquals(N, kept);
+        } else {
+            assertEquals(36, kept, "two views keep floor(16/2)+1 = 9 cells of 2x2 patches");
+        }
+        if (variant.equals("aclip") || variant.equals("aclip-eff")) {
+            assertTrue(rows.get(0).get("ssl_loss").getAsDouble() > 0 && rows.get(0).get("byol_loss").getAsDouble() > 0);
+        } else {
+            assertEquals(0.0, rows.get(0).get("ssl_loss").getAsDouble());
+            assertEquals(0.0, rows.get(0).get("byol_loss").getAsDouble());
+        }
+        assertTrue(Files.exists(Checkpoint.stepFile(run, 10)));
+        assertTrue(Files.exists(Checkpoint.stepFile(run, 20)));
+        Checkpoint ck = Checkpoint.load(Checkpoint.lastFile(run));
+        assertEquals(20, ck.step());
+        assertTrue(ck.tensors().containsKey("blocks.0.attn.qkv.weight"));
+        assertEquals(cfg.variant().ema, ck.tensors().containsKey("ema.blocks.0.attn.qkv.weight"));
+        assertTrue(ck.tensors().containsKey("optim.exp_avg.token_embedding.weight"));
+        float ls = ck.tensors().get(Model.LOGIT_SCALE).floats()[0];
+        assertTrue(ls >= 0 && ls <= Model.LOGIT_SCALE_MAX);
+    }
+
+    @Test
+    void resumeAfterTenStepsGivesTheSameBits() throws IOException {
+        TrainConfig cfg = config("--variant", "aclip");
+        Parallel.setThreads(cfg.threads());
+        Path straight = dir.resolve("straight");
+        Trainer.start(cfg, straight, quiet).run(Long.MAX_VALUE);
+
+        Path split = dir.resolve("split");
+        Trainer.start(cfg, split, quiet).run(10);
+        assertEquals(10, Checkpoint.load(Checkpoint.lastFile(split)).step());
+        Trainer resumed = Trainer.resume(split, quiet);
+        assertEquals(10, resumed.step());
+        resumed.run(Long.MAX_VALUE);
+
+        Map<String, Tensor> a = Checkpoint.load(Checkpoint.lastFile(straight)).tensors();
+        Map<String, Tensor> b = Checkpoint.load(Checkpoint.lastFile(split)).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String name : a.keySet()) {
+            assertArrayEquals(a.get(name).floats(), b.get(name).floats(), "tensor " + name + " differs after resume");
+        }
+        List<JsonObject> m = metrics(split);
+        assertEquals(20, m.size(), "metrics.jsonl continues without duplicate or missing steps");
+        List<JsonObject> s = metrics(straight);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(s.get(i).get("loss").getAsDouble(), m.get(i).get("loss").getAsDouble(), "loss of step " + (i + 1));
+        }
+    }
+
+    @Test
+    void oneAndTwoThreadsGiveTheSameBits() throws IOException {
+        TrainConfig cfg = config("--variant", "aclip", "--steps", "3");
+        Parallel.setThreads(1);
+        Path one = dir.resolve("one");
+        Trainer.start(cfg, one, quiet).run(Long.MAX_VALUE);
+        Parallel.setThreads(2);
+        Path two = dir.resolve("two");
+        Trainer.start(cfg, two, quiet).run(Long.MAX_VALUE);
+        Map<String, Tensor> a = Checkpoint.load(Checkpoint.lastFile(one)).tensors();
+        Map<String, Tensor> b = Checkpoint.load(Checkpoint.lastFile(two)).tensors();
+        for (String name : a.keySet()) {
+            assertArrayEquals(a.get(name).floats(), b.get(name).floats(), name);
+        }
+    }
+
+    @Test
+    void simdAndNd4jAgreeOnTheFirstSteps() throws IOException {
+        Path simd = dir.resolve("simd");
+        Path nd4j = dir.resolve("nd4j");
+        Parallel.setThreads(2);
+        Trainer.start(config("--variant", "aclip", "--steps", "2", "--backend", "simd"), simd, quiet).run(Long.MAX_VALUE);
+        Trainer.start(config("--variant", "aclip", "--steps", "2", "--backend", "nd4j"), nd4j, quiet).run(Long.MAX_VALUE);
+        List<JsonObject> a = metrics(simd);
+        List<JsonObject> b = metrics(nd4j);
+        for (int i = 0; i < 2; i++) {
+            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss")) {
+                double x = a.get(i).get(k).getAsDouble();
+                double y = b.get(i).get(k).getAsDouble();
+                assertEquals(x, y, 1e-3 * Math.max(1, Math.abs(x)), k + " at step " + (i + 1));
+            }
+        }
+        Map<String, Tensor> wa = Checkpoint.load(Checkpoint.lastFile(simd)).online();
+        Map<String, Tensor> wb = Checkpoint.load(Checkpoint.lastFile(nd4j)).online();
+        double worst = 0;
+        String worstName = "";
+        for (String name : wa.keySet()) {
+            if (name.equals("image_mlp.layer1.bias") || name.equals("image_mlp.layer2.bias")) {
+                // these biases feed a BatchNorm, which subtracts them again: their exact gradient is 0, so both
+                // backends see rounding noise that AdamW's m/sqrt(v) scales up to full ±lr steps
+                continue;
+            }
+            float[] x = wa.get(name).floats();
+            float[] y = wb.get(name).floats();
+            for (int i = 0; i < x.length; i++) {
+                double d = Math.abs(x[i] - y[i]);
+                if (d > worst) {
+                    worst = d;
+                    worstName = name + "[" + i + "]";
+                }
+            }
+        }
+        // two AdamW steps at lr 2e-3 move a weight by at most ~4e-3; the twins must agree far closer than that
+        assertTrue(worst < 2e-4, "largest weight difference " + worst + " at " + worstName);
+    }
+
+    @Test
+    void refusesToOverwriteARunAndNamesBadOptions() throws IOException {
+        TrainConfig cfg = config("--variant", "clip", "--steps", "1");
+        Path run = dir.resolve("r");
+        Trainer.start(cfg, run, quiet).run(Long.MAX_VALUE);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Trainer.start(cfg, run, quiet));
+        assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> config("--variant", "clip", "--views", "2"));
+        assertTrue(e.getMessage().contains("--views 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> config("--variant", "clip-random", "--byol", "on"));
+        assertTrue(e.getMessage().contains("no EMA tower"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> config("--variant", "aclip", "--batch", "1"));
+        assertTrue(e.getMessage().contains("BatchNorm"), e.getMessage());
+    }
+}
