@@ -26,7 +26,7 @@ import java.util.Locale;
  */
 public final class MaskPicture {
     /** Fixed parts of the layout, in pixels. */
-    public static final int MARGIN = 20, TITLE_H = 58, HEADER_H = 24, GAP = 14, CAPTION_H = 30, ROW_GAP = 10,
+    public static final int MARGIN = 20, TITLE_H = 76, HEADER_H = 24, GAP = 14, CAPTION_H = 30, ROW_GAP = 10,
             LEGEND_H = 40;
     /** Tiles are about this wide: the view side times the nearest integer factor (at least 1). */
     public static final int TARGET_TILE = 192;
@@ -150,13 +150,15 @@ public final class MaskPicture {
                 f.variant(), f.model(), f.step(), f.emaTower() ? "EMA" : "online (the run has no EMA)");
         g.setColor(INK);
         fitText(g, title, Font.BOLD, 17, maxW, MARGIN, MARGIN + 16);
-        String how = String.format(Locale.ROOT, "%s · %d of %d cells (%d px, %d of %d tokens) kept per view · score of"
-                        + " §3 over %s layers · %s held-out · seed %d",
-                explain(f.strategy(), f), f.keepCells(), f.n(), f.r() * f.patch(), f.kept(), f.N(),
-                f.scoreLayers().name().toLowerCase(Locale.ROOT), f.data(), f.seed());
+        String keep = String.format(Locale.ROOT, "%s · %d of %d cells of %d px (%d of %d tokens) kept per view",
+                explain(f.strategy(), f), f.keepCells(), f.n(), f.r() * f.patch(), f.kept(), f.N());
+        String scores = String.format(Locale.ROOT, "§3 score over %s layers of the %d px EMA view · %s held-out"
+                        + " images · boxes and noise from seed %d",
+                f.scoreLayers().name().toLowerCase(Locale.ROOT), f.Se(), f.data(), f.seed());
         g.setColor(MUTED);
-        fitText(g, how, Font.PLAIN, 12, maxW, MARGIN, MARGIN + 36);
-        fitText(g, origin, Font.PLAIN, 11, maxW, MARGIN, MARGIN + 52);
+        fitText(g, keep, Font.PLAIN, 13, maxW, MARGIN, MARGIN + 36);
+        fitText(g, scores, Font.PLAIN, 13, maxW, MARGIN, MARGIN + 53);
+        fitText(g, origin, Font.PLAIN, 11, maxW, MARGIN, MARGIN + 69);
     }
 
     static String explain(TokenSelector.Strategy s, MaskFigure.Figure f) {
@@ -211,10 +213,12 @@ public final class MaskPicture {
         Box e = r.emaBox();
         Rectangle2D ema = new Rectangle2D.Double(ox + e.left() * s + 1, oy + e.top() * s + 1, e.w() * s - 2, e.h() * s - 2);
         outlined(g, ema, Color.WHITE, 2f, new float[] {7f, 5f});
-        for (int v = 0; v < r.views().size(); v++) { // tags last, so no box line crosses them
+        // tags last, so no box line crosses them; each in the first free corner of its box
+        java.util.List<Rectangle2D> placed = new java.util.ArrayList<>();
+        for (int v = 0; v < r.views().size(); v++) {
             Box b = r.views().get(v).box();
             Rectangle2D rect = new Rectangle2D.Double(ox + b.left() * s, oy + b.top() * s, b.w() * s, b.h() * s);
-            tag(g, Integer.toString(v + 1), rect, VIEW_COLOURS[v % VIEW_COLOURS.length], v);
+            placed.add(tag(g, Integer.toString(v + 1), rect, VIEW_COLOURS[v % VIEW_COLOURS.length], placed));
         }
     }
 
@@ -323,17 +327,34 @@ public final class MaskPicture {
         g.draw(r);
     }
 
-    /** A small numbered tag in the box's corner (staggered so coincident boxes stay readable). */
-    private static void tag(Graphics2D g, String text, Rectangle2D box, Color c, int v) {
+    /** A small numbered tag inside a corner of the box, the first corner clear of the tags already placed. */
+    private static Rectangle2D tag(Graphics2D g, String text, Rectangle2D box, Color c, java.util.List<Rectangle2D> taken) {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 11));
         FontMetrics fm = g.getFontMetrics();
         int w = fm.stringWidth(text) + 6, h = fm.getAscent() + 2;
-        int x = (int) Math.round(box.getX()) + 2 + v * (w + 2);
-        int y = (int) Math.round(box.getY()) + 2;
+        double[][] corners = {{box.getMinX() + 3, box.getMinY() + 3}, {box.getMaxX() - 3 - w, box.getMinY() + 3},
+                {box.getMinX() + 3, box.getMaxY() - 3 - h}, {box.getMaxX() - 3 - w, box.getMaxY() - 3 - h}};
+        Rectangle2D spot = null;
+        for (double[] xy : corners) {
+            Rectangle2D candidate = new Rectangle2D.Double(Math.round(xy[0]), Math.round(xy[1]), w, h);
+            boolean free = true;
+            for (Rectangle2D t : taken) {
+                free &= !t.intersects(candidate.getX() - 2, candidate.getY() - 2, w + 4, h + 4);
+            }
+            if (free) {
+                spot = candidate;
+                break;
+            }
+        }
+        if (spot == null) {
+            spot = new Rectangle2D.Double(Math.round(corners[0][0]), Math.round(corners[0][1]), w, h);
+        }
+        int x = (int) spot.getX(), y = (int) spot.getY();
         g.setColor(c);
         g.fillRect(x, y, w, h);
         g.setColor(Color.BLACK);
         g.drawString(text, x + 3, y + fm.getAscent());
+        return spot;
     }
 
     private static Rectangle2D clip(Rectangle2D r, int x0, int y0, int T) {

@@ -49,10 +49,19 @@ public final class TinyRun {
                 true, true, 0, 2, 100, 0, 8);
     }
 
+    private static void deleteTree(Path root) {
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary directory left behind is harmless
+        }
+    }
+
     private static Path train(Variant v, String ssl, boolean byol) {
         try {
-            Path dir = Files.createTempDirectory("aclip4j-viz-" + v.label).resolve("run");
-            dir.getParent().toFile().deleteOnExit();
+            Path root = Files.createTempDirectory("aclip4j-viz-" + v.label);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+            Path dir = root.resolve("run");
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             Trainer t = Trainer.start(config(v, ssl, byol), dir, new PrintStream(log, true, StandardCharsets.UTF_8));
             t.run(2);
