@@ -83,7 +83,7 @@ public final class Trainer {
     }
 
     /** The per-step settings a config implies (§5.3 keep count from the keep fraction). */
-    static AClipStep.Settings settings(TrainConfig cfg, VisionConfig v, int Se) {
+    public static AClipStep.Settings settings(TrainConfig cfg, VisionConfig v, int Se) {
         int r = cfg.maskCell() / v.patch();
         if (r < 1 || cfg.maskCell() % v.patch() != 0 || v.grid() % r != 0) {
             throw new IllegalArgumentException("--mask-cell " + cfg.maskCell() + " px must be a multiple of the patch ("
