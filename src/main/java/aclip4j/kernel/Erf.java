@@ -1,7 +1,6 @@
 package aclip4j.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The complementary error function for the exact GELU (SPEC §1.4), which {@link Math} lacks.
@@ -10,7 +9,7 @@ import jdk.incubator.vector.VectorOperators;
  * (Press et al., <i>Numerical Recipes</i>, §6.2), fractional error below 1.2e-7 for every {@code z >= 0}; negative
  * arguments use {@code erfc(-z) = 2 - erfc(z)}. Being relative, the error stays small in the far negative tail of
  * GELU, where {@code 1 + erf} would cancel. The double version is the specification; the float vector version
- * evaluates the same formula lane-wise.
+ * evaluates the same formula lane-wise, with {@link Vec#exp}.
  */
 public final class Erf {
     private Erf() {}
@@ -36,7 +35,10 @@ public final class Erf {
         return C0 + t * (C1 + t * (C2 + t * (C3 + t * (C4 + t * (C5 + t * (C6 + t * (C7 + t * (C8 + t * C9))))))));
     }
 
-    /** erfc(z) for z >= 0, lane-wise in float: t exp(-z^2 + P(t)), the same Horner order as {@link #erfc}. */
+    /**
+     * erfc(z) for z >= 0, lane-wise in float: t exp(-z^2 + P(t)), the same Horner order as {@link #erfc}. Call it
+     * from a loop whose species is a constant (see {@link Vec}); the species comes from z.
+     */
     static FloatVector erfcNonNegative(FloatVector z) {
         var sp = z.species();
         FloatVector t = FloatVector.broadcast(sp, 1f).div(z.fma(0.5f, 1f));   // t = 1 / (1 + z/2)
@@ -51,6 +53,6 @@ public final class Erf {
         p = p.fma(t, FloatVector.broadcast(sp, (float) C1));
         p = p.fma(t, FloatVector.broadcast(sp, (float) C0));
         FloatVector arg = z.mul(z).neg().add(p);                               // -z^2 + P(t)
-        return t.mul(arg.lanewise(VectorOperators.EXP));
+        return t.mul(Vec.exp(arg));
     }
 }
