@@ -10,7 +10,7 @@ import java.util.Arrays;
  * Logits are scaled by 1/sqrt(hs); {@code causal} hides keys strictly after the query (the additive -inf mask of §2).
  * The vector kernels run the head-size loops (q·k dot products, the v and gradient axpys) and the softmax rows on
  * {@link Vec}; the scalar twins are the specification. Their softmax differs from the scalar one by the summation
- * order and by {@link Vec#exp} (within 1 ulp of {@code Math.exp}, which costs about 20 ns a call here).
+ * order and by {@link Vec#expShifted} (within 1 ulp of {@code Math.exp}, which costs about 20 ns a call here).
  */
 public final class Attention {
     private Attention() {}
@@ -34,7 +34,7 @@ public final class Attention {
                         int k = b * T * C3 + t2 * C3 + C + h * hs;
                         att[a + t2] = Vec.dot(lanes, qkv, q, qkv, k, hs) * scale;
                     }
-                    // softmax: exponentials lane-wise (Vec.exp, within 1 ulp of Math.exp), summed in lanes
+                    // softmax: exponentials lane-wise (Vec.expShifted, within 1 ulp of Math.exp), summed in lanes
                     float sum = Vec.expShifted(lanes, att, a, att, a, tEnd, Vec.max(lanes, att, a, tEnd));
                     Vec.scale(lanes, 1f / sum, att, a, att, a, tEnd);
                     Arrays.fill(att, a + tEnd, a + T, 0f);

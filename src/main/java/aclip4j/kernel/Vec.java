@@ -24,10 +24,16 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@code reduceLanes}, lane 0 first) and adds the tail left to right; the scalar twin adds left to right. The two
  * agree within rounding, and each gives the same bits on every run.
  *
- * <p><b>exp.</b> {@link #exp(FloatVector)} is ours, built from IEEE-exact operations. The Vector API's
- * {@code lanewise(EXP)} runs Intel SVML in C2-compiled code but {@code Math.exp} in the interpreter; the two
+ * <p><b>exp.</b> {@link #expShifted} evaluates exp with our own polynomial from IEEE-exact operations. The Vector
+ * API's {@code lanewise(EXP)} runs Intel SVML in C2-compiled code but {@code Math.exp} in the interpreter; the two
  * differ by an ulp on about 1 % of inputs, so a kernel using it would give different bits depending on when the
  * JIT compiled it.
+ *
+ * <p><b>No vector-valued helpers in hot loops.</b> A loop body that calls a method taking or returning vectors
+ * is fast only if C2 inlines that method, which it refuses once the body has grown large (NodeCountInliningCutoff)
+ * or the helper was compiled on its own first; then every vector is boxed and the kernel runs several times
+ * slower, depending on compilation order. So kernels with heavy element-wise math (GELU's erfc and exp) run as
+ * short passes over L1-sized blocks, each pass a self-contained loop.
  */
 public final class Vec {
     private Vec() {}
@@ -520,8 +526,8 @@ public final class Vec {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // expShifted: y[yo+i] = exp(x[xo+i] - shift), returning their sum   (softmax numerators; x and y may be the
-    // same row). The vector loop evaluates exp with exp(FloatVector), within 1 ulp of the scalar Math.exp.
+    // expShifted: y[yo+i] = exp(x[xo+i] - shift), returning their sum   (softmax numerators, and with shift 0 the
+    // exp of a row; x and y may be the same row)
 
     public static float expShifted(Lanes lanes, float[] x, int xo, float[] y, int yo, int n, float shift) {
         return switch (lanes.bits()) {
@@ -545,83 +551,101 @@ public final class Vec {
         return sum;
     }
 
+    /*
+     * The vector exp, within 1 ulp of (float) Math.exp (0 ulp for most inputs): exp(-inf) = 0, exp(+inf) = +inf,
+     * NaN stays NaN, results below 2^-149 flush to 0 and above the float range go to +inf. Steps, per lane:
+     *   c = clamp(x - shift, -104, 89)         beyond these exp is 0 / +inf anyway; keeps m in range
+     *   m = round(c / ln 2)                    adding 1.5 * 2^23 rounds to an integer kept in the low mantissa bits
+     *   r = c - m ln 2                         ln 2 in two parts (Cody-Waite): m * LN2_HI is exact; |r| <= ln(2)/2
+     *   e = 1 + r + r^2 P(r)                   the Cephes expf polynomial
+     *   e = e * 2^(m/2) * 2^(m - m/2)          two factors, so that denormal results and 2^128 work
+     * Only IEEE-exact lane operations (fma, add, mul, min, max, integer ops): the same bits in the interpreter and
+     * in compiled code, unlike lanewise(EXP) (see the class comment). The exp is written out in each copy, not
+     * called: C2 does not reliably inline a method that takes and returns vectors, and a vector that leaves
+     * compiled code becomes a heap object.
+     */
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = 0x4B400000;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
     private static float expShifted512(float[] x, int xo, float[] y, int yo, int n, float shift) {
         VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector sum = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, xo + i).sub(shift));
+            FloatVector c = FloatVector.fromArray(S, x, xo + i).sub(shift).min(89f).max(-104f);
+            FloatVector k = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
+            FloatVector m = k.sub(ROUND);
+            FloatVector r = m.fma(FloatVector.broadcast(S, -LN2_HI), c);
+            r = m.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector p = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
+            p = p.fma(r, FloatVector.broadcast(S, P2));
+            p = p.fma(r, FloatVector.broadcast(S, P3));
+            p = p.fma(r, FloatVector.broadcast(S, P4));
+            p = p.fma(r, FloatVector.broadcast(S, P5));
+            FloatVector e = p.fma(r.mul(r), r).add(1f);
+            IntVector mi = k.reinterpretAsInts().sub(ROUND_BITS);
+            IntVector m1 = mi.lanewise(VectorOperators.ASHR, 1), m2 = mi.sub(m1);
+            e = e.mul(m1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(m2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e.intoArray(y, yo + i);
-            acc = acc.add(e);
+            sum = sum.add(e);
         }
-        return expShiftedTail(acc.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
+        return expShiftedTail(sum.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
     }
 
     private static float expShifted256(float[] x, int xo, float[] y, int yo, int n, float shift) {
         VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector sum = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, xo + i).sub(shift));
+            FloatVector c = FloatVector.fromArray(S, x, xo + i).sub(shift).min(89f).max(-104f);
+            FloatVector k = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
+            FloatVector m = k.sub(ROUND);
+            FloatVector r = m.fma(FloatVector.broadcast(S, -LN2_HI), c);
+            r = m.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector p = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
+            p = p.fma(r, FloatVector.broadcast(S, P2));
+            p = p.fma(r, FloatVector.broadcast(S, P3));
+            p = p.fma(r, FloatVector.broadcast(S, P4));
+            p = p.fma(r, FloatVector.broadcast(S, P5));
+            FloatVector e = p.fma(r.mul(r), r).add(1f);
+            IntVector mi = k.reinterpretAsInts().sub(ROUND_BITS);
+            IntVector m1 = mi.lanewise(VectorOperators.ASHR, 1), m2 = mi.sub(m1);
+            e = e.mul(m1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(m2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e.intoArray(y, yo + i);
-            acc = acc.add(e);
+            sum = sum.add(e);
         }
-        return expShiftedTail(acc.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
+        return expShiftedTail(sum.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
     }
 
     private static float expShifted128(float[] x, int xo, float[] y, int yo, int n, float shift) {
         VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector sum = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, xo + i).sub(shift));
+            FloatVector c = FloatVector.fromArray(S, x, xo + i).sub(shift).min(89f).max(-104f);
+            FloatVector k = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
+            FloatVector m = k.sub(ROUND);
+            FloatVector r = m.fma(FloatVector.broadcast(S, -LN2_HI), c);
+            r = m.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector p = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
+            p = p.fma(r, FloatVector.broadcast(S, P2));
+            p = p.fma(r, FloatVector.broadcast(S, P3));
+            p = p.fma(r, FloatVector.broadcast(S, P4));
+            p = p.fma(r, FloatVector.broadcast(S, P5));
+            FloatVector e = p.fma(r.mul(r), r).add(1f);
+            IntVector mi = k.reinterpretAsInts().sub(ROUND_BITS);
+            IntVector m1 = mi.lanewise(VectorOperators.ASHR, 1), m2 = mi.sub(m1);
+            e = e.mul(m1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(m2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e.intoArray(y, yo + i);
-            acc = acc.add(e);
+            sum = sum.add(e);
         }
-        return expShiftedTail(acc.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // exp of one vector
-
-    private static final float LOG2E = 1.44269504088896341f;
-    /** ln 2 in two parts (Cody-Waite): LN2_HI has few significant bits, so n * LN2_HI is exact. */
-    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
-    /** 1.5 * 2^23: adding it rounds a float below 2^22 in magnitude to an integer, kept in the low mantissa bits. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = 0x4B400000;
-    /** Cephes expf: exp(r) = 1 + r + r^2 P(r) for |r| <= ln(2)/2, within 1 ulp. */
-    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
-            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
-
-    /**
-     * exp(x) lane-wise, within 1 ulp of {@code (float) Math.exp(x)} (0 ulp for most inputs); exp(-inf) = 0,
-     * exp(+inf) = +inf, NaN stays NaN, results below 2^-149 flush to 0 and above the float range go to +inf.
-     *
-     * <p>x = n ln 2 + r with n = round(x / ln 2), |r| <= ln(2)/2; exp(r) by the Cephes polynomial; then times 2^n,
-     * applied as two factors 2^(n/2) so that denormal results and 2^128 work. Only IEEE-exact lane operations
-     * (fma, add, mul, integer ops): the same bits in the interpreter and in compiled code. Call it from a loop
-     * whose species is a constant (see the class comment); the species comes from x.
-     */
-    public static FloatVector exp(FloatVector x) {
-        FloatVector c = x.min(89f).max(-104f);            // beyond these exp is +inf / 0 anyway; keeps n in range
-        FloatVector k = c.fma(x.broadcast(LOG2E), x.broadcast(ROUND));
-        FloatVector n = k.sub(ROUND);                      // round(c / ln 2), as a float
-        FloatVector r = n.fma(x.broadcast(-LN2_HI), c);
-        r = n.fma(x.broadcast(-LN2_LO), r);                // r = c - n ln 2
-        FloatVector p = r.fma(x.broadcast(P0), x.broadcast(P1));
-        p = p.fma(r, x.broadcast(P2));
-        p = p.fma(r, x.broadcast(P3));
-        p = p.fma(r, x.broadcast(P4));
-        p = p.fma(r, x.broadcast(P5));
-        FloatVector e = p.fma(r.mul(r), r).add(1f);        // exp(r) = 1 + r + r^2 P(r)
-        IntVector ni = k.reinterpretAsInts().sub(ROUND_BITS);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1), n2 = ni.sub(n1);
-        return e.mul(powerOfTwo(n1)).mul(powerOfTwo(n2));
-    }
-
-    /** 2^n for -126 <= n <= 127, built from its exponent bits. */
-    private static FloatVector powerOfTwo(IntVector n) {
-        return n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return expShiftedTail(sum.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
     }
 }

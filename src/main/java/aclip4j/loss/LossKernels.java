@@ -57,7 +57,7 @@ final class LossKernels {
         return Vec.maxScalar(x, off, n);
     }
 
-    /** sum_i exp(x[off+i] - shift); the vector path takes exp from {@link Vec#exp}, within 1 ulp of Math.exp. */
+    /** sum_i exp(x[off+i] - shift); the vector path takes exp from {@link Vec#expShifted}, within 1 ulp of Math.exp. */
     static float sumExp(Lanes lanes, float[] x, int off, int n, float shift) {
         return Vec.expShifted(lanes, x, off, new float[n], 0, n, shift);
     }
