@@ -1,8 +1,6 @@
 package aclip4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
  * Multi-head scaled dot-product attention (SPEC §1.4, §2), llm.c layout.
@@ -10,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * each split into NH heads of hs = C/NH consecutive channels; out (B,T,C) heads concatenated;
  * att (B,NH,T,T) the saved softmax probabilities (0 where the causal mask hides a key).
  * Logits are scaled by 1/sqrt(hs); {@code causal} hides keys strictly after the query (the additive -inf mask of §2).
- * The vector kernels vectorise the head-size loops (q·k dot products and the v / gradient axpys); the softmax
- * runs in scalar order in both twins.
+ * The vector kernels run the head-size loops (q·k dot products, the v and gradient axpys) and the softmax rows on
+ * {@link Vec}; the scalar twins are the specification. Their softmax differs from the scalar one by the summation
+ * order and by {@link Vec#expShifted} (within 1 ulp of {@code Math.exp}, which costs about 20 ns a call here).
  */
 public final class Attention {
     private Attention() {}
@@ -19,13 +18,11 @@ public final class Attention {
     /** out (B,T,C), att (B,NH,T,T) from qkv (B,T,3C). */
     public static void attentionForward(Lanes lanes, float[] out, float[] att, float[] qkv,
                                         int B, int T, int C, int NH, boolean causal) {
-        if (lanes.scalar()) {
+        if (Vec.scalarLoops(lanes)) {
             attentionForwardScalar(out, att, qkv, B, T, C, NH, causal);
             return;
         }
-        VectorSpecies<Float> sp = lanes.species();
         int hs = C / NH, C3 = 3 * C;
-        int bound = sp.loopBound(hs);
         float scale = (float) (1.0 / Math.sqrt(hs));
         for (int b = 0; b < B; b++) {
             for (int h = 0; h < NH; h++) {
@@ -33,40 +30,19 @@ public final class Attention {
                     int q = b * T * C3 + t * C3 + h * hs;
                     int a = ((b * NH + h) * T + t) * T;
                     int tEnd = causal ? t + 1 : T;
-                    float max = Float.NEGATIVE_INFINITY;
                     for (int t2 = 0; t2 < tEnd; t2++) {
                         int k = b * T * C3 + t2 * C3 + C + h * hs;
-                        FloatVector acc = FloatVector.zero(sp);
-                        int i = 0;
-                        for (; i < bound; i += sp.length()) {
-                            // dot += q[i] * k[i]
-                            acc = FloatVector.fromArray(sp, qkv, q + i).fma(FloatVector.fromArray(sp, qkv, k + i), acc);
-                        }
-                        float dot = acc.reduceLanes(VectorOperators.ADD);
-                        for (; i < hs; i++) {
-                            dot += qkv[q + i] * qkv[k + i];
-                        }
-                        float v = dot * scale;
-                        att[a + t2] = v;
-                        max = Math.max(max, v);
+                        att[a + t2] = Vec.dot(lanes, qkv, q, qkv, k, hs) * scale;
                     }
-                    softmaxRow(att, a, tEnd, T, max);
+                    // softmax: exponentials lane-wise (Vec.expShifted, within 1 ulp of Math.exp), summed in lanes
+                    float sum = Vec.expShifted(lanes, att, a, att, a, tEnd, Vec.max(lanes, att, a, tEnd));
+                    Vec.scale(lanes, 1f / sum, att, a, att, a, tEnd);
+                    Arrays.fill(att, a + tEnd, a + T, 0f);
                     int o = b * T * C + t * C + h * hs;
-                    for (int i = 0; i < hs; i++) {
-                        out[o + i] = 0f;
-                    }
+                    Arrays.fill(out, o, o + hs, 0f);
                     for (int t2 = 0; t2 < tEnd; t2++) {
                         int v = b * T * C3 + t2 * C3 + 2 * C + h * hs;
-                        FloatVector p = FloatVector.broadcast(sp, att[a + t2]);
-                        int i = 0;
-                        for (; i < bound; i += sp.length()) {
-                            // out[i] += p * v[i]
-                            p.fma(FloatVector.fromArray(sp, qkv, v + i), FloatVector.fromArray(sp, out, o + i))
-                                    .intoArray(out, o + i);
-                        }
-                        for (; i < hs; i++) {
-                            out[o + i] += att[a + t2] * qkv[v + i];
-                        }
+                        Vec.axpy(lanes, att[a + t2], qkv, v, out, o, hs);   // out += p * v
                     }
                 }
             }
@@ -134,13 +110,11 @@ public final class Attention {
      */
     public static void attentionBackward(Lanes lanes, float[] dqkv, float[] dout, float[] qkv, float[] att,
                                          int B, int T, int C, int NH, boolean causal) {
-        if (lanes.scalar()) {
+        if (Vec.scalarLoops(lanes)) {
             attentionBackwardScalar(dqkv, dout, qkv, att, B, T, C, NH, causal);
             return;
         }
-        VectorSpecies<Float> sp = lanes.species();
         int hs = C / NH, C3 = 3 * C;
-        int bound = sp.loopBound(hs);
         float scale = (float) (1.0 / Math.sqrt(hs));
         float[] datt = new float[T];
         for (int b = 0; b < B; b++) {
@@ -154,38 +128,16 @@ public final class Attention {
                     for (int t2 = 0; t2 < tEnd; t2++) {
                         int v = b * T * C3 + t2 * C3 + 2 * C + h * hs;
                         float p = att[a + t2];
-                        FloatVector pv = FloatVector.broadcast(sp, p);
-                        FloatVector acc = FloatVector.zero(sp);
-                        int i = 0;
-                        for (; i < bound; i += sp.length()) {
-                            FloatVector d = FloatVector.fromArray(sp, dout, o + i);
-                            acc = FloatVector.fromArray(sp, qkv, v + i).fma(d, acc);           // datt += v[i] * dout[i]
-                            pv.fma(d, FloatVector.fromArray(sp, dqkv, v + i)).intoArray(dqkv, v + i); // dv[i] += p * dout[i]
-                        }
-                        float s = acc.reduceLanes(VectorOperators.ADD);
-                        for (; i < hs; i++) {
-                            s += qkv[v + i] * dout[o + i];
-                            dqkv[v + i] += p * dout[o + i];
-                        }
+                        float s = Vec.dot(lanes, qkv, v, dout, o, hs);   // datt = v . dout
+                        Vec.axpy(lanes, p, dout, o, dqkv, v, hs);        // dv += p * dout
                         datt[t2] = s;
                         dotPd += p * s;
                     }
                     for (int t2 = 0; t2 < tEnd; t2++) {
                         float dl = att[a + t2] * (datt[t2] - dotPd) * scale;
                         int k = b * T * C3 + t2 * C3 + C + h * hs;
-                        FloatVector dv = FloatVector.broadcast(sp, dl);
-                        int i = 0;
-                        for (; i < bound; i += sp.length()) {
-                            // dq[i] += dl * k[i]; dk[i] += dl * q[i]
-                            dv.fma(FloatVector.fromArray(sp, qkv, k + i), FloatVector.fromArray(sp, dqkv, q + i))
-                                    .intoArray(dqkv, q + i);
-                            dv.fma(FloatVector.fromArray(sp, qkv, q + i), FloatVector.fromArray(sp, dqkv, k + i))
-                                    .intoArray(dqkv, k + i);
-                        }
-                        for (; i < hs; i++) {
-                            dqkv[q + i] += dl * qkv[k + i];
-                            dqkv[k + i] += dl * qkv[q + i];
-                        }
+                        Vec.axpy(lanes, dl, qkv, k, dqkv, q, hs);        // dq += dl * k
+                        Vec.axpy(lanes, dl, qkv, q, dqkv, k, hs);        // dk += dl * q
                     }
                 }
             }

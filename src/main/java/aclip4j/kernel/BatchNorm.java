@@ -21,23 +21,17 @@ public final class BatchNorm {
     public static void batchnormForward(Lanes lanes, float[] out, float[] mean, float[] rstd, float[] runningMean,
                                         float[] runningVar, float[] inp, float[] weight, float[] bias,
                                         int B, int C, float eps, float momentum, boolean training) {
-        if (lanes.scalar()) {
+        if (Vec.scalarLoops(lanes)) {
             batchnormForwardScalar(out, mean, rstd, runningMean, runningVar, inp, weight, bias, B, C, eps, momentum, training);
             return;
         }
         statistics(mean, rstd, runningMean, runningVar, inp, B, C, eps, momentum, training, lanes);
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = sp.loopBound(C);
         for (int b = 0; b < B; b++) {
-            int off = b * C, i = 0;
-            for (; i < bound; i += sp.length()) {
-                // out = (x - mean) * rstd * w + bias
-                FloatVector xhat = FloatVector.fromArray(sp, inp, off + i).sub(FloatVector.fromArray(sp, mean, i))
-                        .mul(FloatVector.fromArray(sp, rstd, i));
-                xhat.fma(FloatVector.fromArray(sp, weight, i), FloatVector.fromArray(sp, bias, i)).intoArray(out, off + i);
-            }
-            for (; i < C; i++) {
-                out[off + i] = (inp[off + i] - mean[i]) * rstd[i] * weight[i] + bias[i];
+            switch (lanes.bits()) {
+                case 512 -> normalize512(out, inp, b * C, mean, rstd, weight, bias, C);
+                case 256 -> normalize256(out, inp, b * C, mean, rstd, weight, bias, C);
+                case 128 -> normalize128(out, inp, b * C, mean, rstd, weight, bias, C);
+                default -> throw new IllegalStateException("no vector row for " + lanes);
             }
         }
     }
@@ -48,10 +42,7 @@ public final class BatchNorm {
                                               int B, int C, float eps, float momentum, boolean training) {
         statistics(mean, rstd, runningMean, runningVar, inp, B, C, eps, momentum, training, Lanes.of(0));
         for (int b = 0; b < B; b++) {
-            int off = b * C;
-            for (int i = 0; i < C; i++) {
-                out[off + i] = (inp[off + i] - mean[i]) * rstd[i] * weight[i] + bias[i];
-            }
+            normalizeTail(out, inp, b * C, mean, rstd, weight, bias, 0, C);
         }
     }
 
@@ -89,18 +80,11 @@ public final class BatchNorm {
 
     /** var[i] += (inp[off+i] - mean[i])^2. */
     private static void squaredDeviations(Lanes lanes, float[] var, float[] inp, int off, float[] mean, int C) {
-        int i = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> sp = lanes.species();
-            int bound = sp.loopBound(C);
-            for (; i < bound; i += sp.length()) {
-                FloatVector d = FloatVector.fromArray(sp, inp, off + i).sub(FloatVector.fromArray(sp, mean, i));
-                d.fma(d, FloatVector.fromArray(sp, var, i)).intoArray(var, i);
-            }
-        }
-        for (; i < C; i++) {
-            float d = inp[off + i] - mean[i];
-            var[i] += d * d;
+        switch (lanes.bits()) {
+            case 512 -> squaredDeviations512(var, inp, off, mean, C);
+            case 256 -> squaredDeviations256(var, inp, off, mean, C);
+            case 128 -> squaredDeviations128(var, inp, off, mean, C);
+            default -> squaredDeviationsTail(var, inp, off, mean, 0, C);
         }
     }
 
@@ -112,32 +96,17 @@ public final class BatchNorm {
     public static void batchnormBackward(Lanes lanes, float[] dinp, float[] dweight, float[] dbias, float[] dout,
                                          float[] inp, float[] weight, float[] mean, float[] rstd,
                                          int B, int C, boolean training) {
-        if (lanes.scalar()) {
+        if (Vec.scalarLoops(lanes)) {
             batchnormBackwardScalar(dinp, dweight, dbias, dout, inp, weight, mean, rstd, B, C, training);
             return;
         }
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = sp.loopBound(C);
         float[] sumG = new float[C], sumGx = new float[C];
         for (int b = 0; b < B; b++) {
-            int off = b * C, i = 0;
-            for (; i < bound; i += sp.length()) {
-                FloatVector xhat = FloatVector.fromArray(sp, inp, off + i).sub(FloatVector.fromArray(sp, mean, i))
-                        .mul(FloatVector.fromArray(sp, rstd, i));
-                FloatVector d = FloatVector.fromArray(sp, dout, off + i);
-                FloatVector g = d.mul(FloatVector.fromArray(sp, weight, i));
-                FloatVector.fromArray(sp, dbias, i).add(d).intoArray(dbias, i);                 // dbias += d
-                d.fma(xhat, FloatVector.fromArray(sp, dweight, i)).intoArray(dweight, i);       // dweight += d * xhat
-                FloatVector.fromArray(sp, sumG, i).add(g).intoArray(sumG, i);                   // sumG += g
-                g.fma(xhat, FloatVector.fromArray(sp, sumGx, i)).intoArray(sumGx, i);           // sumGx += g * xhat
-            }
-            for (; i < C; i++) {
-                float xhat = (inp[off + i] - mean[i]) * rstd[i];
-                float d = dout[off + i], g = d * weight[i];
-                dbias[i] += d;
-                dweight[i] += d * xhat;
-                sumG[i] += g;
-                sumGx[i] += g * xhat;
+            switch (lanes.bits()) {
+                case 512 -> parameterGrads512(dweight, dbias, sumG, sumGx, dout, inp, weight, mean, rstd, b * C, C);
+                case 256 -> parameterGrads256(dweight, dbias, sumG, sumGx, dout, inp, weight, mean, rstd, b * C, C);
+                case 128 -> parameterGrads128(dweight, dbias, sumG, sumGx, dout, inp, weight, mean, rstd, b * C, C);
+                default -> throw new IllegalStateException("no vector row for " + lanes);
             }
         }
         for (int i = 0; i < C; i++) {
@@ -145,20 +114,11 @@ public final class BatchNorm {
             sumGx[i] = training ? sumGx[i] / B : 0f;
         }
         for (int b = 0; b < B; b++) {
-            int off = b * C, i = 0;
-            for (; i < bound; i += sp.length()) {
-                FloatVector r = FloatVector.fromArray(sp, rstd, i);
-                FloatVector xhat = FloatVector.fromArray(sp, inp, off + i).sub(FloatVector.fromArray(sp, mean, i)).mul(r);
-                FloatVector g = FloatVector.fromArray(sp, dout, off + i).mul(FloatVector.fromArray(sp, weight, i));
-                // dinp += rstd * (g - meanG - xhat * meanGx)
-                FloatVector v = g.sub(FloatVector.fromArray(sp, sumG, i))
-                        .sub(xhat.mul(FloatVector.fromArray(sp, sumGx, i))).mul(r);
-                FloatVector.fromArray(sp, dinp, off + i).add(v).intoArray(dinp, off + i);
-            }
-            for (; i < C; i++) {
-                float xhat = (inp[off + i] - mean[i]) * rstd[i];
-                float g = dout[off + i] * weight[i];
-                dinp[off + i] += (g - sumG[i] - xhat * sumGx[i]) * rstd[i];
+            switch (lanes.bits()) {
+                case 512 -> inputGrad512(dinp, dout, inp, weight, mean, rstd, sumG, sumGx, b * C, C);
+                case 256 -> inputGrad256(dinp, dout, inp, weight, mean, rstd, sumG, sumGx, b * C, C);
+                case 128 -> inputGrad128(dinp, dout, inp, weight, mean, rstd, sumG, sumGx, b * C, C);
+                default -> throw new IllegalStateException("no vector row for " + lanes);
             }
         }
     }
@@ -169,27 +129,219 @@ public final class BatchNorm {
                                                int B, int C, boolean training) {
         float[] meanG = new float[C], meanGx = new float[C];
         for (int b = 0; b < B; b++) {
-            int off = b * C;
-            for (int i = 0; i < C; i++) {
-                float xhat = (inp[off + i] - mean[i]) * rstd[i];
-                float d = dout[off + i], g = d * weight[i];
-                dbias[i] += d;
-                dweight[i] += d * xhat;
-                meanG[i] += g;
-                meanGx[i] += g * xhat;
-            }
+            parameterGradsTail(dweight, dbias, meanG, meanGx, dout, inp, weight, mean, rstd, b * C, 0, C);
         }
         for (int i = 0; i < C; i++) {
             meanG[i] = training ? meanG[i] / B : 0f;
             meanGx[i] = training ? meanGx[i] / B : 0f;
         }
         for (int b = 0; b < B; b++) {
-            int off = b * C;
-            for (int i = 0; i < C; i++) {
-                float xhat = (inp[off + i] - mean[i]) * rstd[i];
-                float g = dout[off + i] * weight[i];
-                dinp[off + i] += (g - meanG[i] - xhat * meanGx[i]) * rstd[i];
-            }
+            inputGradTail(dinp, dout, inp, weight, mean, rstd, meanG, meanGx, b * C, 0, C);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The row loops: the scalar meaning (also the vector tail), then one vector copy per width (C2 needs the
+    // species as a constant, see Vec; the copies differ only in it). off is the row b * C.
+
+    /** out[off+i] = (inp[off+i] - mean[i]) * rstd[i] * w[i] + b[i] for i in [from, C). */
+    private static void normalizeTail(float[] out, float[] inp, int off, float[] mean, float[] rstd, float[] w,
+                                      float[] b, int from, int C) {
+        for (int i = from; i < C; i++) {
+            out[off + i] = (inp[off + i] - mean[i]) * rstd[i] * w[i] + b[i];
+        }
+    }
+
+    private static void squaredDeviationsTail(float[] var, float[] inp, int off, float[] mean, int from, int C) {
+        for (int i = from; i < C; i++) {
+            float d = inp[off + i] - mean[i];
+            var[i] += d * d;
+        }
+    }
+
+    /** dbias += d; dweight += d * xhat; sumG += g; sumGx += g * xhat, with d = dout, g = d * w, for i in [from, C). */
+    private static void parameterGradsTail(float[] dweight, float[] dbias, float[] sumG, float[] sumGx, float[] dout,
+                                           float[] inp, float[] weight, float[] mean, float[] rstd, int off,
+                                           int from, int C) {
+        for (int i = from; i < C; i++) {
+            float xhat = (inp[off + i] - mean[i]) * rstd[i];
+            float d = dout[off + i], g = d * weight[i];
+            dbias[i] += d;
+            dweight[i] += d * xhat;
+            sumG[i] += g;
+            sumGx[i] += g * xhat;
+        }
+    }
+
+    /** dinp += rstd * (g - meanG - xhat * meanGx), g = dout * w, for i in [from, C). */
+    private static void inputGradTail(float[] dinp, float[] dout, float[] inp, float[] weight, float[] mean,
+                                      float[] rstd, float[] meanG, float[] meanGx, int off, int from, int C) {
+        for (int i = from; i < C; i++) {
+            float xhat = (inp[off + i] - mean[i]) * rstd[i];
+            float g = dout[off + i] * weight[i];
+            dinp[off + i] += (g - meanG[i] - xhat * meanGx[i]) * rstd[i];
+        }
+    }
+
+    private static void normalize512(float[] out, float[] inp, int off, float[] mean, float[] rstd, float[] w,
+                                     float[] b, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i))
+                    .mul(FloatVector.fromArray(S, rstd, i));
+            xhat.fma(FloatVector.fromArray(S, w, i), FloatVector.fromArray(S, b, i)).intoArray(out, off + i);
+        }
+        normalizeTail(out, inp, off, mean, rstd, w, b, i, C);
+    }
+
+    private static void squaredDeviations512(float[] var, float[] inp, int off, float[] mean, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i));
+            d.fma(d, FloatVector.fromArray(S, var, i)).intoArray(var, i);
+        }
+        squaredDeviationsTail(var, inp, off, mean, i, C);
+    }
+
+    private static void parameterGrads512(float[] dweight, float[] dbias, float[] sumG, float[] sumGx, float[] dout,
+                                          float[] inp, float[] weight, float[] mean, float[] rstd, int off, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i))
+                    .mul(FloatVector.fromArray(S, rstd, i));
+            FloatVector d = FloatVector.fromArray(S, dout, off + i);
+            FloatVector g = d.mul(FloatVector.fromArray(S, weight, i));
+            FloatVector.fromArray(S, dbias, i).add(d).intoArray(dbias, i);
+            d.fma(xhat, FloatVector.fromArray(S, dweight, i)).intoArray(dweight, i);
+            FloatVector.fromArray(S, sumG, i).add(g).intoArray(sumG, i);
+            g.fma(xhat, FloatVector.fromArray(S, sumGx, i)).intoArray(sumGx, i);
+        }
+        parameterGradsTail(dweight, dbias, sumG, sumGx, dout, inp, weight, mean, rstd, off, i, C);
+    }
+
+    private static void inputGrad512(float[] dinp, float[] dout, float[] inp, float[] weight, float[] mean,
+                                     float[] rstd, float[] meanG, float[] meanGx, int off, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector r = FloatVector.fromArray(S, rstd, i);
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i)).mul(r);
+            FloatVector g = FloatVector.fromArray(S, dout, off + i).mul(FloatVector.fromArray(S, weight, i));
+            FloatVector v = g.sub(FloatVector.fromArray(S, meanG, i))
+                    .sub(xhat.mul(FloatVector.fromArray(S, meanGx, i))).mul(r);
+            FloatVector.fromArray(S, dinp, off + i).add(v).intoArray(dinp, off + i);
+        }
+        inputGradTail(dinp, dout, inp, weight, mean, rstd, meanG, meanGx, off, i, C);
+    }
+
+    private static void normalize256(float[] out, float[] inp, int off, float[] mean, float[] rstd, float[] w,
+                                     float[] b, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i))
+                    .mul(FloatVector.fromArray(S, rstd, i));
+            xhat.fma(FloatVector.fromArray(S, w, i), FloatVector.fromArray(S, b, i)).intoArray(out, off + i);
+        }
+        normalizeTail(out, inp, off, mean, rstd, w, b, i, C);
+    }
+
+    private static void squaredDeviations256(float[] var, float[] inp, int off, float[] mean, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i));
+            d.fma(d, FloatVector.fromArray(S, var, i)).intoArray(var, i);
+        }
+        squaredDeviationsTail(var, inp, off, mean, i, C);
+    }
+
+    private static void parameterGrads256(float[] dweight, float[] dbias, float[] sumG, float[] sumGx, float[] dout,
+                                          float[] inp, float[] weight, float[] mean, float[] rstd, int off, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i))
+                    .mul(FloatVector.fromArray(S, rstd, i));
+            FloatVector d = FloatVector.fromArray(S, dout, off + i);
+            FloatVector g = d.mul(FloatVector.fromArray(S, weight, i));
+            FloatVector.fromArray(S, dbias, i).add(d).intoArray(dbias, i);
+            d.fma(xhat, FloatVector.fromArray(S, dweight, i)).intoArray(dweight, i);
+            FloatVector.fromArray(S, sumG, i).add(g).intoArray(sumG, i);
+            g.fma(xhat, FloatVector.fromArray(S, sumGx, i)).intoArray(sumGx, i);
+        }
+        parameterGradsTail(dweight, dbias, sumG, sumGx, dout, inp, weight, mean, rstd, off, i, C);
+    }
+
+    private static void inputGrad256(float[] dinp, float[] dout, float[] inp, float[] weight, float[] mean,
+                                     float[] rstd, float[] meanG, float[] meanGx, int off, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector r = FloatVector.fromArray(S, rstd, i);
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i)).mul(r);
+            FloatVector g = FloatVector.fromArray(S, dout, off + i).mul(FloatVector.fromArray(S, weight, i));
+            FloatVector v = g.sub(FloatVector.fromArray(S, meanG, i))
+                    .sub(xhat.mul(FloatVector.fromArray(S, meanGx, i))).mul(r);
+            FloatVector.fromArray(S, dinp, off + i).add(v).intoArray(dinp, off + i);
+        }
+        inputGradTail(dinp, dout, inp, weight, mean, rstd, meanG, meanGx, off, i, C);
+    }
+
+    private static void normalize128(float[] out, float[] inp, int off, float[] mean, float[] rstd, float[] w,
+                                     float[] b, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i))
+                    .mul(FloatVector.fromArray(S, rstd, i));
+            xhat.fma(FloatVector.fromArray(S, w, i), FloatVector.fromArray(S, b, i)).intoArray(out, off + i);
+        }
+        normalizeTail(out, inp, off, mean, rstd, w, b, i, C);
+    }
+
+    private static void squaredDeviations128(float[] var, float[] inp, int off, float[] mean, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i));
+            d.fma(d, FloatVector.fromArray(S, var, i)).intoArray(var, i);
+        }
+        squaredDeviationsTail(var, inp, off, mean, i, C);
+    }
+
+    private static void parameterGrads128(float[] dweight, float[] dbias, float[] sumG, float[] sumGx, float[] dout,
+                                          float[] inp, float[] weight, float[] mean, float[] rstd, int off, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i))
+                    .mul(FloatVector.fromArray(S, rstd, i));
+            FloatVector d = FloatVector.fromArray(S, dout, off + i);
+            FloatVector g = d.mul(FloatVector.fromArray(S, weight, i));
+            FloatVector.fromArray(S, dbias, i).add(d).intoArray(dbias, i);
+            d.fma(xhat, FloatVector.fromArray(S, dweight, i)).intoArray(dweight, i);
+            FloatVector.fromArray(S, sumG, i).add(g).intoArray(sumG, i);
+            g.fma(xhat, FloatVector.fromArray(S, sumGx, i)).intoArray(sumGx, i);
+        }
+        parameterGradsTail(dweight, dbias, sumG, sumGx, dout, inp, weight, mean, rstd, off, i, C);
+    }
+
+    private static void inputGrad128(float[] dinp, float[] dout, float[] inp, float[] weight, float[] mean,
+                                     float[] rstd, float[] meanG, float[] meanGx, int off, int C) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int i = 0;
+        for (int bound = S.loopBound(C); i < bound; i += S.length()) {
+            FloatVector r = FloatVector.fromArray(S, rstd, i);
+            FloatVector xhat = FloatVector.fromArray(S, inp, off + i).sub(FloatVector.fromArray(S, mean, i)).mul(r);
+            FloatVector g = FloatVector.fromArray(S, dout, off + i).mul(FloatVector.fromArray(S, weight, i));
+            FloatVector v = g.sub(FloatVector.fromArray(S, meanG, i))
+                    .sub(xhat.mul(FloatVector.fromArray(S, meanGx, i))).mul(r);
+            FloatVector.fromArray(S, dinp, off + i).add(v).intoArray(dinp, off + i);
+        }
+        inputGradTail(dinp, dout, inp, weight, mean, rstd, meanG, meanGx, off, i, C);
     }
 }

@@ -1,21 +1,19 @@
 package aclip4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-
 /**
  * The complementary error function for the exact GELU (SPEC §1.4), which {@link Math} lacks.
  *
  * <p>Chebyshev fit {@code erfc(z) = t exp(-z^2 + P(t))}, {@code t = 1/(1 + z/2)} for {@code z >= 0}
  * (Press et al., <i>Numerical Recipes</i>, §6.2), fractional error below 1.2e-7 for every {@code z >= 0}; negative
  * arguments use {@code erfc(-z) = 2 - erfc(z)}. Being relative, the error stays small in the far negative tail of
- * GELU, where {@code 1 + erf} would cancel. The double version is the specification; the float vector version
- * evaluates the same formula lane-wise.
+ * GELU, where {@code 1 + erf} would cancel. This double version is the specification; {@link Gelu}'s vector loops
+ * evaluate the same formula lane-wise in float.
  */
 public final class Erf {
     private Erf() {}
 
-    private static final double C0 = -1.26551223, C1 = 1.00002368, C2 = 0.37409196, C3 = 0.09678418,
+    /** The coefficients of P, also read by the vector GELU. */
+    static final double C0 = -1.26551223, C1 = 1.00002368, C2 = 0.37409196, C3 = 0.09678418,
             C4 = -0.18628806, C5 = 0.27886807, C6 = -1.13520398, C7 = 1.48851587, C8 = -0.82215223,
             C9 = 0.17087277;
 
@@ -34,23 +32,5 @@ public final class Erf {
 
     private static double poly(double t) {
         return C0 + t * (C1 + t * (C2 + t * (C3 + t * (C4 + t * (C5 + t * (C6 + t * (C7 + t * (C8 + t * C9))))))));
-    }
-
-    /** erfc(z) for z >= 0, lane-wise in float: t exp(-z^2 + P(t)), the same Horner order as {@link #erfc}. */
-    static FloatVector erfcNonNegative(FloatVector z) {
-        var sp = z.species();
-        FloatVector t = FloatVector.broadcast(sp, 1f).div(z.fma(0.5f, 1f));   // t = 1 / (1 + z/2)
-        FloatVector p = FloatVector.broadcast(sp, (float) C9);
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C8));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C7));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C6));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C5));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C4));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C3));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C2));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C1));
-        p = p.fma(t, FloatVector.broadcast(sp, (float) C0));
-        FloatVector arg = z.mul(z).neg().add(p);                               // -z^2 + P(t)
-        return t.mul(arg.lanewise(VectorOperators.EXP));
     }
 }

@@ -1,18 +1,16 @@
 package aclip4j.loss;
 
 import aclip4j.kernel.Lanes;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import aclip4j.kernel.Vec;
 
 /**
  * The row operations the §6 losses are built from: dot products, {@code y += a*x}, scaling, row max and the
  * shifted exponentials of a numerically stable log-softmax, plus the L2 normalisation every §6 loss starts with.
  *
- * <p>Each Vector API kernel has its plain scalar twin right below it; the twin is the specification. A vector
- * kernel loops to {@code loopBound(n)} with an accumulator register, reduces once at the end and finishes the
- * tail with the scalar loop, so it adds in a different order from its twin: the two agree within float rounding,
- * not bit for bit. With {@code Lanes.of(0)} every kernel is exactly its scalar twin.
+ * <p>Each kernel has its plain scalar twin right below it, both from {@link Vec}; the twin is the specification.
+ * A vector kernel loops to {@code loopBound(n)} with an accumulator register, reduces once at the end and finishes
+ * the tail with the scalar loop, so it adds in a different order from its twin: the two agree within float
+ * rounding, not bit for bit. With {@code Lanes.of(0)} every kernel is exactly its scalar twin.
  */
 final class LossKernels {
     /** The floor of SPEC §6's {@code x / max(||x||, 1e-12)} (PyTorch's {@code F.normalize} eps, as float). */
@@ -21,169 +19,60 @@ final class LossKernels {
     private LossKernels() {}
 
     // ---------------------------------------------------------------------------------------------------------
-    // dot: sum_i a[aOff+i] * b[bOff+i]
+    // The primitives live in aclip4j.kernel.Vec, once per lane width (C2 needs the species as a constant).
 
+    /** sum_i a[aOff+i] * b[bOff+i]. */
     static float dot(Lanes lanes, float[] a, int aOff, float[] b, int bOff, int n) {
-        if (lanes.scalar()) {
-            return dotScalar(a, aOff, b, bOff, n);
-        }
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = lanes.loopBound(n);
-        FloatVector acc = FloatVector.zero(sp);
-        for (int i = 0; i < bound; i += sp.length()) {
-            FloatVector va = FloatVector.fromArray(sp, a, aOff + i);
-            FloatVector vb = FloatVector.fromArray(sp, b, bOff + i);
-            acc = va.fma(vb, acc); // acc[l] += a[i+l] * b[i+l]
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int i = bound; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
+        return Vec.dot(lanes, a, aOff, b, bOff, n);
     }
 
     static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            sum += a[aOff + i] * b[bOff + i];
-        }
-        return sum;
+        return Vec.dotScalar(a, aOff, b, bOff, n);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // axpy: y[yOff+i] += alpha * x[xOff+i]   (backward passes add into gradients, llm.c style)
-
+    /** y[yOff+i] += alpha * x[xOff+i]   (backward passes add into gradients, llm.c style). */
     static void axpy(Lanes lanes, float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        if (lanes.scalar()) {
-            axpyScalar(alpha, x, xOff, y, yOff, n);
-            return;
-        }
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = lanes.loopBound(n);
-        FloatVector va = FloatVector.broadcast(sp, alpha);
-        for (int i = 0; i < bound; i += sp.length()) {
-            FloatVector vx = FloatVector.fromArray(sp, x, xOff + i);
-            FloatVector vy = FloatVector.fromArray(sp, y, yOff + i);
-            vx.fma(va, vy).intoArray(y, yOff + i); // y[i+l] = x[i+l] * alpha + y[i+l]
-        }
-        for (int i = bound; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
-        }
+        Vec.axpy(lanes, alpha, x, xOff, y, yOff, n);
     }
 
     static void axpyScalar(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
-        }
+        Vec.axpyScalar(alpha, x, xOff, y, yOff, n);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // scale: y[yOff+i] = alpha * x[xOff+i]
-
+    /** y[yOff+i] = alpha * x[xOff+i]. */
     static void scale(Lanes lanes, float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        if (lanes.scalar()) {
-            scaleScalar(alpha, x, xOff, y, yOff, n);
-            return;
-        }
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = lanes.loopBound(n);
-        for (int i = 0; i < bound; i += sp.length()) {
-            FloatVector.fromArray(sp, x, xOff + i).mul(alpha).intoArray(y, yOff + i); // y[i+l] = alpha * x[i+l]
-        }
-        for (int i = bound; i < n; i++) {
-            y[yOff + i] = alpha * x[xOff + i];
-        }
+        Vec.scale(lanes, alpha, x, xOff, y, yOff, n);
     }
 
     static void scaleScalar(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] = alpha * x[xOff + i];
-        }
+        Vec.scaleScalar(alpha, x, xOff, y, yOff, n);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // max: max_i x[off+i]  (n >= 1; the shift of a stable log-softmax)
-
+    /** max_i x[off+i]  (n >= 1; the shift of a stable log-softmax). */
     static float max(Lanes lanes, float[] x, int off, int n) {
-        if (lanes.scalar()) {
-            return maxScalar(x, off, n);
-        }
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = lanes.loopBound(n);
-        float m = Float.NEGATIVE_INFINITY;
-        if (bound > 0) {
-            FloatVector acc = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-            for (int i = 0; i < bound; i += sp.length()) {
-                acc = acc.max(FloatVector.fromArray(sp, x, off + i)); // acc[l] = max(acc[l], x[i+l])
-            }
-            m = acc.reduceLanes(VectorOperators.MAX);
-        }
-        for (int i = bound; i < n; i++) {
-            m = Math.max(m, x[off + i]);
-        }
-        return m;
+        return Vec.max(lanes, x, off, n);
     }
 
     static float maxScalar(float[] x, int off, int n) {
-        float m = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            m = Math.max(m, x[off + i]);
-        }
-        return m;
+        return Vec.maxScalar(x, off, n);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // sumExp: sum_i exp(x[off+i] - shift)
-
+    /** sum_i exp(x[off+i] - shift); the vector path takes exp from {@link Vec#expShifted}, within 1 ulp of Math.exp. */
     static float sumExp(Lanes lanes, float[] x, int off, int n, float shift) {
-        if (lanes.scalar()) {
-            return sumExpScalar(x, off, n, shift);
-        }
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = lanes.loopBound(n);
-        FloatVector acc = FloatVector.zero(sp);
-        for (int i = 0; i < bound; i += sp.length()) {
-            // acc[l] += exp(x[i+l] - shift)
-            acc = acc.add(FloatVector.fromArray(sp, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int i = bound; i < n; i++) {
-            sum += (float) Math.exp(x[off + i] - shift);
-        }
-        return sum;
+        return Vec.expShifted(lanes, x, off, new float[n], 0, n, shift);
     }
 
     static float sumExpScalar(float[] x, int off, int n, float shift) {
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            sum += (float) Math.exp(x[off + i] - shift);
-        }
-        return sum;
+        return Vec.expShiftedScalar(x, off, new float[n], 0, n, shift);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // expShifted: y[yOff+i] = exp(x[xOff+i] - shift)  (softmax probabilities when shift is the row's log-sum-exp)
-
+    /** y[yOff+i] = exp(x[xOff+i] - shift)  (softmax probabilities when shift is the row's log-sum-exp). */
     static void expShifted(Lanes lanes, float[] x, int xOff, float[] y, int yOff, int n, float shift) {
-        if (lanes.scalar()) {
-            expShiftedScalar(x, xOff, y, yOff, n, shift);
-            return;
-        }
-        VectorSpecies<Float> sp = lanes.species();
-        int bound = lanes.loopBound(n);
-        for (int i = 0; i < bound; i += sp.length()) {
-            // y[i+l] = exp(x[i+l] - shift)
-            FloatVector.fromArray(sp, x, xOff + i).sub(shift).lanewise(VectorOperators.EXP).intoArray(y, yOff + i);
-        }
-        for (int i = bound; i < n; i++) {
-            y[yOff + i] = (float) Math.exp(x[xOff + i] - shift);
-        }
+        Vec.expShifted(lanes, x, xOff, y, yOff, n, shift);
     }
 
     static void expShiftedScalar(float[] x, int xOff, float[] y, int yOff, int n, float shift) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] = (float) Math.exp(x[xOff + i] - shift);
-        }
+        Vec.expShiftedScalar(x, xOff, y, yOff, n, shift);
     }
 
     // ---------------------------------------------------------------------------------------------------------

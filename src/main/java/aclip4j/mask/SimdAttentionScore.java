@@ -1,9 +1,7 @@
 package aclip4j.mask;
 
 import aclip4j.kernel.Lanes;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import aclip4j.kernel.Vec;
 
 /**
  * {@link AttentionScore} in plain Java with the Vector API (SPEC §3). Only the CLS query row of each head is
@@ -103,65 +101,18 @@ public final class SimdAttentionScore implements AttentionScore {
         }
     }
 
-    /** sum over i < n of a[aOff+i] * b[bOff+i]. */
+    /** sum over i < n of a[aOff+i] * b[bOff+i]: {@link Vec#dot}. */
     static float dot(Lanes lanes, float[] a, int aOff, float[] b, int bOff, int n) {
-        if (lanes.scalar()) {
-            return dotScalar(a, aOff, b, bOff, n);
-        }
-        VectorSpecies<Float> species = lanes.species();
-        int upper = lanes.loopBound(n);
-        FloatVector acc = FloatVector.zero(species);
-        int i = 0;
-        for (; i < upper; i += species.length()) {
-            FloatVector va = FloatVector.fromArray(species, a, aOff + i);
-            FloatVector vb = FloatVector.fromArray(species, b, bOff + i);
-            acc = va.fma(vb, acc); // acc[lane] += a[i+lane] * b[i+lane]
-        }
-        float result = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            result += a[aOff + i] * b[bOff + i];
-        }
-        return result;
+        return Vec.dot(lanes, a, aOff, b, bOff, n);
     }
 
-    /** The scalar meaning of {@link #dot}. */
-    static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
-        float result = 0f;
-        for (int i = 0; i < n; i++) {
-            result += a[aOff + i] * b[bOff + i];
-        }
-        return result;
-    }
-
-    /** dst[dOff+i] += src[sOff+i] for i < n. */
+    /** dst[dOff+i] += src[sOff+i] for i < n: {@link Vec#accumulate}. */
     static void addInto(Lanes lanes, float[] dst, int dOff, float[] src, int sOff, int n) {
-        int i = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> species = lanes.species();
-            int upper = lanes.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector d = FloatVector.fromArray(species, dst, dOff + i);
-                d.add(FloatVector.fromArray(species, src, sOff + i)).intoArray(dst, dOff + i); // dst += src
-            }
-        }
-        for (; i < n; i++) {
-            dst[dOff + i] += src[sOff + i];
-        }
+        Vec.accumulate(lanes, dst, dOff, src, sOff, n);
     }
 
-    /** x[i] /= divisor for every i. */
+    /** x[i] /= divisor for every i: {@link Vec#divide}. */
     static void divideInPlace(Lanes lanes, float[] x, float divisor) {
-        int n = x.length;
-        int i = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> species = lanes.species();
-            int upper = lanes.loopBound(n);
-            for (; i < upper; i += species.length()) {
-                FloatVector.fromArray(species, x, i).div(divisor).intoArray(x, i); // x /= divisor
-            }
-        }
-        for (; i < n; i++) {
-            x[i] /= divisor;
-        }
+        Vec.divide(lanes, x, 0, x.length, divisor);
     }
 }

@@ -1,6 +1,7 @@
 package aclip4j.mask;
 
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.Vec;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -57,38 +58,60 @@ public final class SimdBilinearResize implements BilinearResize {
     /** out[oOff+d] = w0[d] * x[xOff+i0[d]] + w1[d] * x[xOff+i1[d]] for d < n: one row along x. */
     static void lerpGather(Lanes lanes, float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1,
                            float[] w0, float[] w1, int n) {
-        int d = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> species = lanes.species();
-            int upper = lanes.loopBound(n);
-            for (; d < upper; d += species.length()) {
-                FloatVector a = FloatVector.fromArray(species, x, xOff, i0, d); // a[lane] = x[xOff + i0[d+lane]]
-                FloatVector b = FloatVector.fromArray(species, x, xOff, i1, d); // b[lane] = x[xOff + i1[d+lane]]
-                FloatVector v0 = FloatVector.fromArray(species, w0, d);
-                FloatVector v1 = FloatVector.fromArray(species, w1, d);
-                v0.mul(a).add(v1.mul(b)).intoArray(out, oOff + d); // (1-λ)*a + λ*b, two roundings then the add
-            }
-        }
+        int d = switch (lanes.bits()) {
+            case 512 -> lerpGather512(out, oOff, x, xOff, i0, i1, w0, w1, n);
+            case 256 -> lerpGather256(out, oOff, x, xOff, i0, i1, w0, w1, n);
+            case 128 -> lerpGather128(out, oOff, x, xOff, i0, i1, w0, w1, n);
+            default -> 0;
+        };
         for (; d < n; d++) {
             out[oOff + d] = w0[d] * x[xOff + i0[d]] + w1[d] * x[xOff + i1[d]];
         }
     }
 
-    /** out[oOff+d] = w0 * t[aOff+d] + w1 * t[bOff+d] for d < n: two rows blended along y. */
+    /** out[oOff+d] = w0 * t[aOff+d] + w1 * t[bOff+d] for d < n: two rows blended along y ({@link Vec#combine}). */
     static void lerpRows(Lanes lanes, float[] out, int oOff, float[] t, int aOff, int bOff, float w0, float w1,
                          int n) {
+        Vec.combine(lanes, out, oOff, t, aOff, w0, t, bOff, w1, n);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The gathering loop of lerpGather once per width (C2 needs the species as a constant, see Vec; the copies
+    // differ only in it): (1-λ)*a + λ*b, two roundings then the add. Each returns where the scalar loop takes over.
+
+    private static int lerpGather512(float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1, float[] w0,
+                                     float[] w1, int n) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
         int d = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> species = lanes.species();
-            int upper = lanes.loopBound(n);
-            for (; d < upper; d += species.length()) {
-                FloatVector a = FloatVector.fromArray(species, t, aOff + d);
-                FloatVector b = FloatVector.fromArray(species, t, bOff + d);
-                a.mul(w0).add(b.mul(w1)).intoArray(out, oOff + d); // (1-λy)*top + λy*bottom
-            }
+        for (int bound = S.loopBound(n); d < bound; d += S.length()) {
+            FloatVector a = FloatVector.fromArray(S, x, xOff, i0, d); // a[lane] = x[xOff + i0[d+lane]]
+            FloatVector b = FloatVector.fromArray(S, x, xOff, i1, d); // b[lane] = x[xOff + i1[d+lane]]
+            FloatVector.fromArray(S, w0, d).mul(a).add(FloatVector.fromArray(S, w1, d).mul(b)).intoArray(out, oOff + d);
         }
-        for (; d < n; d++) {
-            out[oOff + d] = w0 * t[aOff + d] + w1 * t[bOff + d];
+        return d;
+    }
+
+    private static int lerpGather256(float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1, float[] w0,
+                                     float[] w1, int n) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int d = 0;
+        for (int bound = S.loopBound(n); d < bound; d += S.length()) {
+            FloatVector a = FloatVector.fromArray(S, x, xOff, i0, d); // a[lane] = x[xOff + i0[d+lane]]
+            FloatVector b = FloatVector.fromArray(S, x, xOff, i1, d); // b[lane] = x[xOff + i1[d+lane]]
+            FloatVector.fromArray(S, w0, d).mul(a).add(FloatVector.fromArray(S, w1, d).mul(b)).intoArray(out, oOff + d);
         }
+        return d;
+    }
+
+    private static int lerpGather128(float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1, float[] w0,
+                                     float[] w1, int n) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int d = 0;
+        for (int bound = S.loopBound(n); d < bound; d += S.length()) {
+            FloatVector a = FloatVector.fromArray(S, x, xOff, i0, d); // a[lane] = x[xOff + i0[d+lane]]
+            FloatVector b = FloatVector.fromArray(S, x, xOff, i1, d); // b[lane] = x[xOff + i1[d+lane]]
+            FloatVector.fromArray(S, w0, d).mul(a).add(FloatVector.fromArray(S, w1, d).mul(b)).intoArray(out, oOff + d);
+        }
+        return d;
     }
 }

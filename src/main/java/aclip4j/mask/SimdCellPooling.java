@@ -46,18 +46,12 @@ public final class SimdCellPooling implements CellPooling {
 
     /** out[oOff+j] = sum over k < r of x[xOff + j*r + k], for the g cells j of one input row. */
     static void blockRowSums(Lanes lanes, float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
-        int j = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> species = lanes.species();
-            int upper = lanes.loopBound(g);
-            for (; j < upper; j += species.length()) {
-                FloatVector acc = FloatVector.fromArray(species, x, xOff, stride, j); // x[xOff + (j+lane)*r]
-                for (int k = 1; k < r; k++) {
-                    acc = acc.add(FloatVector.fromArray(species, x, xOff + k, stride, j)); // += x[... + k]
-                }
-                acc.intoArray(out, oOff + j);
-            }
-        }
+        int j = switch (lanes.bits()) {
+            case 512 -> blockRowSums512(out, oOff, x, xOff, stride, r, g);
+            case 256 -> blockRowSums256(out, oOff, x, xOff, stride, r, g);
+            case 128 -> blockRowSums128(out, oOff, x, xOff, stride, r, g);
+            default -> 0;
+        };
         for (; j < g; j++) {
             float acc = x[xOff + j * r];
             for (int k = 1; k < r; k++) {
@@ -70,18 +64,12 @@ public final class SimdCellPooling implements CellPooling {
     /** out[oOff+j] = (sum over a < r of rowSums[a*g + j]) / (r*r): the block mean of cell j. */
     static void blockMean(Lanes lanes, float[] out, int oOff, float[] rowSums, int r, int g) {
         float count = (float) (r * r);
-        int j = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> species = lanes.species();
-            int upper = lanes.loopBound(g);
-            for (; j < upper; j += species.length()) {
-                FloatVector acc = FloatVector.fromArray(species, rowSums, j);
-                for (int a = 1; a < r; a++) {
-                    acc = acc.add(FloatVector.fromArray(species, rowSums, a * g + j)); // += row sum a
-                }
-                acc.div(count).intoArray(out, oOff + j);
-            }
-        }
+        int j = switch (lanes.bits()) {
+            case 512 -> blockMean512(out, oOff, rowSums, r, g, count);
+            case 256 -> blockMean256(out, oOff, rowSums, r, g, count);
+            case 128 -> blockMean128(out, oOff, rowSums, r, g, count);
+            default -> 0;
+        };
         for (; j < g; j++) {
             float acc = rowSums[j];
             for (int a = 1; a < r; a++) {
@@ -89,5 +77,87 @@ public final class SimdCellPooling implements CellPooling {
             }
             out[oOff + j] = acc / count;
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The vector loops once per width (C2 needs the species as a constant, see aclip4j.kernel.Vec; the copies
+    // differ only in it). Each returns where the scalar loop takes over.
+
+    private static int blockRowSums512(float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        int j = 0;
+        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, x, xOff, stride, j); // x[xOff + (j+lane)*r]
+            for (int k = 1; k < r; k++) {
+                acc = acc.add(FloatVector.fromArray(S, x, xOff + k, stride, j)); // += x[... + k]
+            }
+            acc.intoArray(out, oOff + j);
+        }
+        return j;
+    }
+
+    private static int blockMean512(float[] out, int oOff, float[] rowSums, int r, int g, float count) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        int j = 0;
+        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, rowSums, j);
+            for (int a = 1; a < r; a++) {
+                acc = acc.add(FloatVector.fromArray(S, rowSums, a * g + j)); // += row sum a
+            }
+            acc.div(count).intoArray(out, oOff + j);
+        }
+        return j;
+    }
+
+    private static int blockRowSums256(float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int j = 0;
+        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, x, xOff, stride, j); // x[xOff + (j+lane)*r]
+            for (int k = 1; k < r; k++) {
+                acc = acc.add(FloatVector.fromArray(S, x, xOff + k, stride, j)); // += x[... + k]
+            }
+            acc.intoArray(out, oOff + j);
+        }
+        return j;
+    }
+
+    private static int blockMean256(float[] out, int oOff, float[] rowSums, int r, int g, float count) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int j = 0;
+        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, rowSums, j);
+            for (int a = 1; a < r; a++) {
+                acc = acc.add(FloatVector.fromArray(S, rowSums, a * g + j)); // += row sum a
+            }
+            acc.div(count).intoArray(out, oOff + j);
+        }
+        return j;
+    }
+
+    private static int blockRowSums128(float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int j = 0;
+        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, x, xOff, stride, j); // x[xOff + (j+lane)*r]
+            for (int k = 1; k < r; k++) {
+                acc = acc.add(FloatVector.fromArray(S, x, xOff + k, stride, j)); // += x[... + k]
+            }
+            acc.intoArray(out, oOff + j);
+        }
+        return j;
+    }
+
+    private static int blockMean128(float[] out, int oOff, float[] rowSums, int r, int g, float count) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int j = 0;
+        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, rowSums, j);
+            for (int a = 1; a < r; a++) {
+                acc = acc.add(FloatVector.fromArray(S, rowSums, a * g + j)); // += row sum a
+            }
+            acc.div(count).intoArray(out, oOff + j);
+        }
+        return j;
     }
 }

@@ -1,6 +1,7 @@
 package aclip4j.mask;
 
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.Vec;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -114,7 +115,7 @@ public final class SimdTokenSelector implements TokenSelector {
      * j < i. Equal values at a lower index come first: that is the §5.4 tie rule.
      */
     static int rank(Lanes lanes, float[] v, int off, int n, int i, boolean descending, boolean[] eligible) {
-        if (lanes.scalar()) {
+        if (Vec.scalarLoops(lanes)) {
             return rankScalar(v, off, n, i, descending, eligible);
         }
         float vi = v[off + i];
@@ -126,21 +127,14 @@ public final class SimdTokenSelector implements TokenSelector {
     /** Number of j in [from,to) (eligible ones only) whose v[off+j] is better than vi, or equal when inclusive. */
     private static int countRange(Lanes lanes, float[] v, int off, int from, int to, float vi, boolean descending,
                                   boolean inclusive, boolean[] eligible) {
-        VectorOperators.Comparison cmp = descending
-                ? (inclusive ? VectorOperators.GE : VectorOperators.GT)
-                : (inclusive ? VectorOperators.LE : VectorOperators.LT);
-        VectorSpecies<Float> species = lanes.species();
         int upper = from + lanes.loopBound(to - from);
-        int count = 0;
-        int j = from;
-        for (; j < upper; j += species.length()) {
-            VectorMask<Float> hit = FloatVector.fromArray(species, v, off + j).compare(cmp, vi); // v[j] cmp vi
-            if (eligible != null) {
-                hit = hit.and(VectorMask.fromArray(species, eligible, j));                   // and eligible[j]
-            }
-            count += hit.trueCount();
-        }
-        for (; j < to; j++) {
+        int count = switch (lanes.bits()) {
+            case 512 -> countVector512(v, off, from, upper, vi, descending, inclusive, eligible);
+            case 256 -> countVector256(v, off, from, upper, vi, descending, inclusive, eligible);
+            case 128 -> countVector128(v, off, from, upper, vi, descending, inclusive, eligible);
+            default -> throw new IllegalStateException("no vector loop for " + lanes);
+        };
+        for (int j = upper; j < to; j++) {
             float vj = v[off + j];
             boolean hit = descending ? (inclusive ? vj >= vi : vj > vi) : (inclusive ? vj <= vi : vj < vi);
             if (hit && (eligible == null || eligible[j])) {
@@ -163,6 +157,69 @@ public final class SimdTokenSelector implements TokenSelector {
             if (betterValue || (vj == vi && j < i)) {
                 count++;
             }
+        }
+        return count;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The vector part of countRange once per width (C2 needs the species and the comparison as constants, see
+    // aclip4j.kernel.Vec; the copies differ only in the species): j in [from, upper), upper a whole number of
+    // vectors past from. An ascending order compares negated values (v[j] < vi exactly when -v[j] > -vi), so
+    // that only GE and GT appear.
+
+    private static int countVector512(float[] v, int off, int from, int upper, float vi, boolean descending,
+                                      boolean inclusive, boolean[] eligible) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        float t = descending ? vi : -vi;
+        int count = 0;
+        for (int j = from; j < upper; j += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, v, off + j);
+            if (!descending) {
+                x = x.neg();
+            }
+            VectorMask<Float> hit = inclusive ? x.compare(VectorOperators.GE, t) : x.compare(VectorOperators.GT, t);
+            if (eligible != null) {
+                hit = hit.and(VectorMask.fromArray(S, eligible, j));
+            }
+            count += hit.trueCount();
+        }
+        return count;
+    }
+
+    private static int countVector256(float[] v, int off, int from, int upper, float vi, boolean descending,
+                                      boolean inclusive, boolean[] eligible) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        float t = descending ? vi : -vi;
+        int count = 0;
+        for (int j = from; j < upper; j += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, v, off + j);
+            if (!descending) {
+                x = x.neg();
+            }
+            VectorMask<Float> hit = inclusive ? x.compare(VectorOperators.GE, t) : x.compare(VectorOperators.GT, t);
+            if (eligible != null) {
+                hit = hit.and(VectorMask.fromArray(S, eligible, j));
+            }
+            count += hit.trueCount();
+        }
+        return count;
+    }
+
+    private static int countVector128(float[] v, int off, int from, int upper, float vi, boolean descending,
+                                      boolean inclusive, boolean[] eligible) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        float t = descending ? vi : -vi;
+        int count = 0;
+        for (int j = from; j < upper; j += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, v, off + j);
+            if (!descending) {
+                x = x.neg();
+            }
+            VectorMask<Float> hit = inclusive ? x.compare(VectorOperators.GE, t) : x.compare(VectorOperators.GT, t);
+            if (eligible != null) {
+                hit = hit.and(VectorMask.fromArray(S, eligible, j));
+            }
+            count += hit.trueCount();
         }
         return count;
     }

@@ -24,33 +24,12 @@ public final class SimdAdamW implements AdamW {
     public void step(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
         AdamW.checkLengths(param, grad, expAvg, expAvgSq);
         int n = param.length;
-        int i = 0;
-        if (!lanes.scalar()) {
-            VectorSpecies<Float> species = lanes.species();
-            FloatVector decay = FloatVector.broadcast(species, s.decay());
-            FloatVector b1 = FloatVector.broadcast(species, s.beta1());
-            FloatVector omb1 = FloatVector.broadcast(species, s.oneMinusBeta1());
-            FloatVector b2 = FloatVector.broadcast(species, s.beta2());
-            FloatVector omb2 = FloatVector.broadcast(species, s.oneMinusBeta2());
-            FloatVector bc2 = FloatVector.broadcast(species, s.biasCorrection2Sqrt());
-            FloatVector negStep = FloatVector.broadcast(species, s.negStepSize());
-            FloatVector eps = FloatVector.broadcast(species, s.eps());
-            for (int upper = lanes.loopBound(n); i < upper; i += species.length()) {
-                FloatVector g = FloatVector.fromArray(species, grad, i);
-                // p = p * decay
-                FloatVector p = FloatVector.fromArray(species, param, i).mul(decay);
-                // m = m * b1 + g * (1 - b1)
-                FloatVector m = FloatVector.fromArray(species, expAvg, i).mul(b1).add(g.mul(omb1));
-                // v = v * b2 + ((1 - b2) * g) * g
-                FloatVector v = FloatVector.fromArray(species, expAvgSq, i).mul(b2).add(g.mul(omb2).mul(g));
-                // denom = sqrt(v) / sqrt(bc2) + eps
-                FloatVector denom = v.sqrt().div(bc2).add(eps);
-                // p = p + (-stepSize * m) / denom
-                p.add(m.mul(negStep).div(denom)).intoArray(param, i);
-                m.intoArray(expAvg, i);
-                v.intoArray(expAvgSq, i);
-            }
-        }
+        int i = switch (lanes.bits()) {
+            case 512 -> step512(param, grad, expAvg, expAvgSq, s);
+            case 256 -> step256(param, grad, expAvg, expAvgSq, s);
+            case 128 -> step128(param, grad, expAvg, expAvgSq, s);
+            default -> 0;
+        };
         stepScalar(param, grad, expAvg, expAvgSq, s, i, n);
     }
 
@@ -71,5 +50,59 @@ public final class SimdAdamW implements AdamW {
 
     public Lanes lanes() {
         return lanes;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The vector loop once per width (C2 needs the species as a constant, see aclip4j.kernel.Vec; the copies differ
+    // only in it). Each returns where the scalar loop takes over. Step by step, as the scalar loop:
+    //   p = p * decay;  m = m * b1 + g * (1 - b1);  v = v * b2 + ((1 - b2) * g) * g;
+    //   denom = sqrt(v) / sqrt(bc2) + eps;  p = p + (-stepSize * m) / denom
+
+    private static int step512(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        int i = 0;
+        for (int bound = S.loopBound(param.length); i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, grad, i);
+            FloatVector p = FloatVector.fromArray(S, param, i).mul(s.decay());
+            FloatVector m = FloatVector.fromArray(S, expAvg, i).mul(s.beta1()).add(g.mul(s.oneMinusBeta1()));
+            FloatVector v = FloatVector.fromArray(S, expAvgSq, i).mul(s.beta2()).add(g.mul(s.oneMinusBeta2()).mul(g));
+            FloatVector denom = v.sqrt().div(s.biasCorrection2Sqrt()).add(s.eps());
+            p.add(m.mul(s.negStepSize()).div(denom)).intoArray(param, i);
+            m.intoArray(expAvg, i);
+            v.intoArray(expAvgSq, i);
+        }
+        return i;
+    }
+
+    private static int step256(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        int i = 0;
+        for (int bound = S.loopBound(param.length); i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, grad, i);
+            FloatVector p = FloatVector.fromArray(S, param, i).mul(s.decay());
+            FloatVector m = FloatVector.fromArray(S, expAvg, i).mul(s.beta1()).add(g.mul(s.oneMinusBeta1()));
+            FloatVector v = FloatVector.fromArray(S, expAvgSq, i).mul(s.beta2()).add(g.mul(s.oneMinusBeta2()).mul(g));
+            FloatVector denom = v.sqrt().div(s.biasCorrection2Sqrt()).add(s.eps());
+            p.add(m.mul(s.negStepSize()).div(denom)).intoArray(param, i);
+            m.intoArray(expAvg, i);
+            v.intoArray(expAvgSq, i);
+        }
+        return i;
+    }
+
+    private static int step128(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
+        VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        int i = 0;
+        for (int bound = S.loopBound(param.length); i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, grad, i);
+            FloatVector p = FloatVector.fromArray(S, param, i).mul(s.decay());
+            FloatVector m = FloatVector.fromArray(S, expAvg, i).mul(s.beta1()).add(g.mul(s.oneMinusBeta1()));
+            FloatVector v = FloatVector.fromArray(S, expAvgSq, i).mul(s.beta2()).add(g.mul(s.oneMinusBeta2()).mul(g));
+            FloatVector denom = v.sqrt().div(s.biasCorrection2Sqrt()).add(s.eps());
+            p.add(m.mul(s.negStepSize()).div(denom)).intoArray(param, i);
+            m.intoArray(expAvg, i);
+            v.intoArray(expAvgSq, i);
+        }
+        return i;
     }
 }
