@@ -160,8 +160,8 @@ public final class LayerNorm {
             accG = accG.add(g);            // sumG += g
             accGx = g.fma(xhat, accGx);    // sumGx += g * xhat
         }
-        float sumG = accG.reduceLanes(VectorOperators.ADD);
-        float sumGx = accGx.reduceLanes(VectorOperators.ADD);
+        float sumG = VecMath.sumLanes(accG);
+        float sumGx = VecMath.sumLanes(accGx);
         for (; i < C; i++) {
             float xhat = (inp[off + i] - m) * s;
             float g = dout[off + i] * weight[i];
@@ -203,8 +203,8 @@ public final class LayerNorm {
             accG = accG.add(g);            // sumG += g
             accGx = g.fma(xhat, accGx);    // sumGx += g * xhat
         }
-        float sumG = accG.reduceLanes(VectorOperators.ADD);
-        float sumGx = accGx.reduceLanes(VectorOperators.ADD);
+        float sumG = VecMath.sumLanes(accG);
+        float sumGx = VecMath.sumLanes(accGx);
         for (; i < C; i++) {
             float xhat = (inp[off + i] - m) * s;
             float g = dout[off + i] * weight[i];
@@ -246,8 +246,8 @@ public final class LayerNorm {
             accG = accG.add(g);            // sumG += g
             accGx = g.fma(xhat, accGx);    // sumGx += g * xhat
         }
-        float sumG = accG.reduceLanes(VectorOperators.ADD);
-        float sumGx = accGx.reduceLanes(VectorOperators.ADD);
+        float sumG = VecMath.sumLanes(accG);
+        float sumGx = VecMath.sumLanes(accGx);
         for (; i < C; i++) {
             float xhat = (inp[off + i] - m) * s;
             float g = dout[off + i] * weight[i];

@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * own (its loop is hot) with the species unknown. 64-bit lanes (two floats) take the scalar loop.
  *
  * <p><b>Summation order.</b> A reduction accumulates lane-wise to {@code loopBound(n)}, reduces the lanes once
- * ({@code reduceLanes}, lane 0 first) and adds the tail left to right; the scalar twin adds left to right. The two
+ * ({@link VecMath#sumLanes}, lane 0 first) and adds the tail left to right; the scalar twin adds left to right. The two
  * agree within rounding, and each gives the same bits on every run.
  *
  * <p><b>exp.</b> {@link #expShifted} evaluates exp with our own polynomial from IEEE-exact operations. The Vector
@@ -339,7 +339,7 @@ public final class Vec {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = acc.add(FloatVector.fromArray(S, x, o + i));
         }
-        return sumTail(acc.reduceLanes(ADD), x, o, i, n);
+        return sumTail(VecMath.sumLanes(acc), x, o, i, n);
     }
 
     private static float sum256(float[] x, int o, int n) {
@@ -349,7 +349,7 @@ public final class Vec {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = acc.add(FloatVector.fromArray(S, x, o + i));
         }
-        return sumTail(acc.reduceLanes(ADD), x, o, i, n);
+        return sumTail(VecMath.sumLanes(acc), x, o, i, n);
     }
 
     private static float sum128(float[] x, int o, int n) {
@@ -359,7 +359,7 @@ public final class Vec {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = acc.add(FloatVector.fromArray(S, x, o + i));
         }
-        return sumTail(acc.reduceLanes(ADD), x, o, i, n);
+        return sumTail(VecMath.sumLanes(acc), x, o, i, n);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -392,7 +392,7 @@ public final class Vec {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        return dotTail(acc.reduceLanes(ADD), a, ao, b, bo, i, n);
+        return dotTail(VecMath.sumLanes(acc), a, ao, b, bo, i, n);
     }
 
     private static float dot256(float[] a, int ao, float[] b, int bo, int n) {
@@ -402,7 +402,7 @@ public final class Vec {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        return dotTail(acc.reduceLanes(ADD), a, ao, b, bo, i, n);
+        return dotTail(VecMath.sumLanes(acc), a, ao, b, bo, i, n);
     }
 
     private static float dot128(float[] a, int ao, float[] b, int bo, int n) {
@@ -412,7 +412,7 @@ public final class Vec {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        return dotTail(acc.reduceLanes(ADD), a, ao, b, bo, i, n);
+        return dotTail(VecMath.sumLanes(acc), a, ao, b, bo, i, n);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ public final class Vec {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(m);
             acc = d.fma(d, acc);
         }
-        return sumSquaredDeviationsTail(acc.reduceLanes(ADD), x, o, i, n, m);
+        return sumSquaredDeviationsTail(VecMath.sumLanes(acc), x, o, i, n, m);
     }
 
     private static float sumSquaredDeviations256(float[] x, int o, int n, float m) {
@@ -458,7 +458,7 @@ public final class Vec {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(m);
             acc = d.fma(d, acc);
         }
-        return sumSquaredDeviationsTail(acc.reduceLanes(ADD), x, o, i, n, m);
+        return sumSquaredDeviationsTail(VecMath.sumLanes(acc), x, o, i, n, m);
     }
 
     private static float sumSquaredDeviations128(float[] x, int o, int n, float m) {
@@ -469,7 +469,7 @@ public final class Vec {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(m);
             acc = d.fma(d, acc);
         }
-        return sumSquaredDeviationsTail(acc.reduceLanes(ADD), x, o, i, n, m);
+        return sumSquaredDeviationsTail(VecMath.sumLanes(acc), x, o, i, n, m);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -594,7 +594,7 @@ public final class Vec {
             e.intoArray(y, yo + i);
             sum = sum.add(e);
         }
-        return expShiftedTail(sum.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
+        return expShiftedTail(VecMath.sumLanes(sum), x, xo, y, yo, i, n, shift);
     }
 
     private static float expShifted256(float[] x, int xo, float[] y, int yo, int n, float shift) {
@@ -620,7 +620,7 @@ public final class Vec {
             e.intoArray(y, yo + i);
             sum = sum.add(e);
         }
-        return expShiftedTail(sum.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
+        return expShiftedTail(VecMath.sumLanes(sum), x, xo, y, yo, i, n, shift);
     }
 
     private static float expShifted128(float[] x, int xo, float[] y, int yo, int n, float shift) {
@@ -646,6 +646,6 @@ public final class Vec {
             e.intoArray(y, yo + i);
             sum = sum.add(e);
         }
-        return expShiftedTail(sum.reduceLanes(ADD), x, xo, y, yo, i, n, shift);
+        return expShiftedTail(VecMath.sumLanes(sum), x, xo, y, yo, i, n, shift);
     }
 }

@@ -8,7 +8,7 @@ import aclip4j.kernel.Vec;
  * needed, so this never forms the {@code T x T} attention matrix: {@code T} dot products of length {@code hs},
  * one numerically stable softmax, and the patch part of the row added into the score.
  *
- * <p>Summation order: each dot product in lanes then one {@code reduceLanes}; the softmax denominator left to
+ * <p>Summation order: each dot product in lanes then one ordered lane sum; the softmax denominator left to
  * right; the score of image {@code b} adds the rows layer by layer, head by head, then divides by {@code L'*H}.
  */
 public final class SimdAttentionScore implements AttentionScore {

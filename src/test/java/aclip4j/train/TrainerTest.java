@@ -136,6 +136,21 @@ class TrainerTest {
     }
 
     @Test
+    void sameSeedGivesTheSameBitsRunToRun() throws IOException {
+        // the first run starts in the interpreter, the second runs JIT-compiled code: the bits must not care
+        TrainConfig cfg = config("--variant", "aclip", "--steps", "4");
+        Parallel.setThreads(2);
+        Trainer.start(cfg, dir.resolve("first"), quiet).run(Long.MAX_VALUE);
+        Trainer.start(cfg, dir.resolve("second"), quiet).run(Long.MAX_VALUE);
+        Map<String, Tensor> a = Checkpoint.load(Checkpoint.lastFile(dir.resolve("first"))).tensors();
+        Map<String, Tensor> b = Checkpoint.load(Checkpoint.lastFile(dir.resolve("second"))).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String name : a.keySet()) {
+            assertArrayEquals(a.get(name).floats(), b.get(name).floats(), name);
+        }
+    }
+
+    @Test
     void oneAndTwoThreadsGiveTheSameBits() throws IOException {
         TrainConfig cfg = config("--variant", "aclip", "--steps", "3");
         Parallel.setThreads(1);
