@@ -215,7 +215,12 @@ public final class Trainer {
 
     /** Zero-shot and retrieval on the held-out split with the EMA towers (online when there is no EMA). */
     public Evaluator.Report evaluate(int images) {
-        boolean ema = !model.ema.isEmpty();
+        return evaluate(images, true);
+    }
+
+    /** Held-out evaluation with the EMA towers ({@code useEma}, when the run has them) or the online ones. */
+    public Evaluator.Report evaluate(int images, boolean useEma) {
+        boolean ema = useEma && !model.ema.isEmpty();
         return Evaluator.evaluate(components.vision(), components.text(), model.evalWeights(ema),
                 model.vision.imageSize(), model.vision.embed(), heldOut, tokenizer, images, 32, ema ? "ema" : "online");
     }
