@@ -1,14 +1,11 @@
 package aclip4j.tower;
 
 import aclip4j.golden.Tensor;
-import aclip4j.kernel.Attention;
 import aclip4j.kernel.Embedding;
 import aclip4j.kernel.Gather;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.LayerNorm;
 import aclip4j.kernel.Matmul;
-import aclip4j.kernel.QuickGelu;
-import aclip4j.kernel.Residual;
 import java.util.Map;
 
 /**
@@ -23,6 +20,9 @@ import java.util.Map;
 public final class SimdTextTower implements TextTower {
     /** LayerNorm eps of CLIP's text transformer (§2). */
     public static final float EPS = 1e-5f;
+
+    /** CLIP's text block: LayerNorm eps 1e-5, QuickGELU, causal attention (§2). */
+    private static final SimdBlock.Kind BLOCK = new SimdBlock.Kind(SimdBlock.Act.QUICK_GELU, true, EPS);
 
     private final TextConfig cfg;
     private final Lanes lanes;
@@ -76,7 +76,7 @@ public final class SimdTextTower implements TextTower {
 
     private final class W {
         final float[] wte, wpe, lnfW, lnfB, proj, projT;
-        final float[][] ln1w, ln1b, inW, inB, outW, outB, ln2w, ln2b, fcW, fcB, cpW, cpB;
+        final SimdBlock.Params[] blocks;
 
         W(Map<String, Tensor> m) {
             Map<String, int[]> s = Weights.textShapes(cfg);
@@ -85,24 +85,9 @@ public final class SimdTextTower implements TextTower {
             lnfW = get(m, s, "ln_final.weight");
             lnfB = get(m, s, "ln_final.bias");
             proj = get(m, s, "text_projection");
-            int L = cfg.depth();
-            ln1w = new float[L][]; ln1b = new float[L][]; inW = new float[L][]; inB = new float[L][];
-            outW = new float[L][]; outB = new float[L][]; ln2w = new float[L][]; ln2b = new float[L][];
-            fcW = new float[L][]; fcB = new float[L][]; cpW = new float[L][]; cpB = new float[L][];
-            for (int l = 0; l < L; l++) {
-                String b = "transformer.resblocks." + l + ".";
-                ln1w[l] = get(m, s, b + "ln_1.weight");
-                ln1b[l] = get(m, s, b + "ln_1.bias");
-                inW[l] = get(m, s, b + "attn.in_proj_weight");
-                inB[l] = get(m, s, b + "attn.in_proj_bias");
-                outW[l] = get(m, s, b + "attn.out_proj.weight");
-                outB[l] = get(m, s, b + "attn.out_proj.bias");
-                ln2w[l] = get(m, s, b + "ln_2.weight");
-                ln2b[l] = get(m, s, b + "ln_2.bias");
-                fcW[l] = get(m, s, b + "mlp.c_fc.weight");
-                fcB[l] = get(m, s, b + "mlp.c_fc.bias");
-                cpW[l] = get(m, s, b + "mlp.c_proj.weight");
-                cpB[l] = get(m, s, b + "mlp.c_proj.bias");
+            blocks = new SimdBlock.Params[cfg.depth()];
+            for (int l = 0; l < blocks.length; l++) {
+                blocks[l] = new SimdBlock.Params(m, s, SimdBlock.Names.text(l));
             }
             projT = SimdVisionTower.transpose(proj, cfg.width(), cfg.embed());
         }
@@ -112,18 +97,13 @@ public final class SimdTextTower implements TextTower {
         }
     }
 
-    /** Saved activations of one block; shapes with BT = B*ctx. */
-    private static final class Layer {
-        float[] in, ln1, ln1Mean, ln1Rstd, qkv, att, atty, res2, ln2, ln2Mean, ln2Rstd, fch, fchAct, out;
-    }
-
     /** One forward pass and its saved activations. */
     public final class SimdPass implements TextTower.Pass {
         final W w;
         final int[] tokens;
         final int B, ctx;
         final int[] eot;
-        final Layer[] layers;
+        final SimdBlock.Saved[] layers;
         float[] x, pooled, pooledMean, pooledRstd, lnf, features;
 
         SimdPass(W w, int[] tokens, int B, int ctx) {
@@ -132,7 +112,7 @@ public final class SimdTextTower implements TextTower {
             this.B = B;
             this.ctx = ctx;
             this.eot = eotPositions(tokens, B, ctx);
-            this.layers = new Layer[cfg.depth()];
+            this.layers = new SimdBlock.Saved[cfg.depth()];
         }
 
         void run() {
@@ -141,31 +121,8 @@ public final class SimdTextTower implements TextTower {
             Embedding.embeddingForward(lanes, x, tokens, w.wte, w.wpe, B, ctx, C);
             float[] cur = x;
             for (int l = 0; l < layers.length; l++) {
-                Layer a = new Layer();
-                a.in = cur;
-                a.ln1 = new float[BT * C]; a.ln1Mean = new float[BT]; a.ln1Rstd = new float[BT];
-                LayerNorm.layernormForward(lanes, a.ln1, a.ln1Mean, a.ln1Rstd, cur, w.ln1w[l], w.ln1b[l], BT, C, EPS);
-                a.qkv = new float[BT * 3 * C];
-                Matmul.matmulForward(a.qkv, a.ln1, w.inW[l], w.inB[l], BT, C, 3 * C);
-                a.att = new float[B * H * ctx * ctx];
-                a.atty = new float[BT * C];
-                Attention.attentionForward(lanes, a.atty, a.att, a.qkv, B, ctx, C, H, true);
-                float[] o = new float[BT * C];
-                Matmul.matmulForward(o, a.atty, w.outW[l], w.outB[l], BT, C, C);
-                a.res2 = new float[BT * C];
-                Residual.residualForward(lanes, a.res2, cur, o, BT * C);
-                a.ln2 = new float[BT * C]; a.ln2Mean = new float[BT]; a.ln2Rstd = new float[BT];
-                LayerNorm.layernormForward(lanes, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w.ln2w[l], w.ln2b[l], BT, C, EPS);
-                a.fch = new float[BT * F];
-                Matmul.matmulForward(a.fch, a.ln2, w.fcW[l], w.fcB[l], BT, C, F);
-                a.fchAct = new float[BT * F];
-                QuickGelu.quickGeluForward(lanes, a.fchAct, a.fch, BT * F);
-                float[] cp = new float[BT * C];
-                Matmul.matmulForward(cp, a.fchAct, w.cpW[l], w.cpB[l], BT, F, C);
-                a.out = new float[BT * C];
-                Residual.residualForward(lanes, a.out, a.res2, cp, BT * C);
-                layers[l] = a;
-                cur = a.out;
+                layers[l] = SimdBlock.forward(lanes, BLOCK, w.blocks[l], cur, B, ctx, C, H, F);
+                cur = layers[l].out;
             }
             pooled = new float[B * C];
             Gather.gatherForward(pooled, cur, eot, B, ctx, 1, C);
@@ -208,31 +165,7 @@ public final class SimdTextTower implements TextTower {
             float[] dcur = new float[BT * C];
             Gather.gatherBackward(lanes, dcur, dpooled, eot, B, ctx, 1, C);
             for (int l = layers.length - 1; l >= 0; l--) {
-                Layer a = layers[l];
-                String p = "transformer.resblocks." + l + ".";
-                float[] dres2 = dcur.clone();
-                float[] dact = new float[BT * F];
-                Matmul.matmulBackward(dact, g.get(p + "mlp.c_proj.weight").floats(), g.get(p + "mlp.c_proj.bias").floats(),
-                        dcur, a.fchAct, w.cpW[l], BT, F, C);
-                float[] dfch = new float[BT * F];
-                QuickGelu.quickGeluBackward(lanes, dfch, a.fch, dact, BT * F);
-                float[] dln2 = new float[BT * C];
-                Matmul.matmulBackward(dln2, g.get(p + "mlp.c_fc.weight").floats(), g.get(p + "mlp.c_fc.bias").floats(),
-                        dfch, a.ln2, w.fcW[l], BT, C, F);
-                LayerNorm.layernormBackward(lanes, dres2, g.get(p + "ln_2.weight").floats(), g.get(p + "ln_2.bias").floats(),
-                        dln2, a.res2, w.ln2w[l], a.ln2Mean, a.ln2Rstd, BT, C);
-                float[] din = dres2.clone();
-                float[] datty = new float[BT * C];
-                Matmul.matmulBackward(datty, g.get(p + "attn.out_proj.weight").floats(),
-                        g.get(p + "attn.out_proj.bias").floats(), dres2, a.atty, w.outW[l], BT, C, C);
-                float[] dqkv = new float[BT * 3 * C];
-                Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, ctx, C, H, true);
-                float[] dln1 = new float[BT * C];
-                Matmul.matmulBackward(dln1, g.get(p + "attn.in_proj_weight").floats(), g.get(p + "attn.in_proj_bias").floats(),
-                        dqkv, a.ln1, w.inW[l], BT, C, 3 * C);
-                LayerNorm.layernormBackward(lanes, din, g.get(p + "ln_1.weight").floats(), g.get(p + "ln_1.bias").floats(),
-                        dln1, a.in, w.ln1w[l], a.ln1Mean, a.ln1Rstd, BT, C);
-                dcur = din;
+                dcur = SimdBlock.backward(lanes, BLOCK, w.blocks[l], layers[l], dcur, g, B, ctx, C, H, F);
             }
             Embedding.embeddingBackward(lanes, g.get("token_embedding.weight").floats(),
                     g.get("positional_embedding").floats(), dcur, tokens, B, ctx, C);

@@ -1,14 +1,11 @@
 package aclip4j.tower;
 
 import aclip4j.golden.Tensor;
-import aclip4j.kernel.Attention;
 import aclip4j.kernel.Gather;
-import aclip4j.kernel.Gelu;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.LayerNorm;
 import aclip4j.kernel.Matmul;
 import aclip4j.kernel.Patchify;
-import aclip4j.kernel.Residual;
 import aclip4j.kernel.VitEmbed;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,6 +23,9 @@ import java.util.Map;
 public final class SimdVisionTower implements VisionTower {
     /** LayerNorm eps of timm's ViT (§1.4). */
     public static final float EPS = 1e-6f;
+
+    /** timm's ViT block: LayerNorm eps 1e-6, exact GELU, no mask (§1.4). */
+    private static final SimdBlock.Kind BLOCK = new SimdBlock.Kind(SimdBlock.Act.GELU, false, EPS);
 
     private final VisionConfig cfg;
     private final Lanes lanes;
@@ -150,7 +150,7 @@ public final class SimdVisionTower implements VisionTower {
     /** Weights of one call, checked against the config. */
     private final class W {
         final float[] patchW, patchB, cls, pos, normW, normB, proj, projT;
-        final float[][] n1w, n1b, qkvW, qkvB, projW, projB, n2w, n2b, fc1W, fc1B, fc2W, fc2B;
+        final SimdBlock.Params[] blocks;
 
         W(Map<String, Tensor> m) {
             Map<String, int[]> s = Weights.visionShapes(cfg);
@@ -161,24 +161,9 @@ public final class SimdVisionTower implements VisionTower {
             normW = get(m, s, "norm.weight");
             normB = get(m, s, "norm.bias");
             proj = get(m, s, "image_projection");
-            int L = cfg.depth();
-            n1w = new float[L][]; n1b = new float[L][]; qkvW = new float[L][]; qkvB = new float[L][];
-            projW = new float[L][]; projB = new float[L][]; n2w = new float[L][]; n2b = new float[L][];
-            fc1W = new float[L][]; fc1B = new float[L][]; fc2W = new float[L][]; fc2B = new float[L][];
-            for (int l = 0; l < L; l++) {
-                String b = "blocks." + l + ".";
-                n1w[l] = get(m, s, b + "norm1.weight");
-                n1b[l] = get(m, s, b + "norm1.bias");
-                qkvW[l] = get(m, s, b + "attn.qkv.weight");
-                qkvB[l] = get(m, s, b + "attn.qkv.bias");
-                projW[l] = get(m, s, b + "attn.proj.weight");
-                projB[l] = get(m, s, b + "attn.proj.bias");
-                n2w[l] = get(m, s, b + "norm2.weight");
-                n2b[l] = get(m, s, b + "norm2.bias");
-                fc1W[l] = get(m, s, b + "mlp.fc1.weight");
-                fc1B[l] = get(m, s, b + "mlp.fc1.bias");
-                fc2W[l] = get(m, s, b + "mlp.fc2.weight");
-                fc2B[l] = get(m, s, b + "mlp.fc2.bias");
+            blocks = new SimdBlock.Params[cfg.depth()];
+            for (int l = 0; l < blocks.length; l++) {
+                blocks[l] = new SimdBlock.Params(m, s, SimdBlock.Names.vision(l));
             }
             projT = transpose(proj, cfg.width(), cfg.embed());
         }
@@ -199,19 +184,6 @@ public final class SimdVisionTower implements VisionTower {
         return t;
     }
 
-    /** Saved activations of one block; shapes with BT = B*Tk. */
-    private static final class Layer {
-        float[] in;                 // (BT,D) block input
-        float[] ln1, ln1Mean, ln1Rstd; // (BT,D), (BT), (BT)
-        float[] qkv;                // (BT,3D)
-        float[] att;                // (B,H,Tk,Tk)
-        float[] atty;               // (BT,D) heads concatenated
-        float[] res2;               // (BT,D) in + proj(atty)
-        float[] ln2, ln2Mean, ln2Rstd;
-        float[] fch, fchGelu;       // (BT,4D)
-        float[] out;                // (BT,D) res2 + fc2(gelu)
-    }
-
     /** One forward pass and its saved activations. */
     public final class SimdPass implements VisionTower.Pass {
         final W w;
@@ -220,7 +192,7 @@ public final class SimdVisionTower implements VisionTower {
         final float[] patches; // (B,N,3pp), null when run from tokens
         final float[] x0;      // (B,T,D) embedded tokens before dropping
         final float[] x;       // (B,Tk,D) the blocks' input
-        final Layer[] layers;
+        final SimdBlock.Saved[] layers;
         float[] clsIn, clsMean, clsRstd, cls, features, scores;
 
         SimdPass(W w, int B, int Tk, int[] index, float[] patches, float[] x0, float[] x) {
@@ -231,38 +203,15 @@ public final class SimdVisionTower implements VisionTower {
             this.patches = patches;
             this.x0 = x0;
             this.x = x;
-            this.layers = new Layer[cfg.depth()];
+            this.layers = new SimdBlock.Saved[cfg.depth()];
         }
 
         void runBlocksAndHead() {
             int D = cfg.width(), H = cfg.heads(), F = cfg.mlpRatio() * D, BT = B * Tk;
             float[] cur = x;
             for (int l = 0; l < layers.length; l++) {
-                Layer a = new Layer();
-                a.in = cur;
-                a.ln1 = new float[BT * D]; a.ln1Mean = new float[BT]; a.ln1Rstd = new float[BT];
-                LayerNorm.layernormForward(lanes, a.ln1, a.ln1Mean, a.ln1Rstd, cur, w.n1w[l], w.n1b[l], BT, D, EPS);
-                a.qkv = new float[BT * 3 * D];
-                Matmul.matmulForward(a.qkv, a.ln1, w.qkvW[l], w.qkvB[l], BT, D, 3 * D);
-                a.att = new float[B * H * Tk * Tk];
-                a.atty = new float[BT * D];
-                Attention.attentionForward(lanes, a.atty, a.att, a.qkv, B, Tk, D, H, false);
-                float[] proj = new float[BT * D];
-                Matmul.matmulForward(proj, a.atty, w.projW[l], w.projB[l], BT, D, D);
-                a.res2 = new float[BT * D];
-                Residual.residualForward(lanes, a.res2, cur, proj, BT * D);
-                a.ln2 = new float[BT * D]; a.ln2Mean = new float[BT]; a.ln2Rstd = new float[BT];
-                LayerNorm.layernormForward(lanes, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w.n2w[l], w.n2b[l], BT, D, EPS);
-                a.fch = new float[BT * F];
-                Matmul.matmulForward(a.fch, a.ln2, w.fc1W[l], w.fc1B[l], BT, D, F);
-                a.fchGelu = new float[BT * F];
-                Gelu.geluForward(lanes, a.fchGelu, a.fch, BT * F);
-                float[] fc2 = new float[BT * D];
-                Matmul.matmulForward(fc2, a.fchGelu, w.fc2W[l], w.fc2B[l], BT, F, D);
-                a.out = new float[BT * D];
-                Residual.residualForward(lanes, a.out, a.res2, fc2, BT * D);
-                layers[l] = a;
-                cur = a.out;
+                layers[l] = SimdBlock.forward(lanes, BLOCK, w.blocks[l], cur, B, Tk, D, H, F);
+                cur = layers[l].out;
             }
             clsIn = new float[B * D];
             Gather.gatherForward(clsIn, cur, new int[B], B, Tk, 1, D);
@@ -331,31 +280,7 @@ public final class SimdVisionTower implements VisionTower {
             float[] dcur = new float[BT * D];
             Gather.gatherBackward(lanes, dcur, dClsIn, new int[B], B, Tk, 1, D);
             for (int l = layers.length - 1; l >= 0; l--) {
-                Layer a = layers[l];
-                String p = "blocks." + l + ".";
-                float[] dres2 = dcur.clone(); // the residual passes dout through; the MLP branch adds below
-                float[] dgel = new float[BT * F];
-                Matmul.matmulBackward(dgel, g.get(p + "mlp.fc2.weight").floats(), g.get(p + "mlp.fc2.bias").floats(),
-                        dcur, a.fchGelu, w.fc2W[l], BT, F, D);
-                float[] dfch = new float[BT * F];
-                Gelu.geluBackward(lanes, dfch, a.fch, dgel, BT * F);
-                float[] dln2 = new float[BT * D];
-                Matmul.matmulBackward(dln2, g.get(p + "mlp.fc1.weight").floats(), g.get(p + "mlp.fc1.bias").floats(),
-                        dfch, a.ln2, w.fc1W[l], BT, D, F);
-                LayerNorm.layernormBackward(lanes, dres2, g.get(p + "norm2.weight").floats(),
-                        g.get(p + "norm2.bias").floats(), dln2, a.res2, w.n2w[l], a.ln2Mean, a.ln2Rstd, BT, D);
-                float[] din = dres2.clone();
-                float[] datty = new float[BT * D];
-                Matmul.matmulBackward(datty, g.get(p + "attn.proj.weight").floats(), g.get(p + "attn.proj.bias").floats(),
-                        dres2, a.atty, w.projW[l], BT, D, D);
-                float[] dqkv = new float[BT * 3 * D];
-                Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, Tk, D, H, false);
-                float[] dln1 = new float[BT * D];
-                Matmul.matmulBackward(dln1, g.get(p + "attn.qkv.weight").floats(), g.get(p + "attn.qkv.bias").floats(),
-                        dqkv, a.ln1, w.qkvW[l], BT, D, 3 * D);
-                LayerNorm.layernormBackward(lanes, din, g.get(p + "norm1.weight").floats(),
-                        g.get(p + "norm1.bias").floats(), dln1, a.in, w.n1w[l], a.ln1Mean, a.ln1Rstd, BT, D);
-                dcur = din;
+                dcur = SimdBlock.backward(lanes, BLOCK, w.blocks[l], layers[l], dcur, g, B, Tk, D, H, F);
             }
             if (patches == null) {
                 return g; // run from tokens: no embedding weights involved

@@ -1,0 +1,154 @@
+package aclip4j.tower;
+
+import aclip4j.golden.Tensor;
+import aclip4j.kernel.Attention;
+import aclip4j.kernel.Gelu;
+import aclip4j.kernel.Lanes;
+import aclip4j.kernel.LayerNorm;
+import aclip4j.kernel.Matmul;
+import aclip4j.kernel.QuickGelu;
+import aclip4j.kernel.Residual;
+import java.util.Map;
+
+/**
+ * The pre-norm transformer block both towers share (SPEC §1.4 for the ViT, §2 for the text tower), forward and
+ * hand-written backward, llm.c style:
+ * {@code res2 = in + Proj(Attn(LN1(in)))}, {@code out = res2 + FC2(act(FC1(LN2(res2))))}. The towers differ only in
+ * their parameter names, the LayerNorm eps (1e-6 vs 1e-5), the MLP activation (exact GELU vs QuickGELU) and the
+ * causal mask of the text tower.
+ */
+final class SimdBlock {
+    private SimdBlock() {}
+
+    /** The MLP activation: exact-erf GELU (timm ViT) or QuickGELU {@code x·sigmoid(1.702x)} (CLIP text). */
+    enum Act { GELU, QUICK_GELU }
+
+    /** What distinguishes the two towers' blocks. */
+    record Kind(Act act, boolean causal, float eps) {}
+
+    /** The state_dict names of block {@code l}'s twelve parameters. */
+    record Names(String ln1w, String ln1b, String qkvW, String qkvB, String projW, String projB,
+                 String ln2w, String ln2b, String fcW, String fcB, String fc2W, String fc2B) {
+        /** timm ViT names. */
+        static Names vision(int l) {
+            String b = "blocks." + l + ".";
+            return new Names(b + "norm1.weight", b + "norm1.bias", b + "attn.qkv.weight", b + "attn.qkv.bias",
+                    b + "attn.proj.weight", b + "attn.proj.bias", b + "norm2.weight", b + "norm2.bias",
+                    b + "mlp.fc1.weight", b + "mlp.fc1.bias", b + "mlp.fc2.weight", b + "mlp.fc2.bias");
+        }
+
+        /** OpenAI CLIP text transformer names. */
+        static Names text(int l) {
+            String b = "transformer.resblocks." + l + ".";
+            return new Names(b + "ln_1.weight", b + "ln_1.bias", b + "attn.in_proj_weight", b + "attn.in_proj_bias",
+                    b + "attn.out_proj.weight", b + "attn.out_proj.bias", b + "ln_2.weight", b + "ln_2.bias",
+                    b + "mlp.c_fc.weight", b + "mlp.c_fc.bias", b + "mlp.c_proj.weight", b + "mlp.c_proj.bias");
+        }
+    }
+
+    /** One block's parameters, each checked against its configured shape. */
+    static final class Params {
+        final Names names;
+        final float[] ln1w, ln1b, qkvW, qkvB, projW, projB, ln2w, ln2b, fcW, fcB, fc2W, fc2B;
+
+        Params(Map<String, Tensor> m, Map<String, int[]> shapes, Names n) {
+            names = n;
+            ln1w = get(m, shapes, n.ln1w());
+            ln1b = get(m, shapes, n.ln1b());
+            qkvW = get(m, shapes, n.qkvW());
+            qkvB = get(m, shapes, n.qkvB());
+            projW = get(m, shapes, n.projW());
+            projB = get(m, shapes, n.projB());
+            ln2w = get(m, shapes, n.ln2w());
+            ln2b = get(m, shapes, n.ln2b());
+            fcW = get(m, shapes, n.fcW());
+            fcB = get(m, shapes, n.fcB());
+            fc2W = get(m, shapes, n.fc2W());
+            fc2B = get(m, shapes, n.fc2B());
+        }
+
+        private static float[] get(Map<String, Tensor> m, Map<String, int[]> shapes, String name) {
+            return Weights.require(m, name, shapes.get(name));
+        }
+    }
+
+    /** Saved activations of one block; shapes with BT = B*T. */
+    static final class Saved {
+        float[] in;                    // (BT,D) block input
+        float[] ln1, ln1Mean, ln1Rstd; // (BT,D), (BT), (BT)
+        float[] qkv;                   // (BT,3D)
+        float[] att;                   // (B,H,T,T) attention probabilities
+        float[] atty;                  // (BT,D) heads concatenated
+        float[] res2;                  // (BT,D) in + proj(atty)
+        float[] ln2, ln2Mean, ln2Rstd;
+        float[] fch, fchAct;           // (BT,F)
+        float[] out;                   // (BT,D) res2 + fc2(act)
+    }
+
+    /** in (B,T,D) → Saved with out (B,T,D); F is the MLP width. */
+    static Saved forward(Lanes lanes, Kind kind, Params w, float[] in, int B, int T, int D, int H, int F) {
+        int BT = B * T;
+        Saved a = new Saved();
+        a.in = in;
+        a.ln1 = new float[BT * D]; a.ln1Mean = new float[BT]; a.ln1Rstd = new float[BT];
+        LayerNorm.layernormForward(lanes, a.ln1, a.ln1Mean, a.ln1Rstd, in, w.ln1w, w.ln1b, BT, D, kind.eps());
+        a.qkv = new float[BT * 3 * D];
+        Matmul.matmulForward(a.qkv, a.ln1, w.qkvW, w.qkvB, BT, D, 3 * D);
+        a.att = new float[B * H * T * T];
+        a.atty = new float[BT * D];
+        Attention.attentionForward(lanes, a.atty, a.att, a.qkv, B, T, D, H, kind.causal());
+        float[] proj = new float[BT * D];
+        Matmul.matmulForward(proj, a.atty, w.projW, w.projB, BT, D, D);
+        a.res2 = new float[BT * D];
+        Residual.residualForward(lanes, a.res2, in, proj, BT * D);
+        a.ln2 = new float[BT * D]; a.ln2Mean = new float[BT]; a.ln2Rstd = new float[BT];
+        LayerNorm.layernormForward(lanes, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w.ln2w, w.ln2b, BT, D, kind.eps());
+        a.fch = new float[BT * F];
+        Matmul.matmulForward(a.fch, a.ln2, w.fcW, w.fcB, BT, D, F);
+        a.fchAct = new float[BT * F];
+        if (kind.act() == Act.GELU) {
+            Gelu.geluForward(lanes, a.fchAct, a.fch, BT * F);
+        } else {
+            QuickGelu.quickGeluForward(lanes, a.fchAct, a.fch, BT * F);
+        }
+        float[] fc2 = new float[BT * D];
+        Matmul.matmulForward(fc2, a.fchAct, w.fc2W, w.fc2B, BT, F, D);
+        a.out = new float[BT * D];
+        Residual.residualForward(lanes, a.out, a.res2, fc2, BT * D);
+        return a;
+    }
+
+    /**
+     * dout (B,T,D) → din (B,T,D); adds every parameter's gradient into {@code g} under the block's names.
+     */
+    static float[] backward(Lanes lanes, Kind kind, Params w, Saved a, float[] dout, Map<String, Tensor> g,
+                            int B, int T, int D, int H, int F) {
+        int BT = B * T;
+        Names n = w.names;
+        float[] dres2 = dout.clone(); // the residual passes dout through; the MLP branch adds below
+        float[] dact = new float[BT * F];
+        Matmul.matmulBackward(dact, g.get(n.fc2W()).floats(), g.get(n.fc2B()).floats(), dout, a.fchAct, w.fc2W, BT, F, D);
+        float[] dfch = new float[BT * F];
+        if (kind.act() == Act.GELU) {
+            Gelu.geluBackward(lanes, dfch, a.fch, dact, BT * F);
+        } else {
+            QuickGelu.quickGeluBackward(lanes, dfch, a.fch, dact, BT * F);
+        }
+        float[] dln2 = new float[BT * D];
+        Matmul.matmulBackward(dln2, g.get(n.fcW()).floats(), g.get(n.fcB()).floats(), dfch, a.ln2, w.fcW, BT, D, F);
+        LayerNorm.layernormBackward(lanes, dres2, g.get(n.ln2w()).floats(), g.get(n.ln2b()).floats(), dln2, a.res2,
+                w.ln2w, a.ln2Mean, a.ln2Rstd, BT, D);
+        float[] din = dres2.clone();
+        float[] datty = new float[BT * D];
+        Matmul.matmulBackward(datty, g.get(n.projW()).floats(), g.get(n.projB()).floats(), dres2, a.atty, w.projW,
+                BT, D, D);
+        float[] dqkv = new float[BT * 3 * D];
+        Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, T, D, H, kind.causal());
+        float[] dln1 = new float[BT * D];
+        Matmul.matmulBackward(dln1, g.get(n.qkvW()).floats(), g.get(n.qkvB()).floats(), dqkv, a.ln1, w.qkvW,
+                BT, D, 3 * D);
+        LayerNorm.layernormBackward(lanes, din, g.get(n.ln1w()).floats(), g.get(n.ln1b()).floats(), dln1, a.in,
+                w.ln1w, a.ln1Mean, a.ln1Rstd, BT, D);
+        return din;
+    }
+}
