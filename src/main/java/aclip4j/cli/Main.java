@@ -27,7 +27,13 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             // bad input is the user's problem, not a stack trace's: one line naming it
-            line.getErr().println("aclip4j: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            if (ex instanceof java.nio.file.NoSuchFileException) {
+                message = "no such file: " + message;
+            } else if (ex instanceof java.nio.file.AccessDeniedException) {
+                message = "permission denied: " + message;
+            }
+            line.getErr().println("aclip4j: " + message);
             if (Boolean.getBoolean("aclip4j.debug")) {
                 ex.printStackTrace(line.getErr());
             }
