@@ -13,6 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * The vector kernels run the head-size loops (q·k dot products, the v and gradient axpys) and the softmax rows on
  * {@link Vec}; the scalar twins are the specification. Their softmax differs from the scalar one by the summation
  * order and by {@link Vec#expShifted} (within 1 ulp of {@code Math.exp}, which costs about 20 ns a call here).
+ *
+ * <p>The vector paths run one {@link Parallel} task per (batch, head): a task writes only its own att block and
+ * the hs columns of its head in its batch's rows of out (forward) or of dqkv (backward), and sums in a fixed
+ * order by itself, so the result has the same bits for any thread count. At 512 bits with hs a multiple of 16 a
+ * head is done as small register-blocked matmuls (4 rows x 64 columns in 16 registers, K or V packed transposed
+ * for the score rows) instead of one dot product or axpy per (query, key) pair; each output is still the scalar
+ * twin's sum with one fma per term in increasing order, only without a lane split.
  */
 public final class Attention {
     private Attention() {}
