@@ -57,9 +57,12 @@ public final class DemoCommand implements Callable<Integer> {
                 : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir.getParent() == null ? Path.of(".") : dir.getParent());
         Trainer trainer = Trainer.start(cfg, dir, System.out);
+        aclip4j.train.AClipStep.Settings st = Trainer.settings(cfg, trainer.model().vision, trainer.model().vision.imageSize());
+        int cells = (trainer.model().vision.grid() / st.cell()) * (trainer.model().vision.grid() / st.cell());
         System.out.println("A-CLIP demo: " + cfg.variant() + ", tiny ViT (64 px views, 8 px patches), " + cfg.steps()
-                + " steps of " + cfg.batch() + " scenes, " + cfg.views() + " views keeping "
-                + Math.round(100 * cfg.keepFraction()) + "% of the mask cells");
+                + " steps of " + cfg.batch() + " scenes, " + cfg.views() + " views each keeping " + st.keepCells()
+                + " of " + cells + " mask cells (" + st.strategy().name().toLowerCase(java.util.Locale.ROOT)
+                + ": the cells the EMA tower attends to most)");
         Evaluator.Report before = trainer.evaluate(evalImages);
         System.out.println("before training: " + before.summary());
         trainer.run(Long.MAX_VALUE);
