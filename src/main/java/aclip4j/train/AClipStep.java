@@ -96,12 +96,8 @@ public final class AClipStep {
         VisionTower.Pass emaPass = null;
         int Ge = 0;
         if (s.variant().ema) {
-            Map<String, Tensor> emaWeights = m.ema;
-            if (s.emaImageSize() != S) { // A-CLIP-eff: §1.7 position embeddings resampled to the EMA grid
-                emaWeights = new LinkedHashMap<>(m.ema);
-                emaWeights.put("pos_embed", aclip4j.tower.SimdVisionTower.resamplePosEmbed(m.ema.get("pos_embed"),
-                        s.emaImageSize() / m.vision.patch()));
-            }
+            Map<String, Tensor> emaWeights = s.emaImageSize() == S ? m.ema // A-CLIP-eff: §1.7 resampled positions
+                    : aclip4j.tower.SimdVisionTower.atResolution(m.ema, m.vision, s.emaImageSize());
             Ge = s.emaImageSize() / m.vision.patch();
             emaPass = c.emaVision().forward(emaWeights, batch.emaView(), B, null, 0, s.attentive(),
                     s.scoreLayers() == AttentionScore.Layers.LAST);

@@ -60,13 +60,7 @@ public record Checkpoint(long step, Map<String, Tensor> tensors, Map<String, Str
 
     /** Tensors whose names start with {@code prefix}, with the prefix removed. */
     public Map<String, Tensor> group(String prefix) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        tensors.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.put(k.substring(prefix.length()), v);
-            }
-        });
-        return out;
+        return Model.sub(tensors, prefix);
     }
 
     /** Tensors with none of the reserved prefixes: the online model. */

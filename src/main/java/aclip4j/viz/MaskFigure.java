@@ -23,7 +23,6 @@ import aclip4j.train.TrainConfig;
 import aclip4j.train.Trainer;
 import aclip4j.train.Variant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -213,8 +212,7 @@ public final class MaskFigure {
         // §3: score map of the full EMA view (EMA tower; the online tower when the run has no EMA copy)
         Map<String, Tensor> weights = ema ? m.ema : m.online;
         if (Se != S) { // §1.7: position embeddings resampled to the EMA grid, as the training step does
-            weights = new LinkedHashMap<>(weights);
-            weights.put("pos_embed", SimdVisionTower.resamplePosEmbed(weights.get("pos_embed"), Ge));
+            weights = SimdVisionTower.atResolution(weights, m.vision, Se);
         }
         VisionTower.Pass pass = c.emaVision().forward(weights, emaViews, B, null, 0, true,
                 layers == AttentionScore.Layers.LAST);

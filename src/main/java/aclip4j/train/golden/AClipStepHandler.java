@@ -122,13 +122,7 @@ public final class AClipStepHandler implements ComponentHandler {
 
     /** Tensors under a prefix, prefix removed, deep-copied (the step works in place). */
     private static Map<String, Tensor> group(GoldenCase golden, String prefix) {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        golden.tensors().forEach((k, x) -> {
-            if (k.startsWith(prefix)) {
-                m.put(k.substring(prefix.length()), Model.copy(x));
-            }
-        });
-        return m;
+        return Model.deepCopy(Model.sub(golden.tensors(), prefix));
     }
 
     private static float[][] split(float[] all, int parts) {
