@@ -171,12 +171,18 @@ public final class Safetensors {
             order[i] = i;
         }
         Arrays.sort(order, (a, b) -> Long.compare(ranges.get(a)[0], ranges.get(b)[0]));
-        for (int i = 1; i < order.length; i++) {
-            long[] prev = ranges.get(order[i - 1]);
-            long[] cur = ranges.get(order[i]);
-            if (cur[0] < prev[1] && cur[1] > cur[0]) {
-                throw new FormatException(file, "tensors '" + names.get(order[i - 1]) + "' and '"
-                        + names.get(order[i]) + "' overlap in the data section");
+        int reach = -1; // the non-empty range with the furthest end so far (empty tensors occupy no bytes)
+        for (int i : order) {
+            long[] cur = ranges.get(i);
+            if (cur[1] == cur[0]) {
+                continue;
+            }
+            if (reach >= 0 && cur[0] < ranges.get(reach)[1]) {
+                throw new FormatException(file, "tensors '" + names.get(reach) + "' and '" + names.get(i)
+                        + "' overlap in the data section");
+            }
+            if (reach < 0 || cur[1] > ranges.get(reach)[1]) {
+                reach = i;
             }
         }
     }

@@ -116,6 +116,15 @@ class SafetensorsTest {
     }
 
     @Test
+    void refusesOverlapBehindAnEmptyTensor() throws IOException {
+        // z is empty and sorts between x and y, so comparing neighbours alone would miss y overlapping x
+        Path f = raw("e.safetensors", "{\"x\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                + "\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},"
+                + "\"y\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 16, null);
+        assertTrue(errorOf(f).contains("'x' and 'y' overlap"), errorOf(f));
+    }
+
+    @Test
     void refusesOffsetsPastTheEnd() throws IOException {
         Path f = raw("p.safetensors", "{\"x\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8, null);
         assertTrue(errorOf(f).contains("run past the end of the data"), errorOf(f));
