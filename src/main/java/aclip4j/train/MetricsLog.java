@@ -36,10 +36,9 @@ public final class MetricsLog implements AutoCloseable {
                     // a torn last line from a crash: drop it
                 }
             }
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, kept, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            StringBuilder text = new StringBuilder();
+            kept.forEach(line -> text.append(line).append('\n'));
+            aclip4j.golden.Safetensors.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
         }
         return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND));

@@ -116,10 +116,8 @@ public final class Trainer {
                     + out + " to continue it, or choose another --out");
         }
         Files.createDirectories(out);
-        DataSource source = DataSource.parse(cfg.data());
-        int S = Presets.vision(cfg.model()).imageSize();
-        Dataset train = source.open(Split.TRAIN, dataOptions(cfg, S));
-        Dataset heldOut = source.open(Split.TEST, dataOptions(cfg, S));
+        Dataset train = openData(cfg, Split.TRAIN);
+        Dataset heldOut = openData(cfg, Split.TEST);
         log.println("data: " + train.describe());
         WordTokenizer tok = WordTokenizer.forDataset(train, context(cfg.model()));
         Model model = newModel(cfg, tok.vocabSize());
@@ -134,8 +132,11 @@ public final class Trainer {
         return Model.init(v, t, h, parts(cfg), Seeds.rng(cfg.seed(), STREAM_INIT, 0));
     }
 
-    static DataSource.Options dataOptions(TrainConfig cfg, int S) {
-        return new DataSource.Options(cfg.seed(), S, cfg.trainImages(), Math.max(cfg.evalImages(), 1));
+    /** One split of the run's data at the model's view resolution. */
+    static Dataset openData(TrainConfig cfg, Split split) {
+        int S = Presets.vision(cfg.model()).imageSize();
+        return DataSource.parse(cfg.data()).open(split,
+                new DataSource.Options(cfg.seed(), S, cfg.trainImages(), Math.max(cfg.evalImages(), 1)));
     }
 
     /** A trained model read back from a checkpoint: its config, weights and vocabulary. */
@@ -171,10 +172,8 @@ public final class Trainer {
         Loaded loaded = load(Checkpoint.lastFile(dir));
         TrainConfig cfg = loaded.config();
         Checkpoint ck = loaded.checkpoint();
-        DataSource source = DataSource.parse(cfg.data());
-        int S = Presets.vision(cfg.model()).imageSize();
-        Dataset train = source.open(Split.TRAIN, dataOptions(cfg, S));
-        Dataset heldOut = source.open(Split.TEST, dataOptions(cfg, S));
+        Dataset train = openData(cfg, Split.TRAIN);
+        Dataset heldOut = openData(cfg, Split.TEST);
         Trainer t = new Trainer(cfg, dir, log, train, heldOut, loaded.tokenizer(), loaded.model(), ck.step());
         Map<String, Tensor> m1 = ck.group(Checkpoint.EXP_AVG);
         Map<String, Tensor> m2 = ck.group(Checkpoint.EXP_AVG_SQ);
