@@ -285,9 +285,8 @@ public final class AClipStep {
         });
     }
 
+    /** into += x, elementwise (the gradients of views and heads that share a tensor add up). */
     static void add(float[] into, float[] x) {
-        for (int i = 0; i < into.length; i++) {
-            into[i] += x[i];
-        }
+        aclip4j.kernel.Vec.accumulate(aclip4j.kernel.Lanes.preferred(), into, 0, x, 0, into.length);
     }
 }
