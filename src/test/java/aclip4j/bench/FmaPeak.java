@@ -24,10 +24,10 @@ public final class FmaPeak {
         FloatVector c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a;
         FloatVector c10 = a, c11 = a, c12 = a, c13 = a, c14 = a, c15 = a, c16 = a, c17 = a, c18 = a, c19 = a;
         for (long i = 0; i < iters; i++) {
-            c0 = c0.fma(b, a); c1 = c1.fma(b, a); c2 = c2.fma(b, a); c3 = c3.fma(b, a); c4 = c4.fma(b, a);
-            c5 = c5.fma(b, a); c6 = c6.fma(b, a); c7 = c7.fma(b, a); c8 = c8.fma(b, a); c9 = c9.fma(b, a);
-            c10 = c10.fma(b, a); c11 = c11.fma(b, a); c12 = c12.fma(b, a); c13 = c13.fma(b, a); c14 = c14.fma(b, a);
-            c15 = c15.fma(b, a); c16 = c16.fma(b, a); c17 = c17.fma(b, a); c18 = c18.fma(b, a); c19 = c19.fma(b, a);
+            c0 = a.fma(b, c0); c1 = a.fma(b, c1); c2 = a.fma(b, c2); c3 = a.fma(b, c3); c4 = a.fma(b, c4);
+            c5 = a.fma(b, c5); c6 = a.fma(b, c6); c7 = a.fma(b, c7); c8 = a.fma(b, c8); c9 = a.fma(b, c9);
+            c10 = a.fma(b, c10); c11 = a.fma(b, c11); c12 = a.fma(b, c12); c13 = a.fma(b, c13); c14 = a.fma(b, c14);
+            c15 = a.fma(b, c15); c16 = a.fma(b, c16); c17 = a.fma(b, c17); c18 = a.fma(b, c18); c19 = a.fma(b, c19);
         }
         return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
                 .add(c12).add(c13).add(c14).add(c15).add(c16).add(c17).add(c18).add(c19)

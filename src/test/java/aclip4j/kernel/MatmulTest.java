@@ -65,6 +65,34 @@ class MatmulTest {
         assertWithin("dweight vs float64", MatmulOracle.dweight64(dweight0, dout, inp, BT, C, OC), dweight);
     }
 
+    /**
+     * Reductions longer than one K block (1024): the accumulator passes through C between blocks, the last block
+     * is 21 steps (not a multiple of the 16 x 16 transposed pack), and 70 output columns leave a 6-column panel.
+     */
+    @ParameterizedTest(name = "BT={0} C={1} OC={2}")
+    @CsvSource({"7, 2069, 70", "13, 1040, 64"})
+    void severalReductionBlocksAreStillTheFmaChain(int BT, int C, int OC) {
+        SplittableRandom rnd = new SplittableRandom(C);
+        float[] inp = MatmulOracle.random(rnd, BT * C);
+        float[] weight = MatmulOracle.random(rnd, OC * C);
+        float[] bias = MatmulOracle.random(rnd, OC);
+        float[] out = new float[BT * OC];
+        Matmul.matmulForward(out, inp, weight, bias, BT, C, OC);
+        assertBits("forward " + Lanes.preferred(), MatmulOracle.forwardFma(inp, weight, bias, BT, C, OC), out);
+        float[] dout = MatmulOracle.random(rnd, BT * OC);
+        float[] dinp0 = MatmulOracle.random(rnd, BT * C);
+        float[] dinp = dinp0.clone();
+        Matmul.matmulBackward(dinp, null, null, dout, inp, weight, BT, C, OC);
+        assertBits("dinp", MatmulOracle.dinpFma(dinp0, dout, weight, BT, C, OC), dinp);
+        // dweight reduces over BT: make BT the long side by swapping the roles of the shapes.
+        float[] dweight0 = MatmulOracle.random(rnd, BT * OC);
+        float[] dweight = dweight0.clone();
+        float[] doutLong = MatmulOracle.random(rnd, C * BT);
+        float[] inpLong = MatmulOracle.random(rnd, C * OC);
+        Matmul.matmulBackward(null, dweight, null, doutLong, inpLong, null, C, OC, BT);
+        assertBits("dweight", MatmulOracle.dweightFma(dweight0, doutLong, inpLong, C, OC, BT), dweight);
+    }
+
     /** Many tiles in every direction (4 row tiles, 2 column blocks, K tails) so threads really share the work. */
     @Test
     void bitIdenticalAcrossThreadCountsAndRuns() {
