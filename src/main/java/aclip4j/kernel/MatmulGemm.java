@@ -267,10 +267,14 @@ final class MatmulGemm {
     /** bp[dst + kk*nr + j] = d[src + j*cs + kk] for j, kk < 16. */
     static void transpose16(float[] d, int src, int cs, float[] bp, int dst, int nr) {
         final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        FloatVector r0 = FloatVector.fromArray(S, d, src + 0 * cs), r1 = FloatVector.fromArray(S, d, src + 1 * cs), r2 = FloatVector.fromArray(S, d, src + 2 * cs), r3 = FloatVector.fromArray(S, d, src + 3 * cs),
-                r4 = FloatVector.fromArray(S, d, src + 4 * cs), r5 = FloatVector.fromArray(S, d, src + 5 * cs), r6 = FloatVector.fromArray(S, d, src + 6 * cs), r7 = FloatVector.fromArray(S, d, src + 7 * cs),
-                r8 = FloatVector.fromArray(S, d, src + 8 * cs), r9 = FloatVector.fromArray(S, d, src + 9 * cs), r10 = FloatVector.fromArray(S, d, src + 10 * cs), r11 = FloatVector.fromArray(S, d, src + 11 * cs),
-                r12 = FloatVector.fromArray(S, d, src + 12 * cs), r13 = FloatVector.fromArray(S, d, src + 13 * cs), r14 = FloatVector.fromArray(S, d, src + 14 * cs), r15 = FloatVector.fromArray(S, d, src + 15 * cs);
+        FloatVector r0 = FloatVector.fromArray(S, d, src), r1 = FloatVector.fromArray(S, d, src + cs),
+                r2 = FloatVector.fromArray(S, d, src + 2 * cs), r3 = FloatVector.fromArray(S, d, src + 3 * cs),
+                r4 = FloatVector.fromArray(S, d, src + 4 * cs), r5 = FloatVector.fromArray(S, d, src + 5 * cs),
+                r6 = FloatVector.fromArray(S, d, src + 6 * cs), r7 = FloatVector.fromArray(S, d, src + 7 * cs),
+                r8 = FloatVector.fromArray(S, d, src + 8 * cs), r9 = FloatVector.fromArray(S, d, src + 9 * cs),
+                r10 = FloatVector.fromArray(S, d, src + 10 * cs), r11 = FloatVector.fromArray(S, d, src + 11 * cs),
+                r12 = FloatVector.fromArray(S, d, src + 12 * cs), r13 = FloatVector.fromArray(S, d, src + 13 * cs),
+                r14 = FloatVector.fromArray(S, d, src + 14 * cs), r15 = FloatVector.fromArray(S, d, src + 15 * cs);
         FloatVector t;
         t = r0.blend(r8.rearrange(UP8), BIT8); r8 = r0.rearrange(DOWN8).blend(r8, BIT8); r0 = t;
         t = r1.blend(r9.rearrange(UP8), BIT8); r9 = r1.rearrange(DOWN8).blend(r9, BIT8); r1 = t;
@@ -304,7 +308,7 @@ final class MatmulGemm {
         t = r10.blend(r11.rearrange(UP1), BIT1); r11 = r10.rearrange(DOWN1).blend(r11, BIT1); r10 = t;
         t = r12.blend(r13.rearrange(UP1), BIT1); r13 = r12.rearrange(DOWN1).blend(r13, BIT1); r12 = t;
         t = r14.blend(r15.rearrange(UP1), BIT1); r15 = r14.rearrange(DOWN1).blend(r15, BIT1); r14 = t;
-        r0.intoArray(bp, dst + 0 * nr);
+        r0.intoArray(bp, dst);
         r1.intoArray(bp, dst + 1 * nr);
         r2.intoArray(bp, dst + 2 * nr);
         r3.intoArray(bp, dst + 3 * nr);
