@@ -34,7 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class MatmulGemm {
     /** Rows of every micro-kernel. */
     static final int MR = 6;
-    /** Reduction steps per block: the KC x NR panel of B (256 KB at 512 bits) is reused by every 6-row panel of a tile. */
+    /** Reduction steps per block: the KC x NR panel of B (256 KB at 512 bits) serves every 6-row panel of a tile. */
     static final int KC = 1024;
     /** Rows per task tile (a multiple of MR). */
     static final int MC = 96;
