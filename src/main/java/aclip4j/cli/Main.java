@@ -19,6 +19,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        aclip4j.Nd4jMemory.capOffHeap();
         System.exit(run(args));
     }
 

@@ -36,12 +36,12 @@ public final class TowerBench {
     private TowerBench() {}
 
     public static void main(String[] args) {
+        aclip4j.Nd4jMemory.capOffHeap();
         String preset = args.length > 0 ? args[0] : "tiny";
         int B = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : Runtime.getRuntime().availableProcessors();
         double seconds = Double.parseDouble(System.getProperty("bench.seconds", "6"));
         Parallel.setThreads(threads);
-        Nd4j.getEnvironment().setMaxThreads(threads);
         VisionConfig v = Presets.vision(preset);
         TextConfig t = preset.equals("tiny") ? Presets.text("tiny", 1000) : Presets.text("clip-base");
         System.out.printf("TowerBench: %s, B=%d, %d threads, vision S=%d p=%d D=%d depth=%d; text ctx=%d W=%d depth=%d;"
@@ -59,25 +59,30 @@ public final class TowerBench {
                 tokens[b * t.context() + i] = i == len - 1 ? t.vocab() - 1 : 1 + rnd.nextInt(t.vocab() - 2);
             }
         }
-        System.out.printf("%-30s %14s %14s %10s%n", "work", "ND4J ms", "SIMD ms", "ND4J/SIMD");
-        VisionTower sv = new SimdVisionTower(v);
-        VisionTower nv = new Nd4jVisionTower(v);
-        TextTower st = new SimdTextTower(t);
-        TextTower nt = new Nd4jTextTower(t);
-        row("vision forward", seconds, () -> nv.forward(vw, images, B, null, 0, false, false),
-                () -> sv.forward(vw, images, B, null, 0, false, false));
-        row("vision forward+backward", seconds, () -> nv.forward(vw, images, B, null, 0, false, false).backward(dF, null),
-                () -> sv.forward(vw, images, B, null, 0, false, false).backward(dF, null));
         float[] dT = random(rnd, B * t.embed());
-        row("text forward", seconds, () -> nt.forward(tw, tokens, B), () -> st.forward(tw, tokens, B));
-        row("text forward+backward", seconds, () -> nt.forward(tw, tokens, B).backward(dT),
-                () -> st.forward(tw, tokens, B).backward(dT));
-    }
-
-    private static void row(String name, double seconds, Runnable nd4j, Runnable simd) {
-        double a = time(nd4j, seconds);
-        double b = time(simd, seconds);
-        System.out.printf("%-30s %14.2f %14.2f %10.2f%n", name, a, b, a / b);
+        String[] work = {"vision forward", "vision forward+backward", "text forward", "text forward+backward"};
+        // SIMD first, before ND4J has loaded: ND4J's native garbage, the collections JavaCPP forces to free it and
+        // its idle OpenMP threads slowed later SIMD timings in the same process by up to 2x (vision forward +
+        // backward 2199 ms after ND4J, 1120 ms alone).
+        VisionTower sv = new SimdVisionTower(v);
+        TextTower st = new SimdTextTower(t);
+        double[] simd = {
+            time(() -> sv.forward(vw, images, B, null, 0, false, false), seconds),
+            time(() -> sv.forward(vw, images, B, null, 0, false, false).backward(dF, null), seconds),
+            time(() -> st.forward(tw, tokens, B), seconds),
+            time(() -> st.forward(tw, tokens, B).backward(dT), seconds)};
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        VisionTower nv = new Nd4jVisionTower(v);
+        TextTower nt = new Nd4jTextTower(t);
+        double[] nd4j = {
+            time(() -> nv.forward(vw, images, B, null, 0, false, false), seconds),
+            time(() -> nv.forward(vw, images, B, null, 0, false, false).backward(dF, null), seconds),
+            time(() -> nt.forward(tw, tokens, B), seconds),
+            time(() -> nt.forward(tw, tokens, B).backward(dT), seconds)};
+        System.out.printf("%-30s %14s %14s %10s%n", "work", "ND4J ms", "SIMD ms", "ND4J/SIMD");
+        for (int i = 0; i < work.length; i++) {
+            System.out.printf("%-30s %14.2f %14.2f %10.2f%n", work[i], nd4j[i], simd[i], nd4j[i] / simd[i]);
+        }
     }
 
     /** Warms up for {@code seconds}, then returns the median ms of calls over another {@code seconds}. */
