@@ -531,6 +531,9 @@ def vit_forward_cases():
     add("masked_cells_s16_p4_d12_h3_depth1_b1", 1, 16, 4, 12, 1, 3, 6, keep=[[0, 1, 4, 5, 10, 11, 14, 15]])
     add("unmasked_last_s24_p8_d8_h2_depth3_b1", 1, 24, 8, 8, 3, 2, 4, layers="last")
     add("masked_k1_s16_p8_d8_h1_depth1_b3", 3, 16, 8, 8, 1, 1, 5, keep=1)
+    # wide enough for a SIMD port's full register tiles: qkv has 3D = 192 outputs, 64 rows per head group
+    add("unmasked_s32_p4_d64_h4_depth2_b2", 2, 32, 4, 64, 2, 4, 32)
+    add("masked_k31_s32_p4_d64_h4_depth1_b2", 2, 32, 4, 64, 1, 4, 24, keep=31)
     return out
 
 
@@ -562,6 +565,7 @@ def text_forward_cases():
     add("ctx8_w16_h2_depth2_b3", 3, 50, 8, 16, 2, 2, 8, lengths=[8, 3, 5])
     add("ctx16_w16_h4_depth1_b2", 2, 50, 16, 16, 1, 4, 12, lengths=[2, 16])
     add("ctx9_w8_h1_depth2_b1", 1, 30, 9, 8, 2, 1, 6, lengths=[6])
+    add("ctx33_w64_h4_depth2_b3", 3, 70, 33, 64, 2, 4, 32, lengths=[33, 2, 17])
     return out
 
 
