@@ -15,11 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * into panels of {@code NR = NV * lanes} columns ({@code [panel][k][NR]}, zero-padded, L2-resident); then the
  * block's output is cut into fixed {@code MC x NC} tiles, one task each, and a {@code 6 x NR} micro-kernel keeps
  * {@code 6 * NV} vectors of C in registers, each step one broadcast of A times NV loads of B. A is read in place
- * (a 6-row panel of it stays in L1/L2 across the panels of B) when its k runs contiguously; only the M tail goes
- * through a padded copy. An A with strided k ({@code dweight}'s {@code dout^T}) is packed once per K block into
- * k-major 6-row panels instead.
+ * (a 6-row panel of it stays in L1/L2 across the panels of B); only the M tail goes through a padded copy.
  * KC is large (1024): each micro-tile of C is then loaded and stored once for K up to 1024 instead of once per
  * 256 steps, and those loads miss the caches (measured: KC = 1024 is 4-8 % faster than 256 on ViT shapes and 1024³).
+ * An A whose k is strided ({@code dweight}'s {@code dout^T}) keeps K blocks of {@link #KC_STRIDED_A}: read in place,
+ * each k step of a 6-row panel touches a new cache line, and 1024 of them (4 KB apart at OC = 1024) no longer stay
+ * in L1 (dweight at 1024³ lost 15 %). Packing that A instead costs up to 30 % where few columns share it
+ * (C = 64 in the tiny preset).
  * The transposing pack of the forward pass ({@code weight^T}) moves 16 x 16 blocks through registers at 512 bits
  * ({@link #transpose16}); at M = 197 rows that pack is a sixth of the time when done element by element.
  *
@@ -38,6 +40,8 @@ final class MatmulGemm {
     static final int MR = 6;
     /** Reduction steps per block: the KC x NR panel of B (256 KB at 512 bits) serves every 6-row panel of a tile. */
     static final int KC = 1024;
+    /** Reduction steps per block when A's k is strided (see the class comment). */
+    static final int KC_STRIDED_A = 256;
     /** Rows per task tile (a multiple of MR). */
     static final int MC = 96;
     /** Columns per task tile, as a target; rounded down to whole NR panels. */
@@ -46,7 +50,6 @@ final class MatmulGemm {
     static final int NCB_TILES = 2;
 
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
-    private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
     private static final ThreadLocal<float[]> EDGE_A = ThreadLocal.withInitial(() -> new float[KC * MR]);
     private static final ThreadLocal<float[]> EDGE_C = new ThreadLocal<>();
 
@@ -75,22 +78,16 @@ final class MatmulGemm {
             }
             return;
         }
-        float[] bp = buffer(PACKED_B, (long) KC * ((Math.min(blockCols, N) + nr - 1) / nr) * nr);
-        // A whose k is strided (dweight's dout^T) is packed once per K block into k-major 6-row panels: read in
-        // place, each step would touch a new cache line per panel, all of them 4 KB apart at OC = 1024.
-        int aPanels = (M + MR - 1) / MR;
-        float[] ap = a.cs() != 1 ? buffer(PACKED_A, (long) Math.min(KC, K) * aPanels * MR) : null;
-        for (int pc = 0; pc < K; pc += KC) {
-            int kc = Math.min(KC, K - pc);
-            int k0 = pc;
-            if (ap != null) {
-                Parallel.forEach(aPanels, p -> packA(a, k0, kc, M, p * MR, ap, p * kc * MR));
-            }
-            for (int jc = 0; jc < N; jc += blockCols) {
-                int nb = Math.min(blockCols, N - jc);
-                int panels = (nb + nr - 1) / nr;
-                int nTiles = (nb + tileCols - 1) / tileCols;
-                int j0 = jc;
+        int kcMax = a.cs() == 1 ? KC : KC_STRIDED_A;
+        float[] bp = buffer(PACKED_B, (long) kcMax * ((Math.min(blockCols, N) + nr - 1) / nr) * nr);
+        for (int jc = 0; jc < N; jc += blockCols) {
+            int nb = Math.min(blockCols, N - jc);
+            int panels = (nb + nr - 1) / nr;
+            int nTiles = (nb + tileCols - 1) / tileCols;
+            int j0 = jc;
+            for (int pc = 0; pc < K; pc += kcMax) {
+                int kc = Math.min(kcMax, K - pc);
+                int k0 = pc;
                 Parallel.forEach(panels, p -> packB(b, k0, kc, N, j0 + p * nr, nr, bp, p * kc * nr, width == 512));
                 boolean first = pc == 0 && !accumulate;
                 // Column tile outer: consecutive tasks share one tile's panels of B (512 KB), not the whole block.
@@ -102,7 +99,7 @@ final class MatmulGemm {
                     if (first) {
                         init(c, ldc, i0, mc, j0 + jt, nc, columnInit);
                     }
-                    tile(width, species, nr, kc, a, k0, ap, bp, jt / nr, c, ldc, i0, mc, j0 + jt, nc, N);
+                    tile(width, species, nr, kc, a, k0, bp, jt / nr, c, ldc, i0, mc, j0 + jt, nc, N);
                 });
             }
         }
@@ -118,14 +115,11 @@ final class MatmulGemm {
         }
     }
 
-    /**
-     * C[i0:i0+mc, j0:j0+nc] += A[i0:i0+mc, k0:k0+kc] @ B-block panels starting at panel0; A read in place, or
-     * from its packed panels {@code ap} ({@code [panel][k][MR]}, zero rows past M) when not null.
-     */
-    private static void tile(int width, VectorSpecies<Float> species, int nr, int kc, Operand a, int k0, float[] ap,
+    /** C[i0:i0+mc, j0:j0+nc] += A[i0:i0+mc, k0:k0+kc] @ B-block panels starting at panel0. */
+    private static void tile(int width, VectorSpecies<Float> species, int nr, int kc, Operand a, int k0,
                              float[] bp, int panel0, float[] c, int ldc, int i0, int mc, int j0, int nc, int N) {
-        float[] ad = ap != null ? ap : a.data();
-        int ars = ap != null ? 1 : a.rs(), acs = ap != null ? MR : a.cs();
+        float[] ad = a.data();
+        int ars = a.rs(), acs = a.cs();
         int fullRows = mc / MR * MR;
         for (int jp = 0; jp * nr < nc; jp++) {
             int j = j0 + jp * nr;
@@ -133,20 +127,16 @@ final class MatmulGemm {
             int bOff = (panel0 + jp) * kc * nr;
             if (cols == nr) {
                 for (int ip = 0; ip < fullRows; ip += MR) {
-                    int aOff = ap != null ? (i0 + ip) / MR * kc * MR : a.off() + (i0 + ip) * ars + k0 * acs;
+                    int aOff = a.off() + (i0 + ip) * ars + k0 * acs;
                     kernel(width, species, kc, ad, aOff, ars, acs, bp, bOff, c, (i0 + ip) * ldc + j, ldc);
                 }
             } else {
                 for (int ip = 0; ip < fullRows; ip += MR) {
-                    int aOff = ap != null ? (i0 + ip) / MR * kc * MR : a.off() + (i0 + ip) * ars + k0 * acs;
+                    int aOff = a.off() + (i0 + ip) * ars + k0 * acs;
                     edge(width, species, nr, kc, ad, aOff, ars, acs, MR, bp, bOff, c, (i0 + ip) * ldc + j, ldc, cols);
                 }
             }
-            if (fullRows < mc && ap != null) {
-                // M tail of a packed A: its panel is already zero-padded to 6 rows.
-                edge(width, species, nr, kc, ap, (i0 + fullRows) / MR * kc * MR, 1, MR, mc - fullRows, bp, bOff, c,
-                        (i0 + fullRows) * ldc + j, ldc, cols);
-            } else if (fullRows < mc) {
+            if (fullRows < mc) {
                 // M tail: copy the last rows into a zero-padded k-major panel so the kernel may read all 6.
                 int rows = mc - fullRows;
                 float[] pa = EDGE_A.get();
@@ -341,25 +331,6 @@ final class MatmulGemm {
         r13.intoArray(bp, dst + 13 * nr);
         r14.intoArray(bp, dst + 14 * nr);
         r15.intoArray(bp, dst + 15 * nr);
-    }
-
-    /** ap[off + kk*MR + r] = A(i0 + r, k0 + kk) for kk < kc, zero for rows past M. */
-    private static void packA(Operand a, int k0, int kc, int M, int i0, float[] ap, int off) {
-        float[] d = a.data();
-        int rs = a.rs(), cs = a.cs();
-        int rows = Math.min(MR, M - i0);
-        int src0 = a.off() + i0 * rs + k0 * cs;
-        if (rows == MR && rs == 1) {
-            for (int kk = 0, src = src0, dst = off; kk < kc; kk++, src += cs, dst += MR) {
-                System.arraycopy(d, src, ap, dst, MR);
-            }
-            return;
-        }
-        for (int kk = 0, dst = off; kk < kc; kk++, dst += MR) {
-            for (int r = 0; r < MR; r++) {
-                ap[dst + r] = r < rows ? d[src0 + r * rs + kk * cs] : 0f;
-            }
-        }
     }
 
     private static float[] buffer(ThreadLocal<float[]> cache, long size) {
