@@ -1,5 +1,7 @@
 package aclip4j.bench;
 
+import static aclip4j.kernel.MatmulOracle.random;
+
 import aclip4j.golden.Tensor;
 import aclip4j.kernel.Attention;
 import aclip4j.kernel.Lanes;
@@ -144,13 +146,5 @@ public final class KernelBench {
     private static double median(List<Double> v) {
         double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length == 0 ? Double.NaN : a[a.length / 2];
-    }
-
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return a;
     }
 }

@@ -1,5 +1,7 @@
 package aclip4j.bench;
 
+import static aclip4j.kernel.MatmulOracle.random;
+
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.Matmul;
 import aclip4j.kernel.Parallel;
@@ -100,13 +102,5 @@ public class MatmulBench {
     public float[] blockedBackward() {
         Matmul.matmulBackward(Lanes.preferred(), dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
         return dweight;
-    }
-
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return a;
     }
 }

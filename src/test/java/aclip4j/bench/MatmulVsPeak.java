@@ -1,5 +1,7 @@
 package aclip4j.bench;
 
+import static aclip4j.kernel.MatmulOracle.random;
+
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.Matmul;
 import aclip4j.kernel.Parallel;
@@ -92,13 +94,5 @@ public final class MatmulVsPeak {
         List<Double> s = new ArrayList<>(xs);
         Collections.sort(s);
         return s.get(s.size() / 2);
-    }
-
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return a;
     }
 }

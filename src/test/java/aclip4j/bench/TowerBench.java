@@ -1,5 +1,7 @@
 package aclip4j.bench;
 
+import static aclip4j.kernel.MatmulOracle.random;
+
 import aclip4j.golden.Tensor;
 import aclip4j.kernel.Parallel;
 import aclip4j.tower.Init;
@@ -100,13 +102,5 @@ public final class TowerBench {
         }
         Collections.sort(ms);
         return ms.get(ms.size() / 2);
-    }
-
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        }
-        return x;
     }
 }

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  *       {@code u = 2^-24}.</li>
  * </ul>
  */
-final class MatmulOracle {
+public final class MatmulOracle {
     private static final double U = Math.scalb(1.0, -24);
 
     private MatmulOracle() {}
@@ -22,7 +22,8 @@ final class MatmulOracle {
     /** A value and the tolerance its float summations must meet. */
     record Ref(double[] value, double[] tol) {}
 
-    static float[] random(SplittableRandom rnd, int n) {
+    /** n values uniform in [-1, 1): the inputs of the matmul tests and of the benchmarks. */
+    public static float[] random(SplittableRandom rnd, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) (rnd.nextDouble() * 2 - 1);
