@@ -22,7 +22,16 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * </ul>
  */
 public final class Bench {
+    /** Clock and FMA units behind the nominal peak: {@code -Dbench.ghz} (4.3), {@code -Dbench.fmaUnits} (2). */
+    static final double GHZ = Double.parseDouble(System.getProperty("bench.ghz", "4.3"));
+    static final int FMA_UNITS = Integer.getInteger("bench.fmaUnits", 2);
+
     private Bench() {}
+
+    /** FMA units x lanes x 2 flops x GHz, in GFLOP/s. */
+    static double nominalPeak(int lanes) {
+        return FMA_UNITS * lanes * 2 * GHZ;
+    }
 
     public static void main(String[] args) throws Exception {
         CommandLineOptions cli = new CommandLineOptions(args);
@@ -37,16 +46,14 @@ public final class Bench {
         double peakAfter = measurePeak ? fmaPeak(cli) : Double.NaN;
         double measured = (peakBefore + peakAfter) / 2;
 
-        double ghz = Double.parseDouble(System.getProperty("bench.ghz", "4.3"));
-        int fmaUnits = Integer.getInteger("bench.fmaUnits", 2);
         int lanes = Lanes.preferred().length();
-        double peak = fmaUnits * lanes * 2 * ghz;
+        double peak = nominalPeak(lanes);
         System.out.printf("%nPeak of one core: %d FMA units x %d lanes x 2 flops x %.2f GHz = %.1f GFLOP/s%n",
-                fmaUnits, lanes, ghz, peak);
+                FMA_UNITS, lanes, GHZ, peak);
         if (measurePeak) {
             System.out.printf("Measured peak (FmaPeak, register-only FMAs): %.1f GFLOP/s before, %.1f after, mean %.1f"
                     + " = %.1f%% of nominal (an effective %.2f GHz)%n", peakBefore, peakAfter, measured,
-                    100 * measured / peak, measured / (fmaUnits * lanes * 2));
+                    100 * measured / peak, measured / (FMA_UNITS * lanes * 2));
         }
         System.out.printf("%-16s %-16s %12s %10s %8s %10s %10s %10s%n",
                 "shape BTxCxOC", "method", "ms/op", "GFLOP/s", "% peak", "% meas.", "x scalar", "x naive");
@@ -92,7 +99,7 @@ public final class Bench {
             o.jvm(cli.getJvm().get());
         }
         RunResult r = new Runner(o.build()).runSingle();
-        return FmaPeak.flopsPerCall() / (r.getPrimaryResult().getScore() * 1e6);
+        return FmaPeak.flops(FmaPeak.ITERS) / (r.getPrimaryResult().getScore() * 1e6);
     }
 
     private static String ratio(Double base, double t, String method) {

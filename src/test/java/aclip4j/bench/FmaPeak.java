@@ -41,9 +41,9 @@ public class FmaPeak {
 
     float[] seed = seed();
 
-    /** Flops of one {@link #fma()} call. */
-    static double flopsPerCall() {
-        return ITERS * 20.0 * S.length() * 2;
+    /** Flops of {@link #run} over {@code iters} trips: 20 chains x lanes x 2. */
+    static double flops(long iters) {
+        return iters * 20.0 * S.length() * 2;
     }
 
     @Benchmark
@@ -83,7 +83,7 @@ public class FmaPeak {
             long t0 = System.nanoTime();
             float sink = run(iters, seed);
             long t = System.nanoTime() - t0;
-            double gflops = iters * 20.0 * S.length() * 2 / t;
+            double gflops = flops(iters) / t;
             System.out.printf("%s %.1f GFLOP/s (%.1f %% of 275)%s%n", rep < 2 ? "warm-up" : "measured", gflops,
                     100 * gflops / 275.2, Float.isNaN(sink) ? " (NaN)" : "");
         }

@@ -23,11 +23,11 @@ import java.util.SplittableRandom;
  *      aclip4j.bench.MatmulVsPeak [ROUNDS [SHAPE,SHAPE...]]
  * </pre>
  * Defaults: 15 rounds of 150 ms each per side after 2 s of warm-up, the four shapes of {@link MatmulBench}.
+ * Use at least 5 rounds: once, a 2-round run printed a ratio of 11008 % because one slice of the FMA loop ran
+ * while the JIT recompiled it; the median over more rounds discards such a slice.
  */
 public final class MatmulVsPeak {
-    /** Nominal peak as in {@link Bench}: FMA units x lanes x 2 flops x GHz (defaults 2 and 4.3). */
-    private static final double NOMINAL = Integer.getInteger("bench.fmaUnits", 2) * FmaPeak.S.length() * 2
-            * Double.parseDouble(System.getProperty("bench.ghz", "4.3"));
+    private static final double NOMINAL = Bench.nominalPeak(FmaPeak.S.length());
     private static final long SLICE_NS = 150_000_000L;
 
     private MatmulVsPeak() {}
@@ -59,8 +59,9 @@ public final class MatmulVsPeak {
     }
 
     private static void report(String shape, String pass, int rounds, Runnable kernel, double flops, float[] seed) {
-        Runnable fma = () -> FmaPeak.run(FmaPeak.ITERS / 10, seed);
-        double fmaFlops = FmaPeak.flopsPerCall() / 10;
+        long iters = FmaPeak.ITERS / 10;
+        Runnable fma = () -> FmaPeak.run(iters, seed);
+        double fmaFlops = FmaPeak.flops(iters);
         long warm = System.nanoTime() + 2_000_000_000L;
         while (System.nanoTime() < warm) {
             kernel.run();
