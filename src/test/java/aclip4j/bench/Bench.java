@@ -71,8 +71,9 @@ public final class Bench {
             double gflops = flops / (t * 1e6);
             Double scalar = ms.get(shape + "/scalar");
             Double naive = ms.get(shape + "/naiveVector");
-            System.out.printf("%-16s %-16s %12.3f %10.1f %7.1f%% %9.1f%% %10s %10s%n", shape, method, t, gflops,
-                    100 * gflops / peak, 100 * gflops / measured, ratio(scalar, t, method), ratio(naive, t, method));
+            String ofMeasured = measurePeak ? String.format("%.1f%%", 100 * gflops / measured) : "-";
+            System.out.printf("%-16s %-16s %12.3f %10.1f %7.1f%% %10s %10s %10s%n", shape, method, t, gflops,
+                    100 * gflops / peak, ofMeasured, ratio(scalar, t, method), ratio(naive, t, method));
         }
     }
 
