@@ -5,82 +5,130 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The lane width every Vector API kernel runs at, chosen once (llama3.java style).
+ * The lane width every Vector API kernel runs at, chosen once per JVM at class initialisation (llama3.java style),
+ * and the two ways a kernel can run: its scalar specification ({@link #SCALAR}) or its vector code at that width.
  *
- * <p>The system property {@value #PROPERTY} overrides the CPU's preferred width: {@code 0} means plain scalar
- * loops (the specification every vector kernel is tested against), {@code 64}, {@code 128}, {@code 256} or
- * {@code 512} select that vector shape. Kernels take a {@code Lanes} so tests can run every width in one JVM.
+ * <p>The system property {@value #PROPERTY} overrides the CPU's preferred width: {@code 0} means plain scalar loops
+ * (the specification every vector kernel is tested against), {@code 128}, {@code 256} or {@code 512} select that
+ * vector shape. The width is a {@code static final} ({@link #SPECIES}), so C2 folds it into every kernel and each
+ * kernel is written once for all widths. Every kernel gives the same bits at every width (docs/SPEC.md §13: sixteen
+ * interleaved partial sums, one fixed tree, the tail in order), so the width changes the speed only. A JVM runs one
+ * width; the tests sweep the widths in separate JVMs (one Surefire execution per width).
+ *
+ * <p>Kernels still take a {@code Lanes} argument so that a test can run the scalar specification and the vector
+ * code side by side in one JVM and compare their bits.
  */
 public final class Lanes {
     public static final String PROPERTY = "aclip4j.simd.bits";
 
-    private static final Lanes PREFERRED = fromProperty();
+    /** Partial sums of the canonical summation order (docs/SPEC.md §13). */
+    public static final int PARTIALS = 16;
 
-    private final VectorSpecies<Float> species; // null: scalar loops only
+    /** The vector width of this JVM in bits: 0 (scalar loops only), 128, 256 or 512. */
+    public static final int BITS = bitsFromProperty();
+
+    /**
+     * The species of every vector kernel. At {@code BITS == 0} a 128-bit placeholder that no kernel reaches (kernels
+     * take their scalar loops), so that the constant is never null.
+     */
+    public static final VectorSpecies<Float> SPECIES = BITS == 0 ? FloatVector.SPECIES_128 : speciesOf(BITS);
+
+    /** Floats per vector of {@link #SPECIES}: 4, 8 or 16. */
+    public static final int LENGTH = SPECIES.length();
+
+    /** Vector accumulators holding the 16 partial sums: 1 at 512 bits, 2 at 256, 4 at 128. */
+    public static final int ACCUMULATORS = PARTIALS / LENGTH;
+
+    /** The scalar specification. */
+    public static final Lanes SCALAR = new Lanes(0);
+
+    private static final Lanes CONFIGURED = BITS == 0 ? SCALAR : new Lanes(BITS);
+
     private final int bits;
 
-    private Lanes(VectorSpecies<Float> species, int bits) {
-        this.species = species;
+    private Lanes(int bits) {
         this.bits = bits;
     }
 
-    /** {@code bits} = 0 for scalar, else 64, 128, 256 or 512. */
+    /**
+     * {@code 0} for the scalar specification, or this JVM's width {@link #BITS}. Another width cannot run in this
+     * JVM (the species is a class constant): start the JVM with {@code -D}{@value #PROPERTY}{@code =bits}.
+     */
     public static Lanes of(int bits) {
-        switch (bits) {
-            case 0: return new Lanes(null, 0);
-            case 64: return new Lanes(FloatVector.SPECIES_64, 64);
-            case 128: return new Lanes(FloatVector.SPECIES_128, 128);
-            case 256: return new Lanes(FloatVector.SPECIES_256, 256);
-            case 512: return new Lanes(FloatVector.SPECIES_512, 512);
-            default:
-                throw new IllegalArgumentException(
-                        "unsupported lane width " + bits + " bits, expected 0 (scalar), 64, 128, 256 or 512");
+        if (bits == 0) {
+            return SCALAR;
         }
+        if (bits == BITS) {
+            return CONFIGURED;
+        }
+        throw new IllegalArgumentException("this JVM runs its vector kernels at " + describe(BITS) + "; for " + bits
+                + " bits start it with -D" + PROPERTY + "=" + bits);
     }
 
-    /** The width from {@value #PROPERTY}, or the CPU's preferred one. */
+    /** This JVM's width: {@value #PROPERTY}, or the CPU's preferred one. */
     public static Lanes preferred() {
-        return PREFERRED;
+        return CONFIGURED;
     }
 
-    /** Every width the tests compare: scalar, 128, 256 and 512 bits. */
+    /** What a test compares in one JVM: the scalar specification and, unless it is the same, this JVM's width. */
     public static List<Lanes> testWidths() {
-        return List.of(of(0), of(128), of(256), of(512));
+        return BITS == 0 ? List.of(SCALAR) : List.of(SCALAR, CONFIGURED);
     }
 
-    private static Lanes fromProperty() {
+    private static int bitsFromProperty() {
         String value = System.getProperty(PROPERTY);
         if (value == null || value.isBlank()) {
-            return of(FloatVector.SPECIES_PREFERRED.vectorBitSize());
+            int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+            // 64-bit vectors (two floats) gain nothing; wider than 512 (SVE) would hold more than 16 partials
+            return preferred < 128 ? 0 : Math.min(preferred, 512);
         }
+        int bits;
         try {
-            return of(Integer.parseInt(value.trim()));
+            bits = Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + " is not a number of bits", e);
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + " is not a number of bits"
+                    + " (expected 0, 128, 256 or 512)");
         }
+        if (bits != 0 && bits != 128 && bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value
+                    + " is not a supported lane width (expected 0 for scalar, 128, 256 or 512)");
+        }
+        return bits;
+    }
+
+    private static VectorSpecies<Float> speciesOf(int bits) {
+        return switch (bits) {
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            default -> FloatVector.SPECIES_512;
+        };
+    }
+
+    private static String describe(int bits) {
+        return bits == 0 ? "scalar loops (0 bits)" : bits + " bits";
     }
 
     /** True when kernels must take their scalar loops. */
     public boolean scalar() {
-        return species == null;
+        return bits == 0;
     }
 
-    /** The vector species; only valid when {@link #scalar()} is false. */
+    /** The vector species ({@link #SPECIES}); only valid when {@link #scalar()} is false. */
     public VectorSpecies<Float> species() {
-        if (species == null) {
+        if (bits == 0) {
             throw new IllegalStateException("scalar Lanes has no vector species");
         }
-        return species;
+        return SPECIES;
     }
 
     /** Floats per vector, 1 for scalar. */
     public int length() {
-        return species == null ? 1 : species.length();
+        return bits == 0 ? 1 : LENGTH;
     }
 
-    /** Largest multiple of the lane count not above n (n itself for scalar). */
+    /** Largest multiple of the lane count not above n (0 for scalar: everything is tail). */
     public int loopBound(int n) {
-        return species == null ? 0 : species.loopBound(n);
+        return bits == 0 ? 0 : SPECIES.loopBound(n);
     }
 
     public int bits() {
