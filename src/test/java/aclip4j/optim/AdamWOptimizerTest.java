@@ -55,7 +55,7 @@ class AdamWOptimizerTest {
         });
         float[] frozen = params.get("patch_embed.proj.weight").floats().clone();
         AdamW direct = new SimdAdamW(Lanes.of(0));
-        AdamWOptimizer opt = new AdamWOptimizer(new SimdAdamW(Lanes.of(256)), WD);
+        AdamWOptimizer opt = new AdamWOptimizer(new SimdAdamW(Lanes.preferred()), WD);
         Map<String, Long> steps = new LinkedHashMap<>();
         double[] lrs = {1e-3, 5e-3, 2e-3, 1e-4};
         for (int s = 0; s < lrs.length; s++) {

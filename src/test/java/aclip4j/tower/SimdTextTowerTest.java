@@ -38,7 +38,7 @@ class SimdTextTowerTest {
 
     @Test
     void gradientsMatchFiniteDifferences() {
-        SimdTextTower tower = new SimdTextTower(CFG, Lanes.of(256));
+        SimdTextTower tower = new SimdTextTower(CFG, Lanes.preferred());
         Map<String, Tensor> w = weights(1);
         Random r = new Random(2);
         float[] probe = randn(r, B * CFG.embed(), 1);

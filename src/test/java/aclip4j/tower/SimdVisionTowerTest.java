@@ -48,7 +48,7 @@ class SimdVisionTowerTest {
     @Test
     void gradientsMatchFiniteDifferences() {
         for (int[] keep : new int[][] {null, KEEP}) {
-            SimdVisionTower tower = new SimdVisionTower(CFG, Lanes.of(256));
+            SimdVisionTower tower = new SimdVisionTower(CFG, Lanes.preferred());
             Map<String, Tensor> w = weights(1);
             float[] img = images(2);
             Random r = new Random(3);
