@@ -7,16 +7,16 @@ import jdk.incubator.vector.VectorSpecies;
  * Linear layers as llm.c writes them: {@code out = inp @ weight^T + bias}, with {@code weight} in PyTorch's
  * {@code [OC, C]} layout. Backward <b>adds</b> into the gradients.
  *
- * <p>The {@code *Scalar} methods are the specification: plain loops, one multiply and one add per term.
+ * <p>The {@code *Scalar} methods are the specification: plain loops, one fused multiply-add per term
+ * (docs/SPEC.md §13: a matrix product accumulates each output over k in increasing order).
  * The other methods compute the same thing with the cache-blocked, register-tiled Vector API core in
  * {@link MatmulGemm}, on {@link Parallel}'s threads: forward is {@code inp @ weight^T} (weight transposed while
  * packing), {@code dinp = dout @ weight} and {@code dweight = dout^T @ inp} (dout transposed while packing).
  *
  * <p>Summation order of the fast path: each output element starts from its bias, zero, or the gradient already
- * there, then adds the products in increasing order of the reduction index with one fused multiply-add each.
- * Only the missing product rounding separates it from the scalar loops, and since no reduction is ever split
- * across tasks, the result is bit-identical for every thread count and from run to run.
- * {@link Lanes#of(int) Lanes.of(0)} runs the scalar loops.
+ * there, then adds the products in increasing order of the reduction index with one fused multiply-add each,
+ * exactly as the scalar loops do, so the two give the same bits at every lane width; no reduction is ever split
+ * across tasks, so the thread count changes nothing either. {@link Lanes#SCALAR} runs the scalar loops.
  */
 public final class Matmul {
     private Matmul() {}
@@ -34,7 +34,7 @@ public final class Matmul {
             matmulForwardScalar(out, inp, weight, bias, BT, C, OC);
             return;
         }
-        MatmulGemm.gemm(lanes.species(), BT, OC, C,
+        MatmulGemm.gemm(BT, OC, C,
                 new MatmulGemm.Operand(inp, 0, C, 1),      // A(t, c) = inp[t][c]
                 new MatmulGemm.Operand(weight, 0, 1, C),   // B(c, o) = weight[o][c]
                 out, OC, bias, false);
@@ -60,21 +60,20 @@ public final class Matmul {
             matmulBackwardScalar(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
             return;
         }
-        VectorSpecies<Float> s = lanes.species();
         if (dinp != null) {
-            MatmulGemm.gemm(s, BT, C, OC,
+            MatmulGemm.gemm(BT, C, OC,
                     new MatmulGemm.Operand(dout, 0, OC, 1),    // A(t, o) = dout[t][o]
                     new MatmulGemm.Operand(weight, 0, C, 1),   // B(o, c) = weight[o][c]
                     dinp, C, null, true);
         }
         if (dweight != null) {
-            MatmulGemm.gemm(s, OC, C, BT,
+            MatmulGemm.gemm(OC, C, BT,
                     new MatmulGemm.Operand(dout, 0, 1, OC),    // A(o, t) = dout[t][o]
                     new MatmulGemm.Operand(inp, 0, C, 1),      // B(t, c) = inp[t][c]
                     dweight, C, null, true);
         }
         if (dbias != null) {
-            biasBackward(s, dbias, dout, BT, OC);
+            biasBackward(dbias, dout, BT, OC);
         }
     }
 
@@ -82,7 +81,8 @@ public final class Matmul {
      * dbias[o] += dout[0][o] + dout[1][o] + ... in that order, lanes running along o: the very additions of the
      * scalar loop, so this part is bit-identical to it.
      */
-    private static void biasBackward(VectorSpecies<Float> s, float[] dbias, float[] dout, int BT, int OC) {
+    private static void biasBackward(float[] dbias, float[] dout, int BT, int OC) {
+        final VectorSpecies<Float> s = Lanes.SPECIES;
         final int chunk = 512;
         Parallel.forEach((OC + chunk - 1) / chunk, task -> {
             int o0 = task * chunk;
@@ -113,7 +113,7 @@ public final class Matmul {
             for (int o = 0; o < OC; o++) {
                 float acc = bias == null ? 0f : bias[o];
                 for (int c = 0; c < C; c++) {
-                    acc += inp[t * C + c] * weight[o * C + c];
+                    acc = Math.fma(inp[t * C + c], weight[o * C + c], acc);
                 }
                 out[t * OC + o] = acc;
             }
@@ -128,7 +128,7 @@ public final class Matmul {
                 for (int o = 0; o < OC; o++) {
                     float d = dout[t * OC + o];
                     for (int c = 0; c < C; c++) {
-                        dinp[t * C + c] += d * weight[o * C + c];
+                        dinp[t * C + c] = Math.fma(d, weight[o * C + c], dinp[t * C + c]);
                     }
                 }
             }
@@ -142,7 +142,7 @@ public final class Matmul {
                     }
                     if (dweight != null) {
                         for (int c = 0; c < C; c++) {
-                            dweight[o * C + c] += inp[t * C + c] * d;
+                            dweight[o * C + c] = Math.fma(d, inp[t * C + c], dweight[o * C + c]);
                         }
                     }
                 }

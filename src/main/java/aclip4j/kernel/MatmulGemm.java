@@ -31,9 +31,12 @@ import jdk.incubator.vector.VectorSpecies;
  * thread count nor the lane width: the result is bit-identical for any number of threads (and any width).
  * Tiles are fixed by the problem size alone, and a reduction is never split across tasks.
  *
- * <p>The micro-kernel exists once per vector width because C2 only compiles Vector API calls into single
- * instructions when the species is a compile-time constant; with a species passed as an argument every vector
- * is a heap object and the kernel runs 20x slower ({@link #kernelAny} is that case, for rare widths).
+ * <p>The micro-kernel is written once, over {@link Lanes#SPECIES} (a {@code static final}, so C2 compiles every
+ * Vector API call into one instruction). Its tile is {@code MR x NV} vectors, {@code NV} = 4 at 512 bits and 2
+ * otherwise: 6 x 4 accumulators plus 4 loads of B and the broadcasts need about 30 registers, which only AVX-512's
+ * 32 provide; AVX2 and NEON/SSE have 16, so their tile is 6 x 2. Columns 2 and 3 of the tile sit in
+ * {@code if (NV == 4)} blocks that C2 removes at the narrower widths. Which elements share a tile never changes
+ * the order of any element's terms (see above), so both tiles give the same bits.
  */
 final class MatmulGemm {
     /** Rows of every micro-kernel. */
@@ -49,6 +52,11 @@ final class MatmulGemm {
     /** Columns per packed B block, in task tiles: KC x 2 x NC floats = 1 MB. */
     static final int NCB_TILES = 2;
 
+    /** Vectors per micro-kernel row: 4 with AVX-512's 32 registers, 2 with 16 (see the class comment). */
+    static final int NV = Lanes.BITS == 512 ? 4 : 2;
+    /** Columns of a micro-kernel tile and of a packed panel of B. */
+    static final int NR = NV * Lanes.LENGTH;
+
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
     private static final ThreadLocal<float[]> EDGE_A = ThreadLocal.withInitial(() -> new float[KC * MR]);
     private static final ThreadLocal<float[]> EDGE_C = new ThreadLocal<>();
@@ -62,13 +70,12 @@ final class MatmulGemm {
      * C (M,N), row stride ldc, becomes {@code init + A @ B}: init is C itself when {@code accumulate}, else
      * {@code columnInit[j]} (a bias) or zero when columnInit is null.
      */
-    static void gemm(VectorSpecies<Float> species, int M, int N, int K, Operand a, Operand b,
+    static void gemm(int M, int N, int K, Operand a, Operand b,
                      float[] c, int ldc, float[] columnInit, boolean accumulate) {
         if (M == 0 || N == 0) {
             return;
         }
-        int width = species.vectorBitSize();
-        int nr = (width == 512 ? 4 : 2) * species.length();
+        final int nr = NR;
         int tileCols = Math.max(nr, NC / nr * nr);
         int blockCols = tileCols * NCB_TILES;
         int mTiles = (M + MC - 1) / MC;
@@ -88,7 +95,7 @@ final class MatmulGemm {
             for (int pc = 0; pc < K; pc += kcMax) {
                 int kc = Math.min(kcMax, K - pc);
                 int k0 = pc;
-                Parallel.forEach(panels, p -> packB(b, k0, kc, N, j0 + p * nr, nr, bp, p * kc * nr, width == 512));
+                Parallel.forEach(panels, p -> packB(b, k0, kc, N, j0 + p * nr, nr, bp, p * kc * nr, Lanes.BITS == 512));
                 boolean first = pc == 0 && !accumulate;
                 // Column tile outer: consecutive tasks share one tile's panels of B (512 KB), not the whole block.
                 Parallel.forEach(mTiles * nTiles, t -> {
@@ -99,7 +106,7 @@ final class MatmulGemm {
                     if (first) {
                         init(c, ldc, i0, mc, j0 + jt, nc, columnInit);
                     }
-                    tile(width, species, nr, kc, a, k0, bp, jt / nr, c, ldc, i0, mc, j0 + jt, nc, N);
+                    tile(nr, kc, a, k0, bp, jt / nr, c, ldc, i0, mc, j0 + jt, nc, N);
                 });
             }
         }
@@ -116,7 +123,7 @@ final class MatmulGemm {
     }
 
     /** C[i0:i0+mc, j0:j0+nc] += A[i0:i0+mc, k0:k0+kc] @ B-block panels starting at panel0. */
-    private static void tile(int width, VectorSpecies<Float> species, int nr, int kc, Operand a, int k0,
+    private static void tile(int nr, int kc, Operand a, int k0,
                              float[] bp, int panel0, float[] c, int ldc, int i0, int mc, int j0, int nc, int N) {
         float[] ad = a.data();
         int ars = a.rs(), acs = a.cs();
@@ -128,12 +135,12 @@ final class MatmulGemm {
             if (cols == nr) {
                 for (int ip = 0; ip < fullRows; ip += MR) {
                     int aOff = a.off() + (i0 + ip) * ars + k0 * acs;
-                    kernel(width, species, kc, ad, aOff, ars, acs, bp, bOff, c, (i0 + ip) * ldc + j, ldc);
+                    kernel(kc, ad, aOff, ars, acs, bp, bOff, c, (i0 + ip) * ldc + j, ldc);
                 }
             } else {
                 for (int ip = 0; ip < fullRows; ip += MR) {
                     int aOff = a.off() + (i0 + ip) * ars + k0 * acs;
-                    edge(width, species, nr, kc, ad, aOff, ars, acs, MR, bp, bOff, c, (i0 + ip) * ldc + j, ldc, cols);
+                    edge(nr, kc, ad, aOff, ars, acs, MR, bp, bOff, c, (i0 + ip) * ldc + j, ldc, cols);
                 }
             }
             if (fullRows < mc) {
@@ -146,13 +153,13 @@ final class MatmulGemm {
                         pa[kk * MR + r] = r < rows ? ad[src0 + r * ars + kk * acs] : 0f;
                     }
                 }
-                edge(width, species, nr, kc, pa, 0, 1, MR, rows, bp, bOff, c, (i0 + fullRows) * ldc + j, ldc, cols);
+                edge(nr, kc, pa, 0, 1, MR, rows, bp, bOff, c, (i0 + fullRows) * ldc + j, ldc, cols);
             }
         }
     }
 
     /** A partial tile (rows x cols of MR x nr): the same kernel on a zero-padded copy of C, copied back. */
-    private static void edge(int width, VectorSpecies<Float> species, int nr, int kc, float[] a, int aOff, int ars,
+    private static void edge(int nr, int kc, float[] a, int aOff, int ars,
                              int acs, int rows, float[] bp, int bOff, float[] c, int cOff, int ldc, int cols) {
         float[] t = EDGE_C.get();
         if (t == null || t.length < MR * nr) {
@@ -163,19 +170,9 @@ final class MatmulGemm {
         for (int r = 0; r < rows; r++) {
             System.arraycopy(c, cOff + r * ldc, t, r * nr, cols);
         }
-        kernel(width, species, kc, a, aOff, ars, acs, bp, bOff, t, 0, nr);
+        kernel(kc, a, aOff, ars, acs, bp, bOff, t, 0, nr);
         for (int r = 0; r < rows; r++) {
             System.arraycopy(t, r * nr, c, cOff + r * ldc, cols);
-        }
-    }
-
-    private static void kernel(int width, VectorSpecies<Float> species, int kc, float[] a, int aOff, int ars,
-                               int acs, float[] bp, int bOff, float[] c, int cOff, int ldc) {
-        switch (width) {
-            case 512: kernel512(kc, a, aOff, ars, acs, bp, bOff, c, cOff, ldc); break;
-            case 256: kernel256(kc, a, aOff, ars, acs, bp, bOff, c, cOff, ldc); break;
-            case 128: kernel128(kc, a, aOff, ars, acs, bp, bOff, c, cOff, ldc); break;
-            default: kernelAny(species, kc, a, aOff, ars, acs, bp, bOff, c, cOff, ldc); break;
         }
     }
 
@@ -345,164 +342,77 @@ final class MatmulGemm {
         return buf;
     }
 
-    // ---- micro-kernels: C[6 x NR] += A(6 rows, kc steps; element (r,k) at a[aOff + r*ars + k*acs])
-    //      times the packed B panel (kc x NR, k-major at bp[bOff]). One text per width, see the class comment.
+    // ---- the micro-kernel: C[6 x NR] += A(6 rows, kc steps; element (r,k) at a[aOff + r*ars + k*acs])
+    //      times the packed B panel (kc x NR, k-major at bp[bOff]).
 
-    /** 6 x 64 tile, 24 zmm accumulators: AVX-512 has 32 registers. */
-    private static void kernel512(int kc, float[] a, int aOff, int ars, int acs,
-                                  float[] bp, int bOff, float[] c, int cOff, int ldc) {
-        final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        final int l = S.length();
-        final int nr = 4 * l;
+    /** 6 x NV vectors of C in registers; each k step one broadcast of A per row times NV loads of B. */
+    private static void kernel(int kc, float[] a, int aOff, int ars, int acs,
+                               float[] bp, int bOff, float[] c, int cOff, int ldc) {
+        final VectorSpecies<Float> S = Lanes.SPECIES;
+        final int l = Lanes.LENGTH;
+        final int nr = NR;
         final int a1 = 1 * ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
         final int o0 = cOff, o1 = cOff + 1 * ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc, o4 = cOff + 4 * ldc,
                 o5 = cOff + 5 * ldc;
-        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + 1 * l),
-                c02 = FloatVector.fromArray(S, c, o0 + 2 * l), c03 = FloatVector.fromArray(S, c, o0 + 3 * l);
-        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + 1 * l),
-                c12 = FloatVector.fromArray(S, c, o1 + 2 * l), c13 = FloatVector.fromArray(S, c, o1 + 3 * l);
-        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + 1 * l),
-                c22 = FloatVector.fromArray(S, c, o2 + 2 * l), c23 = FloatVector.fromArray(S, c, o2 + 3 * l);
-        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + 1 * l),
-                c32 = FloatVector.fromArray(S, c, o3 + 2 * l), c33 = FloatVector.fromArray(S, c, o3 + 3 * l);
-        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + 1 * l),
-                c42 = FloatVector.fromArray(S, c, o4 + 2 * l), c43 = FloatVector.fromArray(S, c, o4 + 3 * l);
-        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + 1 * l),
-                c52 = FloatVector.fromArray(S, c, o5 + 2 * l), c53 = FloatVector.fromArray(S, c, o5 + 3 * l);
-        for (int k = 0, ai = aOff, bi = bOff; k < kc; k++, ai += acs, bi += nr) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + 1 * l),
-                    b2 = FloatVector.fromArray(S, bp, bi + 2 * l), b3 = FloatVector.fromArray(S, bp, bi + 3 * l);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);  // c[r][j] = fma(A(r, k), B(k, j), c[r][j])
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, a[ai + a1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, a[ai + a2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, a[ai + a3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(S, a[ai + a4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(S, a[ai + a5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + l), c02 = zero, c03 = zero;
+        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + l), c12 = zero, c13 = zero;
+        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + l), c22 = zero, c23 = zero;
+        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + l), c32 = zero, c33 = zero;
+        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + l), c42 = zero, c43 = zero;
+        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + l), c52 = zero, c53 = zero;
+        if (NV == 4) {
+            c02 = FloatVector.fromArray(S, c, o0 + 2 * l); c03 = FloatVector.fromArray(S, c, o0 + 3 * l);
+            c12 = FloatVector.fromArray(S, c, o1 + 2 * l); c13 = FloatVector.fromArray(S, c, o1 + 3 * l);
+            c22 = FloatVector.fromArray(S, c, o2 + 2 * l); c23 = FloatVector.fromArray(S, c, o2 + 3 * l);
+            c32 = FloatVector.fromArray(S, c, o3 + 2 * l); c33 = FloatVector.fromArray(S, c, o3 + 3 * l);
+            c42 = FloatVector.fromArray(S, c, o4 + 2 * l); c43 = FloatVector.fromArray(S, c, o4 + 3 * l);
+            c52 = FloatVector.fromArray(S, c, o5 + 2 * l); c53 = FloatVector.fromArray(S, c, o5 + 3 * l);
         }
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + 1 * l); c02.intoArray(c, o0 + 2 * l); c03.intoArray(c, o0 + 3 * l);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + 1 * l); c12.intoArray(c, o1 + 2 * l); c13.intoArray(c, o1 + 3 * l);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + 1 * l); c22.intoArray(c, o2 + 2 * l); c23.intoArray(c, o2 + 3 * l);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + 1 * l); c32.intoArray(c, o3 + 2 * l); c33.intoArray(c, o3 + 3 * l);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + 1 * l); c42.intoArray(c, o4 + 2 * l); c43.intoArray(c, o4 + 3 * l);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + 1 * l); c52.intoArray(c, o5 + 2 * l); c53.intoArray(c, o5 + 3 * l);
-    }
-
-    /** 6 x 16 tile, 12 accumulators: fits AVX2's 16 ymm registers. */
-    private static void kernel256(int kc, float[] a, int aOff, int ars, int acs,
-                                  float[] bp, int bOff, float[] c, int cOff, int ldc) {
-        final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        final int l = S.length();
-        final int nr = 2 * l;
-        final int a1 = 1 * ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
-        final int o0 = cOff, o1 = cOff + 1 * ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc, o4 = cOff + 4 * ldc,
-                o5 = cOff + 5 * ldc;
-        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + 1 * l);
-        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + 1 * l);
-        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + 1 * l);
-        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + 1 * l);
-        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + 1 * l);
-        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + 1 * l);
         for (int k = 0, ai = aOff, bi = bOff; k < kc; k++, ai += acs, bi += nr) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + 1 * l);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);  // c[r][j] = fma(A(r, k), B(k, j), c[r][j])
+            // c[r][j] = fma(A(r, k), B(k, j), c[r][j])
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + l);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[ai + a1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[ai + a2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[ai + a3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[ai + a4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[ai + a5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            if (NV == 4) {
+                FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * l), b3 = FloatVector.fromArray(S, bp, bi + 3 * l);
+                c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+                x = FloatVector.broadcast(S, a[ai + a1]);
+                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+                x = FloatVector.broadcast(S, a[ai + a2]);
+                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+                x = FloatVector.broadcast(S, a[ai + a3]);
+                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+                x = FloatVector.broadcast(S, a[ai + a4]);
+                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+                x = FloatVector.broadcast(S, a[ai + a5]);
+                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+            } else {
+                x = FloatVector.broadcast(S, a[ai + a1]);
+                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, a[ai + a2]);
+                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, a[ai + a3]);
+                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, a[ai + a4]);
+                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, a[ai + a5]);
+                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            }
         }
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + 1 * l);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + 1 * l);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + 1 * l);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + 1 * l);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + 1 * l);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + 1 * l);
-    }
-
-    /** 6 x 8 tile (SSE, NEON). */
-    private static void kernel128(int kc, float[] a, int aOff, int ars, int acs,
-                                  float[] bp, int bOff, float[] c, int cOff, int ldc) {
-        final VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        final int l = S.length();
-        final int nr = 2 * l;
-        final int a1 = 1 * ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
-        final int o0 = cOff, o1 = cOff + 1 * ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc, o4 = cOff + 4 * ldc,
-                o5 = cOff + 5 * ldc;
-        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + 1 * l);
-        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + 1 * l);
-        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + 1 * l);
-        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + 1 * l);
-        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + 1 * l);
-        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + 1 * l);
-        for (int k = 0, ai = aOff, bi = bOff; k < kc; k++, ai += acs, bi += nr) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + 1 * l);
-            FloatVector x = FloatVector.broadcast(S, a[ai]);  // c[r][j] = fma(A(r, k), B(k, j), c[r][j])
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[ai + a1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[ai + a2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[ai + a3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[ai + a4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[ai + a5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + l);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + l);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + l);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + l);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + l);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + l);
+        if (NV == 4) {
+            c02.intoArray(c, o0 + 2 * l); c03.intoArray(c, o0 + 3 * l);
+            c12.intoArray(c, o1 + 2 * l); c13.intoArray(c, o1 + 3 * l);
+            c22.intoArray(c, o2 + 2 * l); c23.intoArray(c, o2 + 3 * l);
+            c32.intoArray(c, o3 + 2 * l); c33.intoArray(c, o3 + 3 * l);
+            c42.intoArray(c, o4 + 2 * l); c43.intoArray(c, o4 + 3 * l);
+            c52.intoArray(c, o5 + 2 * l); c53.intoArray(c, o5 + 3 * l);
         }
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + 1 * l);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + 1 * l);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + 1 * l);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + 1 * l);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + 1 * l);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + 1 * l);
-    }
-
-    /** Any other width (64-bit): correct, but the species is not a constant here, so it runs boxed and slow. */
-    private static void kernelAny(VectorSpecies<Float> s, int kc, float[] a, int aOff, int ars, int acs,
-                                  float[] bp, int bOff, float[] c, int cOff, int ldc) {
-        final int l = s.length();
-        final int nr = 2 * l;
-        final int a1 = 1 * ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
-        final int o0 = cOff, o1 = cOff + 1 * ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc, o4 = cOff + 4 * ldc,
-                o5 = cOff + 5 * ldc;
-        FloatVector c00 = FloatVector.fromArray(s, c, o0), c01 = FloatVector.fromArray(s, c, o0 + 1 * l);
-        FloatVector c10 = FloatVector.fromArray(s, c, o1), c11 = FloatVector.fromArray(s, c, o1 + 1 * l);
-        FloatVector c20 = FloatVector.fromArray(s, c, o2), c21 = FloatVector.fromArray(s, c, o2 + 1 * l);
-        FloatVector c30 = FloatVector.fromArray(s, c, o3), c31 = FloatVector.fromArray(s, c, o3 + 1 * l);
-        FloatVector c40 = FloatVector.fromArray(s, c, o4), c41 = FloatVector.fromArray(s, c, o4 + 1 * l);
-        FloatVector c50 = FloatVector.fromArray(s, c, o5), c51 = FloatVector.fromArray(s, c, o5 + 1 * l);
-        for (int k = 0, ai = aOff, bi = bOff; k < kc; k++, ai += acs, bi += nr) {
-            FloatVector b0 = FloatVector.fromArray(s, bp, bi), b1 = FloatVector.fromArray(s, bp, bi + 1 * l);
-            FloatVector x = FloatVector.broadcast(s, a[ai]);  // c[r][j] = fma(A(r, k), B(k, j), c[r][j])
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(s, a[ai + a1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(s, a[ai + a2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(s, a[ai + a3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(s, a[ai + a4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(s, a[ai + a5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-        }
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + 1 * l);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + 1 * l);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + 1 * l);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + 1 * l);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + 1 * l);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + 1 * l);
     }
 }

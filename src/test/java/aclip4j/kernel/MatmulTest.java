@@ -103,7 +103,7 @@ class MatmulTest {
         float[] bias = MatmulOracle.random(rnd, OC);
         float[] dout = MatmulOracle.random(rnd, BT * OC);
         float[] grad0 = MatmulOracle.random(rnd, Math.max(BT, OC) * C);
-        for (Lanes lanes : List.of(Lanes.preferred(), Lanes.preferred())) {
+        for (Lanes lanes : List.of(Lanes.preferred())) {
             float[][] first = null;
             for (int threads : new int[] {1, 2, 3, 1, 3, 2}) {
                 Parallel.setThreads(threads);
@@ -134,7 +134,7 @@ class MatmulTest {
     void handComputedForwardAtEveryWidth() {
         float[] inp = {1, 2, 3, 4, 5, 6};
         float[] weight = {1, 0, -1, 2, 1, 0};
-        for (Lanes lanes : widthsAnd64()) {
+        for (Lanes lanes : widths()) {
             float[] out = new float[4];
             Matmul.matmulForward(lanes, out, inp, weight, new float[] {10, 20}, 2, 3, 2);
             assertArrayEquals(new float[] {8, 24, 8, 33}, out, "with bias at " + lanes);
@@ -153,7 +153,7 @@ class MatmulTest {
         float[] inp = {1, 2, 3, 4, 5, 6};
         float[] weight = {1, 0, -1, 2, 1, 0};
         float[] dout = {1, 0, 0, 2};
-        for (Lanes lanes : widthsAnd64()) {
+        for (Lanes lanes : widths()) {
             float[] dinp = filled(6, 100), dweight = filled(6, 100), dbias = filled(2, 100);
             Matmul.matmulBackward(lanes, dinp, dweight, dbias, dout, inp, weight, 2, 3, 2);
             assertArrayEquals(new float[] {101, 100, 99, 104, 102, 100}, dinp, "dinp at " + lanes);
@@ -172,7 +172,7 @@ class MatmulTest {
 
     @Test
     void emptyDimensions() {
-        for (Lanes lanes : widthsAnd64()) {
+        for (Lanes lanes : widths()) {
             float[] out = filled(6, -1);
             Matmul.matmulForward(lanes, out, new float[0], new float[0], new float[] {1, 2, 3}, 2, 0, 3);
             assertArrayEquals(new float[] {1, 2, 3, 1, 2, 3}, out, "C = 0 leaves the bias at " + lanes);
@@ -252,10 +252,8 @@ class MatmulTest {
         assertEquals(20, inner.get());
     }
 
-    private static List<Lanes> widthsAnd64() {
-        List<Lanes> all = new java.util.ArrayList<>(Lanes.testWidths());
-        all.add(Lanes.of(64)); // the generic (non-constant species) micro-kernel
-        return all;
+    private static List<Lanes> widths() {
+        return Lanes.testWidths();
     }
 
     private static float[] filled(int n, float v) {
