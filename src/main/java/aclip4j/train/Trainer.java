@@ -296,6 +296,16 @@ public final class Trainer {
         return row;
     }
 
+    /**
+     * The loss terms and gradients of the current step's first micro-batch, after the step's EMA update and before
+     * any optimiser step (no online weight changes). What the backend parity test compares.
+     */
+    AClipStep.Result probeFirstMicroBatch() {
+        int i = (int) step;
+        updateEma(components, model, MomentumSchedule.momentum(cfg.m0(), i, cfg.steps()));
+        return AClipStep.run(components, model, settings, makeBatch(i, 0, cfg.batch() / cfg.accum()));
+    }
+
     /** §7 EMA update of every EMA parameter (BatchNorm running buffers excluded) from the online weights. */
     public static void updateEma(Components c, Model model, double momentum) {
         if (model.ema.isEmpty()) {

@@ -166,57 +166,60 @@ class TrainerTest {
         }
     }
 
+    /**
+     * The twins compute the same step: the loss terms and every gradient of the first micro-batch agree, each
+     * gradient tensor relative to its own norm (weights after AdamW would not do: m/sqrt(v) turns rounding noise on
+     * a near-zero gradient into a full learning-rate step). Tensors whose exact gradient is 0 (key biases: softmax
+     * ignores a shift shared by all keys; Linear biases before a BatchNorm) hold only rounding noise in both
+     * backends, so a tensor's norm is floored at 1e-4 of the whole gradient's.
+     */
     @Test
-    void simdAndNd4jAgreeOnTheFirstSteps() throws IOException {
-        Path simd = dir.resolve("simd");
-        Path nd4j = dir.resolve("nd4j");
+    void simdAndNd4jComputeTheSameLossesAndGradients() throws IOException {
         Parallel.setThreads(2);
-        Trainer.start(config("--variant", "aclip", "--steps", "2", "--backend", "simd"), simd, quiet).run(Long.MAX_VALUE);
-        Trainer.start(config("--variant", "aclip", "--steps", "2", "--backend", "nd4j"), nd4j, quiet).run(Long.MAX_VALUE);
-        List<JsonObject> a = metrics(simd);
-        List<JsonObject> b = metrics(nd4j);
-        for (int i = 0; i < 2; i++) {
-            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss")) {
-                double x = a.get(i).get(k).getAsDouble();
-                double y = b.get(i).get(k).getAsDouble();
-                assertEquals(x, y, 1e-3 * Math.max(1, Math.abs(x)), k + " at step " + (i + 1));
-            }
+        TrainConfig simdCfg = config("--variant", "aclip", "--steps", "2", "--backend", "simd");
+        TrainConfig nd4jCfg = config("--variant", "aclip", "--steps", "2", "--backend", "nd4j");
+        AClipStep.Result a = Trainer.start(simdCfg, dir.resolve("simd"), quiet).probeFirstMicroBatch();
+        AClipStep.Result b = Trainer.start(nd4jCfg, dir.resolve("nd4j"), quiet).probeFirstMicroBatch();
+        float[][] losses = {{a.loss(), a.clipLoss(), a.sslLoss(), a.byolLoss()},
+                {b.loss(), b.clipLoss(), b.sslLoss(), b.byolLoss()}};
+        String[] names = {"loss", "clip_loss", "ssl_loss", "byol_loss"};
+        for (int k = 0; k < names.length; k++) {
+            assertEquals(losses[0][k], losses[1][k], 1e-4 * Math.max(1, Math.abs(losses[0][k])), names[k]);
         }
-        Map<String, Tensor> wa = Checkpoint.load(Checkpoint.lastFile(simd)).online();
-        Map<String, Tensor> wb = Checkpoint.load(Checkpoint.lastFile(nd4j)).online();
+        assertEquals(a.grads().keySet(), b.grads().keySet());
+        double total = 0;
+        for (Tensor g : a.grads().values()) {
+            total += sumSquares(g.floats());
+        }
+        double scale = Math.sqrt(total);
+        assertTrue(scale > 0, "the first step has no gradient at all");
         double worst = 0;
         String worstName = "";
-        for (String name : wa.keySet()) {
-            float[] x = wa.get(name).floats();
-            float[] y = wb.get(name).floats();
+        for (String name : a.grads().keySet()) {
+            float[] x = a.grads().get(name).floats();
+            float[] y = b.grads().get(name).floats();
+            double diff = 0;
             for (int i = 0; i < x.length; i++) {
-                if (zeroGradient(name, i)) {
-                    // exact gradient 0: both backends see rounding noise that AdamW's m/sqrt(v) scales up to a
-                    // step of up to lr; the two may only differ by the two steps' size
-                    assertTrue(Math.abs(x[i] - y[i]) <= 2 * 2 * 2e-3 + 1e-6, name + "[" + i + "]");
-                    continue;
-                }
-                double d = Math.abs(x[i] - y[i]);
-                if (d > worst) {
-                    worst = d;
-                    worstName = name + "[" + i + "]";
-                }
+                double d = (double) x[i] - y[i];
+                diff += d * d;
+            }
+            double rel = Math.sqrt(diff) / Math.max(Math.sqrt(sumSquares(x)), 1e-4 * scale);
+            System.err.printf("PARITY %s rel %.3g norm %.3g%n", name, rel, Math.sqrt(sumSquares(x)));
+            if (rel > worst) {
+                worst = rel;
+                worstName = name;
             }
         }
-        // two AdamW steps at lr 2e-3 move a weight by at most ~4e-3; the twins must agree far closer than that
-        assertTrue(worst < 2e-4, "largest weight difference " + worst + " at " + worstName);
+        // float32 sums in two summation orders: ~1e-6 relative per tensor on this tiny model
+        assertTrue(worst < 1e-3, "largest relative gradient difference " + worst + " in " + worstName);
     }
 
-    /**
-     * Parameters whose gradient is 0 in exact arithmetic: key biases (adding a constant to every key of a query
-     * shifts all its logits equally, which softmax ignores) and the SimCLR MLP's Linear biases before a BatchNorm.
-     */
-    static boolean zeroGradient(String name, int index) {
-        int D = 64; // tiny width, vision and text
-        if (name.endsWith("attn.qkv.bias") || name.endsWith("attn.in_proj_bias")) {
-            return index >= D && index < 2 * D;
+    private static double sumSquares(float[] x) {
+        double s = 0;
+        for (float v : x) {
+            s += (double) v * v;
         }
-        return name.equals("image_mlp.layer1.bias") || name.equals("image_mlp.layer2.bias");
+        return s;
     }
 
     @Test
