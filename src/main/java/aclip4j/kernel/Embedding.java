@@ -3,6 +3,10 @@ package aclip4j.kernel;
 /**
  * CLIP's token plus positional embedding (SPEC §2). Shapes: tokens (B,T) ids in [0,V); wte (V,C); wpe (Tmax,C)
  * with T <= Tmax, position t uses row t; out (B,T,C).
+ *
+ * <p>Row additions by {@link Vec#add} and {@link Vec#accumulate}, which follow docs/SPEC.md §13, so every lane
+ * width gives the specification's bits; the backward adds the rows {@code b,t} in order, one channel per lane, so
+ * repeated ids always add up in the same order.
  */
 public final class Embedding {
     private Embedding() {}

@@ -4,7 +4,9 @@ package aclip4j.kernel;
  * Row gather along the token axis: token dropping (SPEC §1.3, §5.5: CLS and the kept patch tokens, ascending),
  * taking the CLS row for the image head (§1.5) and the EOT row for the text pooling (§2).
  * Shapes: inp (B,Tin,C); index (B,R) rows of inp, each in [0,Tin); out (B,R,C).
- * The forward pass is a copy (System.arraycopy, no arithmetic to vectorise); the backward is a scatter-add.
+ * The forward pass is a copy (System.arraycopy, no arithmetic to vectorise); the backward is a scatter-add by
+ * {@link Vec#accumulate} in the order b, r (docs/SPEC.md §13: across rows in row order, one channel per lane), so a
+ * row gathered twice gets its two gradients added in the same order at every lane width.
  */
 public final class Gather {
     private Gather() {}

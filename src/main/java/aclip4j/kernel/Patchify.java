@@ -5,7 +5,8 @@ package aclip4j.kernel;
  * N = G*G, G = S/p, patches in row-major grid order (token i is grid row i / G, column i % G), each flattened
  * channel-major, then pixel row, then pixel column: the order of {@code patch_embed.proj.weight [D,3,p,p]}
  * reshaped to [D,3*p*p], so the conv is a Linear over patches. Pure data movement: both directions copy or add
- * p-pixel runs, with no arithmetic to vectorise in the forward.
+ * p-pixel runs, with no arithmetic to vectorise in the forward. Patches do not overlap, so the backward adds each
+ * pixel's one gradient by {@link Vec#accumulate}, the same addition at every lane width (docs/SPEC.md §13).
  */
 public final class Patchify {
     private Patchify() {}
@@ -44,5 +45,10 @@ public final class Patchify {
                 }
             }
         }
+    }
+
+    /** The specification of {@link #patchifyBackward}. */
+    public static void patchifyBackwardScalar(float[] dimages, float[] dout, int B, int S, int p) {
+        patchifyBackward(Lanes.SCALAR, dimages, dout, B, S, p);
     }
 }

@@ -1,117 +1,61 @@
 package aclip4j.kernel;
 
+import static aclip4j.kernel.Lanes.LENGTH;
+import static aclip4j.kernel.Lanes.SPECIES;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * ReLU of the SSL heads (SPEC §6). Shapes: all (N). The gradient at exactly 0 is 0, as PyTorch.
- * The vector loops exist once per width (C2 needs the species as a constant, see {@link Vec}); every width gives
- * the scalar bits.
+ * ReLU of the SSL heads (SPEC §6). Shapes: all (N). The gradient at exactly 0 is 0, as PyTorch; a NaN input stays
+ * NaN ({@code Math.max} semantics, as {@code torch.relu}).
+ *
+ * <p>Element-wise, so following docs/SPEC.md §13 the vector loop (written once, over {@link Lanes#SPECIES}) and the
+ * scalar tail apply the same operation to each element, and every lane width gives the bits of the scalar
+ * specification.
  */
 public final class Relu {
     private Relu() {}
 
     /** out (N) = max(inp, 0). */
     public static void reluForward(Lanes lanes, float[] out, float[] inp, int N) {
-        switch (lanes.bits()) {
-            case 512 -> forward512(out, inp, N);
-            case 256 -> forward256(out, inp, N);
-            case 128 -> forward128(out, inp, N);
-            default -> reluForwardScalar(out, inp, N);
+        int i = 0;
+        if (!lanes.scalar()) {
+            for (int bound = SPECIES.loopBound(N); i < bound; i += LENGTH) {
+                FloatVector.fromArray(SPECIES, inp, i).max(0f).intoArray(out, i);       // out = max(x, 0)
+            }
+        }
+        for (; i < N; i++) {
+            out[i] = Math.max(inp[i], 0f);
         }
     }
 
     /** The specification of {@link #reluForward}. */
     public static void reluForwardScalar(float[] out, float[] inp, int N) {
-        forwardTail(out, inp, 0, N);
-    }
-
-    private static void forwardTail(float[] out, float[] inp, int from, int N) {
-        for (int i = from; i < N; i++) {
-            out[i] = inp[i] > 0f ? inp[i] : 0f;
-        }
+        reluForward(Lanes.SCALAR, out, inp, N);
     }
 
     /** dinp (N) += dout where inp > 0. */
     public static void reluBackward(Lanes lanes, float[] dinp, float[] inp, float[] dout, int N) {
-        switch (lanes.bits()) {
-            case 512 -> backward512(dinp, inp, dout, N);
-            case 256 -> backward256(dinp, inp, dout, N);
-            case 128 -> backward128(dinp, inp, dout, N);
-            default -> reluBackwardScalar(dinp, inp, dout, N);
+        int i = 0;
+        if (!lanes.scalar()) {
+            for (int bound = SPECIES.loopBound(N); i < bound; i += LENGTH) {
+                VectorMask<Float> on = FloatVector.fromArray(SPECIES, inp, i).compare(VectorOperators.GT, 0f);
+                // if (x > 0) dinp += dout
+                FloatVector.fromArray(SPECIES, dinp, i).add(FloatVector.fromArray(SPECIES, dout, i), on)
+                        .intoArray(dinp, i);
+            }
         }
-    }
-
-    /** The specification of {@link #reluBackward}. */
-    public static void reluBackwardScalar(float[] dinp, float[] inp, float[] dout, int N) {
-        backwardTail(dinp, inp, dout, 0, N);
-    }
-
-    private static void backwardTail(float[] dinp, float[] inp, float[] dout, int from, int N) {
-        for (int i = from; i < N; i++) {
+        for (; i < N; i++) {
             if (inp[i] > 0f) {
                 dinp[i] += dout[i];
             }
         }
     }
 
-    private static void forward512(float[] out, float[] inp, int N) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        int i = 0;
-        for (int bound = S.loopBound(N); i < bound; i += S.length()) {
-            FloatVector.fromArray(S, inp, i).max(0f).intoArray(out, i);
-        }
-        forwardTail(out, inp, i, N);
-    }
-
-    private static void forward256(float[] out, float[] inp, int N) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        int i = 0;
-        for (int bound = S.loopBound(N); i < bound; i += S.length()) {
-            FloatVector.fromArray(S, inp, i).max(0f).intoArray(out, i);
-        }
-        forwardTail(out, inp, i, N);
-    }
-
-    private static void forward128(float[] out, float[] inp, int N) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        int i = 0;
-        for (int bound = S.loopBound(N); i < bound; i += S.length()) {
-            FloatVector.fromArray(S, inp, i).max(0f).intoArray(out, i);
-        }
-        forwardTail(out, inp, i, N);
-    }
-
-    private static void backward512(float[] dinp, float[] inp, float[] dout, int N) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        int i = 0;
-        for (int bound = S.loopBound(N); i < bound; i += S.length()) {
-            VectorMask<Float> on = FloatVector.fromArray(S, inp, i).compare(VectorOperators.GT, 0f);
-            // dinp += inp > 0 ? dout : 0
-            FloatVector.fromArray(S, dinp, i).add(FloatVector.fromArray(S, dout, i), on).intoArray(dinp, i);
-        }
-        backwardTail(dinp, inp, dout, i, N);
-    }
-
-    private static void backward256(float[] dinp, float[] inp, float[] dout, int N) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        int i = 0;
-        for (int bound = S.loopBound(N); i < bound; i += S.length()) {
-            VectorMask<Float> on = FloatVector.fromArray(S, inp, i).compare(VectorOperators.GT, 0f);
-            FloatVector.fromArray(S, dinp, i).add(FloatVector.fromArray(S, dout, i), on).intoArray(dinp, i);
-        }
-        backwardTail(dinp, inp, dout, i, N);
-    }
-
-    private static void backward128(float[] dinp, float[] inp, float[] dout, int N) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        int i = 0;
-        for (int bound = S.loopBound(N); i < bound; i += S.length()) {
-            VectorMask<Float> on = FloatVector.fromArray(S, inp, i).compare(VectorOperators.GT, 0f);
-            FloatVector.fromArray(S, dinp, i).add(FloatVector.fromArray(S, dout, i), on).intoArray(dinp, i);
-        }
-        backwardTail(dinp, inp, dout, i, N);
+    /** The specification of {@link #reluBackward}. */
+    public static void reluBackwardScalar(float[] dinp, float[] inp, float[] dout, int N) {
+        reluBackward(Lanes.SCALAR, dinp, inp, dout, N);
     }
 }

@@ -1,6 +1,10 @@
 package aclip4j.kernel;
 
-/** The residual connection {@code x + f(x)} of the pre-norm blocks (SPEC §1.4, §2). Shapes: all (N). */
+/**
+ * The residual connection {@code x + f(x)} of the pre-norm blocks (SPEC §1.4, §2). Shapes: all (N).
+ * Element-wise additions by {@link Vec#add} and {@link Vec#accumulate}, which follow docs/SPEC.md §13: the same
+ * addition per element in the vector loop and the scalar tail, so every lane width gives the specification's bits.
+ */
 public final class Residual {
     private Residual() {}
 

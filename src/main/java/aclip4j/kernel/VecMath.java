@@ -61,16 +61,6 @@ public final class VecMath {
         return p[0];
     }
 
-    /** @deprecated left to right, not the canonical order; only until every kernel uses {@link #tree}. */
-    @Deprecated
-    public static float sumLanes(FloatVector v) {
-        float s = 0f;
-        for (float x : v.toArray()) {
-            s += x;
-        }
-        return s;
-    }
-
     /**
      * The exponential of every kernel, scalar form: the same IEEE operations, in the same order, as the vector
      * exp of {@link Vec#expShifted} (so the scalar specification and every width give the same bits). Within

@@ -4,6 +4,10 @@ package aclip4j.kernel;
  * The ViT token sequence before any token is dropped (SPEC §1.2): CLS gets {@code cls + pos[0]}, patch token i gets
  * {@code patch[i] + pos[1+i]}. Shapes: patch (B,N,D) the patch-embedding output; cls (D); pos (N+1,D);
  * out (B,N+1,D).
+ *
+ * <p>Row additions by {@link Vec#add} and {@link Vec#accumulate}, which follow docs/SPEC.md §13; the backward's
+ * sums over the batch ({@code dcls}, {@code dpos}) add the rows in order b = 0..B-1, one channel per lane, so every
+ * lane width gives the specification's bits.
  */
 public final class VitEmbed {
     private VitEmbed() {}
@@ -22,7 +26,7 @@ public final class VitEmbed {
 
     /** The specification of {@link #vitEmbedForward}. */
     public static void vitEmbedForwardScalar(float[] out, float[] patch, float[] cls, float[] pos, int B, int N, int D) {
-        vitEmbedForward(Lanes.of(0), out, patch, cls, pos, B, N, D);
+        vitEmbedForward(Lanes.SCALAR, out, patch, cls, pos, B, N, D);
     }
 
     /** dpatch (B,N,D) += dout[:,1:]; dcls (D) += sum_b dout[b,0]; dpos (N+1,D) += sum_b dout[b]. */
@@ -42,6 +46,6 @@ public final class VitEmbed {
     /** The specification of {@link #vitEmbedBackward}. */
     public static void vitEmbedBackwardScalar(float[] dpatch, float[] dcls, float[] dpos, float[] dout,
                                               int B, int N, int D) {
-        vitEmbedBackward(Lanes.of(0), dpatch, dcls, dpos, dout, B, N, D);
+        vitEmbedBackward(Lanes.SCALAR, dpatch, dcls, dpos, dout, B, N, D);
     }
 }

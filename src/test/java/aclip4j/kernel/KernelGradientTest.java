@@ -4,6 +4,7 @@ import static aclip4j.kernel.GradCheck.assertClose;
 import static aclip4j.kernel.GradCheck.check;
 import static aclip4j.kernel.GradCheck.dot;
 import static aclip4j.kernel.GradCheck.randn;
+import static aclip4j.kernel.KernelLanesProperties.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,24 +12,33 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Random;
 import org.apache.commons.math3.special.Erf;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every kernel's backward against central finite differences of its forward (double loss sum(out * probe)),
- * and every forward against a float64 oracle written here. Run at the scalar and a vector width.
+ * and every forward against a float64 oracle written here, at each width of {@link Lanes#testWidths()}; at a vector
+ * width the results must also be the scalar specification's bits (docs/SPEC.md §13).
  */
 class KernelGradientTest {
 
+    static java.util.List<Lanes> widths() {
+        return Lanes.testWidths();
+    }
+
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void layerNorm(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void layerNorm(Lanes lanes) {
         Random r = new Random(1);
         int N = 3, C = 13;
         float[] inp = randn(r, N * C, 1.5), w = randn(r, C, 1), b = randn(r, C, 1), probe = randn(r, N * C, 1);
         float[] out = new float[N * C], mean = new float[N], rstd = new float[N];
         LayerNorm.layernormForward(lanes, out, mean, rstd, inp, w, b, N, C, 1e-5f);
+        float[] out0 = new float[N * C], mean0 = new float[N], rstd0 = new float[N];
+        LayerNorm.layernormForwardScalar(out0, mean0, rstd0, inp, w, b, N, C, 1e-5f);
+        assertSameBits("layernorm out " + lanes, out0, out);
+        assertSameBits("layernorm mean " + lanes, mean0, mean);
+        assertSameBits("layernorm rstd " + lanes, rstd0, rstd);
         float[] expected = new float[N * C];
         for (int n = 0; n < N; n++) {
             double m = 0, v = 0;
@@ -47,6 +57,11 @@ class KernelGradientTest {
         assertClose("layernorm out", expected, out, 1e-5, 1e-5);
         float[] dinp = new float[N * C], dw = new float[C], db = new float[C];
         LayerNorm.layernormBackward(lanes, dinp, dw, db, probe, inp, w, mean, rstd, N, C);
+        float[] dinp0 = new float[N * C], dw0 = new float[C], db0 = new float[C];
+        LayerNorm.layernormBackwardScalar(dinp0, dw0, db0, probe, inp, w, mean0, rstd0, N, C);
+        assertSameBits("layernorm dinp " + lanes, dinp0, dinp);
+        assertSameBits("layernorm dweight " + lanes, dw0, dw);
+        assertSameBits("layernorm dbias " + lanes, db0, db);
         Runnable fwd = () -> LayerNorm.layernormForward(lanes, out, mean, rstd, inp, w, b, N, C, 1e-5f);
         java.util.function.DoubleSupplier loss = () -> { fwd.run(); return dot(out, probe); };
         check("dinp", inp, dinp, null, loss, 1e-3, 2e-3, 1e-2);
@@ -75,9 +90,8 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void attention(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void attention(Lanes lanes) {
         for (boolean causal : new boolean[] {false, true}) {
             Random r = new Random(causal ? 3 : 4);
             int B = 2, T = 5, C = 12, NH = 3;
@@ -145,21 +159,27 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void gelu(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void gelu(Lanes lanes) {
         Random r = new Random(5);
         int N = 37;
         float[] inp = randn(r, N, 2.5), probe = randn(r, N, 1), out = new float[N];
         inp[0] = -9f; // far tail: x Phi(x) is about -1e-18 and must keep its relative accuracy
         Gelu.geluForward(lanes, out, inp, N);
+        float[] out0 = new float[N];
+        Gelu.geluForwardScalar(out0, inp, N);
+        assertSameBits("gelu " + lanes, out0, out);
         float[] expected = new float[N];
         for (int i = 0; i < N; i++) {
             expected[i] = (float) (inp[i] * 0.5 * Erf.erfc(-inp[i] / Math.sqrt(2)));
         }
-        assertClose("gelu", expected, out, 1e-30, bits == 0 ? 3e-7 : 2e-5);
+        // erfc's fit in float: the exponent -z^2 + P(t) carries a relative error of about z^2 * 6e-8
+        assertClose("gelu", expected, out, 1e-30, 2e-5);
         float[] dinp = new float[N];
         Gelu.geluBackward(lanes, dinp, inp, probe, N);
+        float[] dinp0 = new float[N];
+        Gelu.geluBackwardScalar(dinp0, inp, probe, N);
+        assertSameBits("gelu backward " + lanes, dinp0, dinp);
         check("gelu dinp", inp, dinp, null, () -> {
             Gelu.geluForward(lanes, out, inp, N);
             return dot(out, probe);
@@ -167,13 +187,15 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void quickGelu(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void quickGelu(Lanes lanes) {
         Random r = new Random(6);
         int N = 29;
         float[] inp = randn(r, N, 2.5), probe = randn(r, N, 1), out = new float[N];
         QuickGelu.quickGeluForward(lanes, out, inp, N);
+        float[] out0 = new float[N];
+        QuickGelu.quickGeluForwardScalar(out0, inp, N);
+        assertSameBits("quickgelu " + lanes, out0, out);
         float[] expected = new float[N];
         for (int i = 0; i < N; i++) {
             expected[i] = (float) (inp[i] / (1 + Math.exp(-1.702 * inp[i])));
@@ -181,6 +203,9 @@ class KernelGradientTest {
         assertClose("quickgelu", expected, out, 1e-7, 1e-5);
         float[] dinp = new float[N];
         QuickGelu.quickGeluBackward(lanes, dinp, inp, probe, N);
+        float[] dinp0 = new float[N];
+        QuickGelu.quickGeluBackwardScalar(dinp0, inp, probe, N);
+        assertSameBits("quickgelu backward " + lanes, dinp0, dinp);
         check("quickgelu dinp", inp, dinp, null, () -> {
             QuickGelu.quickGeluForward(lanes, out, inp, N);
             return dot(out, probe);
@@ -188,9 +213,8 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void relu(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void relu(Lanes lanes) {
         Random r = new Random(7);
         int N = 23;
         float[] inp = randn(r, N, 1), probe = randn(r, N, 1), out = new float[N];
@@ -203,6 +227,11 @@ class KernelGradientTest {
         }
         float[] dinp = new float[N];
         Relu.reluBackward(lanes, dinp, inp, probe, N);
+        float[] out0 = new float[N], dinp0 = new float[N];
+        Relu.reluForwardScalar(out0, inp, N);
+        Relu.reluBackwardScalar(dinp0, inp, probe, N);
+        assertSameBits("relu " + lanes, out0, out);
+        assertSameBits("relu backward " + lanes, dinp0, dinp);
         check("relu dinp", inp, dinp, null, () -> {
             Relu.reluForward(lanes, out, inp, N);
             return dot(out, probe);
@@ -210,9 +239,8 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void residual(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void residual(Lanes lanes) {
         Random r = new Random(8);
         int N = 19;
         float[] a = randn(r, N, 1), b = randn(r, N, 1), probe = randn(r, N, 1), out = new float[N];
@@ -222,6 +250,12 @@ class KernelGradientTest {
         }
         float[] da = new float[N], db = new float[N];
         Residual.residualBackward(lanes, da, db, probe, N);
+        float[] out0 = new float[N], da0 = new float[N], db0 = new float[N];
+        Residual.residualForwardScalar(out0, a, b, N);
+        Residual.residualBackwardScalar(da0, db0, probe, N);
+        assertSameBits("residual " + lanes, out0, out);
+        assertSameBits("residual da " + lanes, da0, da);
+        assertSameBits("residual db " + lanes, db0, db);
         java.util.function.DoubleSupplier loss = () -> {
             Residual.residualForward(lanes, out, a, b, N);
             return dot(out, probe);
@@ -231,9 +265,8 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void embedding(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void embedding(Lanes lanes) {
         Random r = new Random(9);
         int B = 2, T = 3, C = 7, V = 5, Tmax = 4;
         int[] tokens = {4, 1, 4, 0, 2, 1}; // repeated ids must add up in the backward
@@ -247,6 +280,12 @@ class KernelGradientTest {
         }
         float[] dwte = new float[V * C], dwpe = new float[Tmax * C];
         Embedding.embeddingBackward(lanes, dwte, dwpe, probe, tokens, B, T, C);
+        float[] out0 = new float[B * T * C], dwte0 = new float[V * C], dwpe0 = new float[Tmax * C];
+        Embedding.embeddingForwardScalar(out0, tokens, wte, wpe, B, T, C);
+        Embedding.embeddingBackwardScalar(dwte0, dwpe0, probe, tokens, B, T, C);
+        assertSameBits("embedding " + lanes, out0, out);
+        assertSameBits("embedding dwte " + lanes, dwte0, dwte);
+        assertSameBits("embedding dwpe " + lanes, dwpe0, dwpe);
         java.util.function.DoubleSupplier loss = () -> {
             Embedding.embeddingForward(lanes, out, tokens, wte, wpe, B, T, C);
             return dot(out, probe);
@@ -256,9 +295,8 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void gather(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void gather(Lanes lanes) {
         Random r = new Random(10);
         int B = 2, Tin = 5, R = 3, C = 6;
         int[] index = {0, 2, 4, 0, 1, 1}; // a repeated row gathers twice and scatters back twice
@@ -273,6 +311,9 @@ class KernelGradientTest {
         }
         float[] dinp = new float[inp.length];
         Gather.gatherBackward(lanes, dinp, probe, index, B, Tin, R, C);
+        float[] dinp0 = new float[inp.length];
+        Gather.gatherBackwardScalar(dinp0, probe, index, B, Tin, R, C);
+        assertSameBits("gather backward " + lanes, dinp0, dinp);
         check("gather dinp", inp, dinp, null, () -> {
             Gather.gatherForward(out, inp, index, B, Tin, R, C);
             return dot(out, probe);
@@ -306,12 +347,14 @@ class KernelGradientTest {
         float[] dimages = new float[images.length];
         Patchify.patchifyBackward(Lanes.preferred(), dimages, out, B, S, p);
         assertArrayEquals(images, dimages, "patch backward puts every patch value back on its pixel");
+        float[] dimages0 = new float[images.length];
+        Patchify.patchifyBackwardScalar(dimages0, out, B, S, p);
+        assertSameBits("patchify backward " + Lanes.preferred(), dimages0, dimages);
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void vitEmbed(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void vitEmbed(Lanes lanes) {
         Random r = new Random(11);
         int B = 2, N = 4, D = 5, T = N + 1;
         float[] patch = randn(r, B * N * D, 1), cls = randn(r, D, 1), pos = randn(r, T * D, 1);
@@ -327,6 +370,14 @@ class KernelGradientTest {
         }
         float[] dpatch = new float[patch.length], dcls = new float[D], dpos = new float[pos.length];
         VitEmbed.vitEmbedBackward(lanes, dpatch, dcls, dpos, probe, B, N, D);
+        float[] out0 = new float[B * T * D], dpatch0 = new float[patch.length], dcls0 = new float[D];
+        float[] dpos0 = new float[pos.length];
+        VitEmbed.vitEmbedForwardScalar(out0, patch, cls, pos, B, N, D);
+        VitEmbed.vitEmbedBackwardScalar(dpatch0, dcls0, dpos0, probe, B, N, D);
+        assertSameBits("vit embed " + lanes, out0, out);
+        assertSameBits("vit embed dpatch " + lanes, dpatch0, dpatch);
+        assertSameBits("vit embed dcls " + lanes, dcls0, dcls);
+        assertSameBits("vit embed dpos " + lanes, dpos0, dpos);
         java.util.function.DoubleSupplier loss = () -> {
             VitEmbed.vitEmbedForward(lanes, out, patch, cls, pos, B, N, D);
             return dot(out, probe);
@@ -337,9 +388,8 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void batchNormTraining(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void batchNormTraining(Lanes lanes) {
         Random r = new Random(12);
         int B = 4, C = 11;
         float[] inp = randn(r, B * C, 2), w = randn(r, C, 1), b = randn(r, C, 1), probe = randn(r, B * C, 1);
@@ -350,6 +400,14 @@ class KernelGradientTest {
         float[] out = new float[B * C], mean = new float[C], rstd = new float[C];
         float[] rm = rm0.clone(), rv = rv0.clone();
         BatchNorm.batchnormForward(lanes, out, mean, rstd, rm, rv, inp, w, b, B, C, 1e-5f, 0.1f, true);
+        float[] out0 = new float[B * C], mean0 = new float[C], rstd0 = new float[C];
+        float[] rmSpec = rm0.clone(), rvSpec = rv0.clone();
+        BatchNorm.batchnormForwardScalar(out0, mean0, rstd0, rmSpec, rvSpec, inp, w, b, B, C, 1e-5f, 0.1f, true);
+        assertSameBits("batchnorm " + lanes, out0, out);
+        assertSameBits("batchnorm mean " + lanes, mean0, mean);
+        assertSameBits("batchnorm rstd " + lanes, rstd0, rstd);
+        assertSameBits("batchnorm running mean " + lanes, rmSpec, rm);
+        assertSameBits("batchnorm running var " + lanes, rvSpec, rv);
         float[] expected = new float[B * C];
         for (int c = 0; c < C; c++) {
             double m = 0, v = 0;
@@ -369,6 +427,11 @@ class KernelGradientTest {
         assertClose("batchnorm out", expected, out, 1e-5, 1e-4);
         float[] dinp = new float[B * C], dw = new float[C], db = new float[C];
         BatchNorm.batchnormBackward(lanes, dinp, dw, db, probe, inp, w, mean, rstd, B, C, true);
+        float[] dinp0 = new float[B * C], dw0 = new float[C], db0 = new float[C];
+        BatchNorm.batchnormBackwardScalar(dinp0, dw0, db0, probe, inp, w, mean0, rstd0, B, C, true);
+        assertSameBits("batchnorm dinp " + lanes, dinp0, dinp);
+        assertSameBits("batchnorm dweight " + lanes, dw0, dw);
+        assertSameBits("batchnorm dbias " + lanes, db0, db);
         java.util.function.DoubleSupplier loss = () -> {
             float[] m2 = new float[C], s2 = new float[C];
             BatchNorm.batchnormForward(lanes, out, m2, s2, rm0.clone(), rv0.clone(), inp, w, b, B, C, 1e-5f, 0.1f, true);
@@ -380,9 +443,8 @@ class KernelGradientTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 256})
-    void batchNormEval(int bits) {
-        Lanes lanes = bits == 0 ? Lanes.SCALAR : Lanes.preferred(); // 0 = the specification
+    @MethodSource("widths")
+    void batchNormEval(Lanes lanes) {
         Random r = new Random(13);
         int B = 3, C = 9;
         float[] inp = randn(r, B * C, 2), w = randn(r, C, 1), b = randn(r, C, 1), probe = randn(r, B * C, 1);
@@ -393,6 +455,11 @@ class KernelGradientTest {
         float[] rmCopy = rm.clone(), rvCopy = rv.clone();
         float[] out = new float[B * C], mean = new float[C], rstd = new float[C];
         BatchNorm.batchnormForward(lanes, out, mean, rstd, rm, rv, inp, w, b, B, C, 1e-5f, 0.1f, false);
+        float[] out0 = new float[B * C], mean0 = new float[C], rstd0 = new float[C];
+        BatchNorm.batchnormForwardScalar(out0, mean0, rstd0, rm.clone(), rv.clone(), inp, w, b, B, C, 1e-5f, 0.1f,
+                false);
+        assertSameBits("batchnorm eval " + lanes, out0, out);
+        assertSameBits("batchnorm eval rstd " + lanes, rstd0, rstd);
         assertArrayEquals(rmCopy, rm, "evaluation leaves the running mean");
         assertArrayEquals(rvCopy, rv, "evaluation leaves the running variance");
         for (int n = 0; n < B; n++) {
@@ -402,6 +469,11 @@ class KernelGradientTest {
         }
         float[] dinp = new float[B * C], dw = new float[C], db = new float[C];
         BatchNorm.batchnormBackward(lanes, dinp, dw, db, probe, inp, w, mean, rstd, B, C, false);
+        float[] dinp0 = new float[B * C], dw0 = new float[C], db0 = new float[C];
+        BatchNorm.batchnormBackwardScalar(dinp0, dw0, db0, probe, inp, w, mean0, rstd0, B, C, false);
+        assertSameBits("batchnorm eval dinp " + lanes, dinp0, dinp);
+        assertSameBits("batchnorm eval dweight " + lanes, dw0, dw);
+        assertSameBits("batchnorm eval dbias " + lanes, db0, db);
         java.util.function.DoubleSupplier loss = () -> {
             BatchNorm.batchnormForward(lanes, out, mean, rstd, rm, rv, inp, w, b, B, C, 1e-5f, 0.1f, false);
             return dot(out, probe);
@@ -413,7 +485,7 @@ class KernelGradientTest {
     @Test
     void batchNormTrainingRefusesOneRow() {
         float[] one = new float[3];
-        assertThrows(IllegalArgumentException.class, () -> BatchNorm.batchnormForward(Lanes.of(0), new float[3],
+        assertThrows(IllegalArgumentException.class, () -> BatchNorm.batchnormForward(Lanes.SCALAR, new float[3],
                 new float[3], new float[3], new float[3], new float[3], one, one, one, 1, 3, 1e-5f, 0.1f, true));
     }
 }
