@@ -18,9 +18,10 @@ import net.jqwik.api.constraints.IntRange;
  * The twins agree: every §6 loss value and every gradient from {@code Simd…} (at each lane width) against
  * {@code Nd4j…} (SameDiff autodiff, so the gradients come from an independent derivation), within float rounding.
  * And the SIMD losses give <b>the same bits</b> at every {@link Lanes#testWidths()} as their scalar specification
- * ({@code Lanes.SCALAR}, docs/SPEC.md §13). Widths are 1, primes and lane counts ± 1; B includes 1, 16 and 17
- * (softmax rows around a block of 16 partials); V = 1, 2, 3. Some cases duplicate a row (tied logits) or zero one
- * (the normalisation floor, where gradients are ~1e12).
+ * ({@code Lanes.SCALAR}, docs/SPEC.md §13). Widths are 1, primes and lane counts ± 1; B includes 1 and 17 (a
+ * softmax row just past a block of 16 partials), and 15 and 16 in the bit-exact checks (SimCLR rows of 2B = 30 to
+ * 34); V = 1, 2, 3. Some cases duplicate a row (tied logits) or zero one (the normalisation floor, where gradients
+ * are ~1e12).
  */
 class LossParityProperties {
     @Provide
