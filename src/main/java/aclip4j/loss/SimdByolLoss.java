@@ -7,6 +7,12 @@ import aclip4j.kernel.Lanes;
  *
  * <p>With normalised rows, {@code L = (1/VB) sum_{v,b} (2 − 2 p̂_{v,b} . t̂_b)}, so
  * {@code dL/dp̂_{v,b} = −2 dLoss/(VB) t̂_b}, then back through the normalisation.
+ *
+ * <p><b>Operation order</b> (docs/SPEC.md §13; the same bits at every lane width, {@code lanes.scalar()} being
+ * the specification). Forward: rows normalised; for v, then b, in order, the double sum of
+ * {@code 2 − 2 dot(p̂_vb, t̂_b)} (the dot in the canonical 16-partial order over D, in float, widened);
+ * {@code loss = (float) (sum / (V B))}. Backward: {@code c = (−2f * dLoss) / ((float) V * B)};
+ * {@code dp̂_vb = c * t̂_b} element-wise; the normalisation backward.
  */
 public final class SimdByolLoss implements ByolLoss {
     private final Lanes lanes;

@@ -14,6 +14,20 @@ import aclip4j.kernel.Lanes;
  *   dt    += sum_ij G_ij * logits_ij            since d logits / dt = logits
  * </pre>
  * then each row goes back through the normalisation.
+ *
+ * <p><b>Operation order</b> (docs/SPEC.md §13; the same bits at every lane width, {@code lanes.scalar()} being
+ * the specification). Forward: every row normalised ({@link LossKernels#l2NormalizeForward});
+ * {@code s = (float) StrictMath.exp(t)}; {@code logits[v][i][j] = s * dot(Î_vi, T̂_j)} (the dot in the canonical
+ * 16-partial order over E, then one rounded product); for each row i, {@code lseRow = logSumExp(logits[v][i][:])}
+ * and {@code lseCol = logSumExp(logits[v][:][i])}; the cross-entropies sum the float differences
+ * {@code lse − logits[v][i][i]} in double in row order, {@code lossPerView[v] = (float) ((ceRow + ceCol) / 2B)},
+ * and {@code loss = (float) (sum_v lossPerView[v] / V)}, views in order, in double. Backward:
+ * {@code c = dLoss / ((2f * B) * V)}; {@code P}, {@code Q} from {@link LossKernels#expShifted} with the saved
+ * log-sum-exps; {@code G_ij = c * ((P_ij + Q_ji) − 2δ_ij)}; {@code dt} adds, in double and view order, the float
+ * {@code dot(G, logits[v])} over the B·B elements in row-major order; then for i, and within it j, in increasing
+ * order, {@code g = s * G_ij} and the element-wise {@code dÎ_vi = fma(g, T̂_j, dÎ_vi)},
+ * {@code dT̂_j = fma(g, Î_vi, dT̂_j)} (each output accumulating its terms in k order, as a matrix product of
+ * §13.3); finally the normalisation backward.
  */
 public final class SimdClipLoss implements ClipLoss {
     private final Lanes lanes;
@@ -36,7 +50,7 @@ public final class SimdClipLoss implements ClipLoss {
         LossChecks.requireFinite("image_embed", imageEmbed, E);
         LossChecks.requireFinite("text_embed", textEmbed, E);
         LossChecks.requireFinite("logit_scale", logitScale);
-        float s = (float) Math.exp(logitScale);
+        float s = (float) StrictMath.exp(logitScale); // fdlibm: the same bits on every JVM
         if (!Float.isFinite(s)) {
             throw new IllegalArgumentException(
                     "logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");

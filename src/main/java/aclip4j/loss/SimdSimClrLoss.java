@@ -12,6 +12,18 @@ import aclip4j.kernel.Lanes;
  *   da += (G b + (H + H^T) a) / τ                         db += G^T a / τ
  * </pre>
  * and {@code loss_b} is the same with a and b swapped. Each row then goes back through the normalisation.
+ *
+ * <p><b>Operation order</b> (docs/SPEC.md §13; the same bits at every lane width, {@code lanes.scalar()} being
+ * the specification). Forward, per side (x, y) = (â, b̂) then (b̂, â): {@code logits[i][j] = dot(x_i, y_j) / τ}
+ * and {@code logits[i][B+j] = dot(x_i, x_j) / τ} (canonical 16-partial dots over D, then a true division), minus
+ * {@code 1e9f} where {@code i = j} (one float subtraction); {@code lse_i = logSumExp(logits[i][0..2B))}; the side's
+ * loss is the double sum, in row order, of the float differences {@code lse_i − logits[i][i]}, divided by B;
+ * {@code loss = (float) ((loss_a + loss_b) / 2)}. Backward: {@code c = dLoss / (2f * B)}, {@code k = c / τ}
+ * (rounded once); per side, for each row i in order: {@code p = expShifted(logits[i], lse_i)},
+ * {@code g = k * p} element-wise, {@code g[i] −= k}; then for j in order {@code dx_i = fma(g_j, y_j, dx_i)} and
+ * {@code dy_j = fma(g_j, x_i, dy_j)} element-wise; after all rows, for i then j in order,
+ * {@code dx_i = fma(h_ij + h_ji, x_j, dx_i)} with {@code h_ij = g_{B+j}} of row i. Side a runs before side b. With
+ * {@code sameView} the two gradients are added ({@code dâ = fma(1, db̂, dâ)}) before one normalisation backward.
  */
 public final class SimdSimClrLoss implements SimClrLoss {
     /** The self-similarity mask of SPEC §6 (the official code's LARGE_NUM). */
@@ -121,10 +133,11 @@ public final class SimdSimClrLoss implements SimClrLoss {
             float[] p = new float[W];
             float[] h = new float[B * B]; // H, kept whole because H^T is needed too
             float[] g = new float[W];
+            float k = c / tau;
             for (int i = 0; i < B; i++) {
-                LossKernels.expShifted(lanes, logits, i * W, p, 0, W, lse[i]);
-                LossKernels.scale(lanes, c / tau, p, 0, g, 0, W);
-                g[i] -= c / tau;                                  // the target column of row i
+                LossKernels.expShifted(lanes, logits, i * W, p, 0, W, lse[i]); // p = softmax of row i
+                LossKernels.scale(lanes, k, p, 0, g, 0, W);                  // g = k * p
+                g[i] -= k;                                                     // the target column of row i
                 for (int j = 0; j < B; j++) {
                     LossKernels.axpy(lanes, g[j], y, j * D, dx, i * D, D);  // dx_i += G_ij y_j / τ
                     LossKernels.axpy(lanes, g[j], x, i * D, dy, j * D, D);  // dy_j += G_ij x_i / τ

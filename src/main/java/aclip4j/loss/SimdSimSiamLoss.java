@@ -8,6 +8,13 @@ import aclip4j.kernel.Lanes;
  * <p>With normalised rows, {@code L = −(1/2B) sum_b (p̂1_b . ẑ2_b + p̂2_b . ẑ1_b)}, so
  * {@code dL/dp̂1_b = −dLoss/(2B) ẑ2_b} and {@code dL/dp̂2_b = −dLoss/(2B) ẑ1_b}, then back through the
  * normalisation.
+ *
+ * <p><b>Operation order</b> (docs/SPEC.md §13; the same bits at every lane width, {@code lanes.scalar()} being
+ * the specification). Forward: the four inputs normalised row by row; {@code cos12 = sum_b dot(p̂1_b, ẑ2_b)} and
+ * {@code cos21 = sum_b dot(p̂2_b, ẑ1_b)}, each dot in the canonical 16-partial order over D, the sums over b in
+ * double in row order; {@code loss = (float) (−(cos12 / B + cos21 / B) / 2)}. Backward:
+ * {@code c = −dLoss / (2f * B)}; {@code dp̂1 = c * ẑ2}, {@code dp̂2 = c * ẑ1} element-wise (one rounded product
+ * each); the normalisation backward.
  */
 public final class SimdSimSiamLoss implements SimSiamLoss {
     private final Lanes lanes;

@@ -16,6 +16,10 @@ import java.util.Map;
  * {@code res2 = in + Proj(Attn(LN1(in)))}, {@code out = res2 + FC2(act(FC1(LN2(res2))))}. The towers differ only in
  * their parameter names, the LayerNorm eps (1e-6 vs 1e-5), the MLP activation (exact GELU vs QuickGELU) and the
  * causal mask of the text tower.
+ *
+ * <p>Every step is a kernel/ call at the given {@link Lanes}, the linear layers included, so {@code Lanes.SCALAR}
+ * runs the block's scalar specification and a vector width gives the same bits once each kernel follows
+ * docs/SPEC.md §13; the block adds no float arithmetic of its own.
  */
 final class SimdBlock {
     private SimdBlock() {}
@@ -93,18 +97,18 @@ final class SimdBlock {
         a.ln1 = new float[BT * D]; a.ln1Mean = new float[BT]; a.ln1Rstd = new float[BT];
         LayerNorm.layernormForward(lanes, a.ln1, a.ln1Mean, a.ln1Rstd, in, w.ln1w, w.ln1b, BT, D, kind.eps());
         a.qkv = new float[BT * 3 * D];
-        Matmul.matmulForward(a.qkv, a.ln1, w.qkvW, w.qkvB, BT, D, 3 * D);
+        Matmul.matmulForward(lanes, a.qkv, a.ln1, w.qkvW, w.qkvB, BT, D, 3 * D);
         a.att = new float[B * H * T * T];
         a.atty = new float[BT * D];
         Attention.attentionForward(lanes, a.atty, a.att, a.qkv, B, T, D, H, kind.causal());
         float[] proj = new float[BT * D];
-        Matmul.matmulForward(proj, a.atty, w.projW, w.projB, BT, D, D);
+        Matmul.matmulForward(lanes, proj, a.atty, w.projW, w.projB, BT, D, D);
         a.res2 = new float[BT * D];
         Residual.residualForward(lanes, a.res2, in, proj, BT * D);
         a.ln2 = new float[BT * D]; a.ln2Mean = new float[BT]; a.ln2Rstd = new float[BT];
         LayerNorm.layernormForward(lanes, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w.ln2w, w.ln2b, BT, D, kind.eps());
         a.fch = new float[BT * F];
-        Matmul.matmulForward(a.fch, a.ln2, w.fcW, w.fcB, BT, D, F);
+        Matmul.matmulForward(lanes, a.fch, a.ln2, w.fcW, w.fcB, BT, D, F);
         a.fchAct = new float[BT * F];
         if (kind.act() == Act.GELU) {
             Gelu.geluForward(lanes, a.fchAct, a.fch, BT * F);
@@ -112,7 +116,7 @@ final class SimdBlock {
             QuickGelu.quickGeluForward(lanes, a.fchAct, a.fch, BT * F);
         }
         float[] fc2 = new float[BT * D];
-        Matmul.matmulForward(fc2, a.fchAct, w.fc2W, w.fc2B, BT, F, D);
+        Matmul.matmulForward(lanes, fc2, a.fchAct, w.fc2W, w.fc2B, BT, F, D);
         a.out = new float[BT * D];
         Residual.residualForward(lanes, a.out, a.res2, fc2, BT * D);
         return a;
@@ -127,7 +131,8 @@ final class SimdBlock {
         Names n = w.names;
         float[] dres2 = dout.clone(); // the residual passes dout through; the MLP branch adds below
         float[] dact = new float[BT * F];
-        Matmul.matmulBackward(dact, g.get(n.fc2W()).floats(), g.get(n.fc2B()).floats(), dout, a.fchAct, w.fc2W, BT, F, D);
+        Matmul.matmulBackward(lanes, dact, g.get(n.fc2W()).floats(), g.get(n.fc2B()).floats(), dout, a.fchAct, w.fc2W,
+                BT, F, D);
         float[] dfch = new float[BT * F];
         if (kind.act() == Act.GELU) {
             Gelu.geluBackward(lanes, dfch, a.fch, dact, BT * F);
@@ -135,17 +140,18 @@ final class SimdBlock {
             QuickGelu.quickGeluBackward(lanes, dfch, a.fch, dact, BT * F);
         }
         float[] dln2 = new float[BT * D];
-        Matmul.matmulBackward(dln2, g.get(n.fcW()).floats(), g.get(n.fcB()).floats(), dfch, a.ln2, w.fcW, BT, D, F);
+        Matmul.matmulBackward(lanes, dln2, g.get(n.fcW()).floats(), g.get(n.fcB()).floats(), dfch, a.ln2, w.fcW,
+                BT, D, F);
         LayerNorm.layernormBackward(lanes, dres2, g.get(n.ln2w()).floats(), g.get(n.ln2b()).floats(), dln2, a.res2,
                 w.ln2w, a.ln2Mean, a.ln2Rstd, BT, D);
         float[] din = dres2.clone();
         float[] datty = new float[BT * D];
-        Matmul.matmulBackward(datty, g.get(n.projW()).floats(), g.get(n.projB()).floats(), dres2, a.atty, w.projW,
-                BT, D, D);
+        Matmul.matmulBackward(lanes, datty, g.get(n.projW()).floats(), g.get(n.projB()).floats(), dres2, a.atty,
+                w.projW, BT, D, D);
         float[] dqkv = new float[BT * 3 * D];
         Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, T, D, H, kind.causal());
         float[] dln1 = new float[BT * D];
-        Matmul.matmulBackward(dln1, g.get(n.qkvW()).floats(), g.get(n.qkvB()).floats(), dqkv, a.ln1, w.qkvW,
+        Matmul.matmulBackward(lanes, dln1, g.get(n.qkvW()).floats(), g.get(n.qkvB()).floats(), dqkv, a.ln1, w.qkvW,
                 BT, D, 3 * D);
         LayerNorm.layernormBackward(lanes, din, g.get(n.ln1w()).floats(), g.get(n.ln1b()).floats(), dln1, a.in,
                 w.ln1w, a.ln1Mean, a.ln1Rstd, BT, D);

@@ -13,6 +13,10 @@ import java.util.Map;
 /**
  * The SSL heads of SPEC §6 on the Vector API kernels: a chain of stages {@code Linear → BatchNorm1d → ReLU} for
  * each hidden layer, then a final Linear. Names and semantics in {@link SslHead}.
+ *
+ * <p>Every step is a kernel/ call at the head's {@link Lanes} (the linear layers included), so
+ * {@code Lanes.SCALAR} runs the scalar specification and each vector width gives the same bits (docs/SPEC.md §13);
+ * the head adds no float arithmetic of its own.
  */
 public final class SimdSslHead implements SslHead {
     /** BatchNorm1d eps and momentum (PyTorch defaults, as the official heads use). */
@@ -74,7 +78,7 @@ public final class SimdSslHead implements SslHead {
             float[] bias = s.bias ? Weights.require(weights, s.linear + ".bias", new int[] {out}) : null;
             Saved v = new Saved(s, cur, wgt, width, out);
             v.lin = new float[B * out];
-            Matmul.matmulForward(v.lin, cur, wgt, bias, B, width, out);
+            Matmul.matmulForward(lanes, v.lin, cur, wgt, bias, B, width, out);
             cur = v.lin;
             if (s.bn != null) {
                 int[] hs = {out};
@@ -167,8 +171,8 @@ public final class SimdSslHead implements SslHead {
                 }
                 float[] din = new float[B * v.inWidth];
                 Tensor db = g.get(v.stage.linear + ".bias");
-                Matmul.matmulBackward(din, g.get(v.stage.linear + ".weight").floats(), db == null ? null : db.floats(),
-                        d, v.in, v.weight, B, v.inWidth, v.outWidth);
+                Matmul.matmulBackward(lanes, din, g.get(v.stage.linear + ".weight").floats(),
+                        db == null ? null : db.floats(), d, v.in, v.weight, B, v.inWidth, v.outWidth);
                 d = din;
             }
             return new Grads(d, g);

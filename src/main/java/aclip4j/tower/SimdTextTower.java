@@ -16,6 +16,10 @@ import java.util.Map;
  * → ln_final → @ text_projection (B,E). {@code ctx} may be shorter than the configured context: the mask is
  * causal, so the first ctx positions compute the same values either way. ln_final runs on the pooled rows only
  * (row-wise, the rest is never read).
+ *
+ * <p>Every step is a kernel/ call at the tower's {@link Lanes} (the linear layers included), so
+ * {@code Lanes.SCALAR} runs the scalar specification and each vector width gives the same bits (docs/SPEC.md §13);
+ * the tower adds no float arithmetic of its own.
  */
 public final class SimdTextTower implements TextTower {
     /** LayerNorm eps of CLIP's text transformer (§2). */
@@ -129,7 +133,7 @@ public final class SimdTextTower implements TextTower {
             lnf = new float[B * C]; pooledMean = new float[B]; pooledRstd = new float[B];
             LayerNorm.layernormForward(lanes, lnf, pooledMean, pooledRstd, pooled, w.lnfW, w.lnfB, B, C, EPS);
             features = new float[B * E];
-            Matmul.matmulForward(features, lnf, w.projT, null, B, C, E);
+            Matmul.matmulForward(lanes, features, lnf, w.projT, null, B, C, E);
         }
 
         @Override
@@ -156,7 +160,7 @@ public final class SimdTextTower implements TextTower {
             Map<String, Tensor> g = Weights.zeros(Weights.textShapes(cfg), n -> true);
             float[] dlnf = new float[B * C];
             float[] dProjT = new float[E * C];
-            Matmul.matmulBackward(dlnf, dProjT, null, dFeatures, lnf, w.projT, B, C, E);
+            Matmul.matmulBackward(lanes, dlnf, dProjT, null, dFeatures, lnf, w.projT, B, C, E);
             float[] back = SimdVisionTower.transpose(dProjT, E, C);
             System.arraycopy(back, 0, g.get("text_projection").floats(), 0, back.length);
             float[] dpooled = new float[B * C];

@@ -19,6 +19,11 @@ import java.util.Map;
  * Positions are added before tokens are dropped (§1.2); dropping keeps CLS first and the kept patches in
  * ascending order (§1.3). Only the CLS rows go through the final LayerNorm: it is row-wise and nothing else is
  * read, so the result equals timm's, which normalises every token.
+ *
+ * <p>Every step is a kernel/ call at the tower's {@link Lanes} (the linear layers included), so
+ * {@code Lanes.SCALAR} runs the scalar specification and each vector width gives the same bits (docs/SPEC.md §13).
+ * The tower's own arithmetic is scalar only: the §3 scores (double sums over layers, then heads, in order) and the
+ * §1.7 position resampling.
  */
 public final class SimdVisionTower implements VisionTower {
     /** LayerNorm eps of timm's ViT (§1.4). */
@@ -68,7 +73,7 @@ public final class SimdVisionTower implements VisionTower {
         float[] patches = new float[B * N * P];
         Patchify.patchifyForward(patches, images, B, S, p);
         float[] pe = new float[B * N * D];
-        Matmul.matmulForward(pe, patches, w.patchW, w.patchB, B * N, P, D);
+        Matmul.matmulForward(lanes, pe, patches, w.patchW, w.patchB, B * N, P, D);
         float[] x0 = new float[B * T * D];
         VitEmbed.vitEmbedForward(lanes, x0, pe, w.cls, w.pos, B, N, D);
         float[] x = x0;
@@ -218,7 +223,7 @@ public final class SimdVisionTower implements VisionTower {
             cls = new float[B * D]; clsMean = new float[B]; clsRstd = new float[B];
             LayerNorm.layernormForward(lanes, cls, clsMean, clsRstd, clsIn, w.normW, w.normB, B, D, EPS);
             features = new float[B * cfg.embed()];
-            Matmul.matmulForward(features, cls, w.projT, null, B, D, cfg.embed());
+            Matmul.matmulForward(lanes, features, cls, w.projT, null, B, D, cfg.embed());
         }
 
         @Override
@@ -270,7 +275,7 @@ public final class SimdVisionTower implements VisionTower {
             Map<String, Tensor> g = Weights.zeros(shapes, n -> true);
             float[] dClsOut = dCls == null ? new float[B * D] : dCls.clone();
             float[] dProjT = new float[E * D];
-            Matmul.matmulBackward(dClsOut, dProjT, null, dFeatures, cls, w.projT, B, D, E);
+            Matmul.matmulBackward(lanes, dClsOut, dProjT, null, dFeatures, cls, w.projT, B, D, E);
             float[] dProj = g.get("image_projection").floats();
             float[] back = transpose(dProjT, E, D);
             System.arraycopy(back, 0, dProj, 0, back.length);
@@ -292,8 +297,8 @@ public final class SimdVisionTower implements VisionTower {
             }
             float[] dpe = new float[B * N * D];
             VitEmbed.vitEmbedBackward(lanes, dpe, g.get("cls_token").floats(), g.get("pos_embed").floats(), dx0, B, N, D);
-            Matmul.matmulBackward(null, g.get("patch_embed.proj.weight").floats(), g.get("patch_embed.proj.bias").floats(),
-                    dpe, patches, w.patchW, B * N, P, D);
+            Matmul.matmulBackward(lanes, null, g.get("patch_embed.proj.weight").floats(),
+                    g.get("patch_embed.proj.bias").floats(), dpe, patches, w.patchW, B * N, P, D);
             return g;
         }
     }

@@ -1,5 +1,6 @@
 package aclip4j.loss;
 
+import static aclip4j.loss.Bits.assertSameBits;
 import static aclip4j.loss.Close.assertClose;
 import static aclip4j.loss.Float64Losses.gaussian;
 
@@ -15,9 +16,12 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * The twins agree: every §6 loss value and every gradient from {@code Simd…} (at each lane width) against
- * {@code Nd4j…} (SameDiff autodiff, so the gradients come from an independent derivation). Widths are 1, primes
- * and lane counts ± 1; B includes 1 and 17 (a softmax row just past a 16-lane vector); V = 1, 2, 3. Some cases
- * duplicate a row (tied logits) or zero one (the normalisation floor, where gradients are ~1e12).
+ * {@code Nd4j…} (SameDiff autodiff, so the gradients come from an independent derivation), within float rounding.
+ * And the SIMD losses give <b>the same bits</b> at every {@link Lanes#testWidths()} as their scalar specification
+ * ({@code Lanes.SCALAR}, docs/SPEC.md §13). Widths are 1, primes and lane counts ± 1; B includes 1 and 17 (a
+ * softmax row just past a block of 16 partials), and 15 and 16 in the bit-exact checks (SimCLR rows of 2B = 30 to
+ * 34); V = 1, 2, 3. Some cases duplicate a row (tied logits) or zero one (the normalisation floor, where gradients
+ * are ~1e12).
  */
 class LossParityProperties {
     @Provide
@@ -28,6 +32,12 @@ class LossParityProperties {
     @Provide
     Arbitrary<Integer> batches() {
         return Arbitraries.of(1, 2, 3, 4, 5, 7, 8, 9, 17);
+    }
+
+    /** B for the bit-exact checks, which need no ND4J and so can afford more sizes. */
+    @Provide
+    Arbitrary<Integer> bitBatches() {
+        return Arbitraries.of(1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17);
     }
 
     @Provide
@@ -151,5 +161,90 @@ class LossParityProperties {
         LossPass<float[]> n = new Nd4jByolLoss().forward(pred, target, V, B, D);
         assertTwins("loss", new float[] {n.loss()}, new float[] {s.loss()});
         assertTwins("grad_pred", n.backward(1f), s.backward(1f));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // every width against the scalar specification, bit for bit
+
+    @Property(tries = 60)
+    void clipWidthsGiveTheScalarBits(@ForAll @IntRange(min = 1, max = 3) int V, @ForAll("bitBatches") int B,
+                                     @ForAll("widths") int E, @ForAll @DoubleRange(min = -1, max = 4.6) double t,
+                                     @ForAll boolean duplicate, @ForAll boolean zero, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] image = rows(rnd, V * B, E);
+        float[] text = rows(rnd, B, E);
+        perturb(text, B, E, duplicate, false);
+        perturb(image, V * B, E, false, zero);
+        ClipLoss.Pass ref = new SimdClipLoss(Lanes.SCALAR).forward(image, text, (float) t, V, B, E);
+        ClipLoss.Grads gref = ref.backward(1f);
+        for (Lanes lanes : Lanes.testWidths()) {
+            ClipLoss.Pass p = new SimdClipLoss(lanes).forward(image, text, (float) t, V, B, E);
+            String at = lanes + " V=" + V + " B=" + B + " E=" + E + ": ";
+            assertSameBits(at + "loss", ref.loss(), p.loss());
+            assertSameBits(at + "loss_per_view", ref.lossPerView(), p.lossPerView());
+            ClipLoss.Grads g = p.backward(1f);
+            assertSameBits(at + "grad_image_embed", gref.imageEmbed(), g.imageEmbed());
+            assertSameBits(at + "grad_text_embed", gref.textEmbed(), g.textEmbed());
+            assertSameBits(at + "grad_logit_scale", gref.logitScale(), g.logitScale());
+        }
+    }
+
+    @Property(tries = 60)
+    void simclrWidthsGiveTheScalarBits(@ForAll("bitBatches") int B, @ForAll("widths") int D,
+                                       @ForAll("temperatures") double tau, @ForAll boolean sameView,
+                                       @ForAll boolean duplicate, @ForAll boolean zero, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] a = rows(rnd, B, D);
+        float[] b = rows(rnd, B, D);
+        perturb(a, B, D, duplicate, false);
+        perturb(b, B, D, false, zero);
+        LossPass<ViewPairGrads> ref = new SimdSimClrLoss(Lanes.SCALAR).forward(a, b, B, D, tau, sameView);
+        ViewPairGrads gref = ref.backward(1f);
+        for (Lanes lanes : Lanes.testWidths()) {
+            LossPass<ViewPairGrads> p = new SimdSimClrLoss(lanes).forward(a, b, B, D, tau, sameView);
+            String at = lanes + " B=" + B + " D=" + D + " sameView=" + sameView + ": ";
+            assertSameBits(at + "loss", ref.loss(), p.loss());
+            ViewPairGrads g = p.backward(1f);
+            assertSameBits(at + "grad_a", gref.first(), g.first());
+            assertSameBits(at + "grad_b", gref.second(), g.second());
+        }
+    }
+
+    @Property(tries = 60)
+    void simsiamWidthsGiveTheScalarBits(@ForAll("bitBatches") int B, @ForAll("widths") int D, @ForAll boolean zero,
+                                        @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] p1 = rows(rnd, B, D);
+        float[] p2 = rows(rnd, B, D);
+        float[] z1 = rows(rnd, B, D);
+        float[] z2 = rows(rnd, B, D);
+        perturb(p2, B, D, false, zero);
+        LossPass<ViewPairGrads> ref = new SimdSimSiamLoss(Lanes.SCALAR).forward(p1, p2, z1, z2, B, D);
+        ViewPairGrads gref = ref.backward(1f);
+        for (Lanes lanes : Lanes.testWidths()) {
+            LossPass<ViewPairGrads> p = new SimdSimSiamLoss(lanes).forward(p1, p2, z1, z2, B, D);
+            String at = lanes + " B=" + B + " D=" + D + ": ";
+            assertSameBits(at + "loss", ref.loss(), p.loss());
+            ViewPairGrads g = p.backward(1f);
+            assertSameBits(at + "grad_p1", gref.first(), g.first());
+            assertSameBits(at + "grad_p2", gref.second(), g.second());
+        }
+    }
+
+    @Property(tries = 60)
+    void byolWidthsGiveTheScalarBits(@ForAll @IntRange(min = 1, max = 3) int V, @ForAll("bitBatches") int B,
+                                     @ForAll("widths") int D, @ForAll boolean zero, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] pred = rows(rnd, V * B, D);
+        float[] target = rows(rnd, B, D);
+        perturb(pred, V * B, D, false, zero);
+        LossPass<float[]> ref = new SimdByolLoss(Lanes.SCALAR).forward(pred, target, V, B, D);
+        float[] gref = ref.backward(1f);
+        for (Lanes lanes : Lanes.testWidths()) {
+            LossPass<float[]> p = new SimdByolLoss(lanes).forward(pred, target, V, B, D);
+            String at = lanes + " V=" + V + " B=" + B + " D=" + D + ": ";
+            assertSameBits(at + "loss", ref.loss(), p.loss());
+            assertSameBits(at + "grad_pred", gref, p.backward(1f));
+        }
     }
 }

@@ -3,6 +3,7 @@ package aclip4j.tower;
 import static aclip4j.kernel.GradCheck.assertClose;
 import static aclip4j.kernel.GradCheck.dot;
 import static aclip4j.kernel.GradCheck.randn;
+import static aclip4j.loss.Bits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,7 +24,15 @@ class SimdSslHeadTest {
     static final double H = 1e-3;
 
     static Map<String, Tensor> weights(SslHead.Kind kind, long seed) {
-        Map<String, Tensor> w = Init.head(kind, CFG, new SplittableRandom(seed));
+        return weights(kind, CFG, seed);
+    }
+
+    /** Head sizes whose widths hit the tails of every lane count (1, primes, 15, 16, 17, 31, 33). */
+    static final HeadsConfig[] TAIL_CONFIGS = {
+        CFG, new HeadsConfig(1, 2, 3, 5, 7), new HeadsConfig(33, 16, 31, 17, 15)};
+
+    static Map<String, Tensor> weights(SslHead.Kind kind, HeadsConfig cfg, long seed) {
+        Map<String, Tensor> w = Init.head(kind, cfg, new SplittableRandom(seed));
         Random r = new Random(seed);
         for (Map.Entry<String, Tensor> e : w.entrySet()) {
             float[] v = e.getValue().floats();
@@ -141,21 +150,39 @@ class SimdSslHeadTest {
         assertTrue(new SimdSslHead(kind, CFG).forward(w, x, B, false).runningStats().isEmpty());
     }
 
+    /** docs/SPEC.md §13: every width gives the scalar specification's bits, forward, running stats and backward. */
     @Test
-    void everyLaneWidthAgrees() {
-        SslHead.Kind kind = SslHead.Kind.SIMCLR;
-        Map<String, Tensor> w = weights(kind, 5);
-        Random r = new Random(6);
-        float[] x = randn(r, B * CFG.inDim(), 1), probe = randn(r, B * CFG.simclrOut(), 1);
-        SslHead.Pass ref = new SimdSslHead(kind, CFG, Lanes.of(0)).forward(w, x, B, true);
-        SslHead.Grads gref = ref.backward(probe);
-        for (Lanes lanes : Lanes.testWidths()) {
-            SslHead.Pass p = new SimdSslHead(kind, CFG, lanes).forward(w, x, B, true);
-            assertClose("out " + lanes, ref.out(), p.out(), 1e-5, 1e-4);
-            SslHead.Grads g = p.backward(probe);
-            assertClose("dInput " + lanes, gref.dInput(), g.dInput(), 1e-4, 1e-3);
-            for (String n : g.weights().keySet()) {
-                assertClose(n + " " + lanes, gref.weights().get(n).floats(), g.weights().get(n).floats(), 1e-4, 1e-3);
+    void everyLaneWidthGivesTheScalarBits() {
+        for (HeadsConfig cfg : TAIL_CONFIGS) {
+            for (SslHead.Kind kind : SslHead.Kind.values()) {
+                for (int b : new int[] {1, 2, 3, 5, 17}) {
+                    for (boolean training : new boolean[] {true, false}) {
+                        if (training && b < 2) {
+                            continue; // BatchNorm statistics need two rows
+                        }
+                        Map<String, Tensor> w = weights(kind, cfg, 5);
+                        Random r = new Random(6);
+                        float[] x = randn(r, b * cfg.inputWidth(kind), 1);
+                        float[] probe = randn(r, b * cfg.outputWidth(kind), 1);
+                        SslHead.Pass ref = new SimdSslHead(kind, cfg, Lanes.SCALAR).forward(w, x, b, training);
+                        SslHead.Grads gref = ref.backward(probe);
+                        for (Lanes lanes : Lanes.testWidths()) {
+                            String at = lanes + " " + kind + " " + cfg + " B=" + b + (training ? " train " : " eval ");
+                            SslHead.Pass p = new SimdSslHead(kind, cfg, lanes).forward(w, x, b, training);
+                            assertSameBits(at + "out", ref.out(), p.out());
+                            for (String n : ref.runningStats().keySet()) {
+                                assertSameBits(at + n, ref.runningStats().get(n).floats(),
+                                        p.runningStats().get(n).floats());
+                            }
+                            SslHead.Grads g = p.backward(probe);
+                            assertSameBits(at + "dInput", gref.dInput(), g.dInput());
+                            assertEquals(gref.weights().keySet(), g.weights().keySet());
+                            for (String n : g.weights().keySet()) {
+                                assertSameBits(at + n, gref.weights().get(n).floats(), g.weights().get(n).floats());
+                            }
+                        }
+                    }
+                }
             }
         }
     }
