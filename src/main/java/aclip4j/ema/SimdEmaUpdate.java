@@ -4,11 +4,12 @@ import aclip4j.kernel.Lanes;
 import aclip4j.kernel.Vec;
 
 /**
- * {@link EmaUpdate} in plain Java with the Vector API (SPEC §7). Elementwise, so the vector loop and its scalar
- * twin give identical bits at every lane width: each lane computes exactly what the scalar loop computes
- * ({@code mul}, {@code mul}, {@code add}; never {@code fma}): that is {@link Vec#combine}, whose scalar loop
- * {@link Vec#combineScalar} is the specification. Java float arithmetic never contracts {@code a*b + c*d} into a
- * fused multiply-add.
+ * {@link EmaUpdate} in plain Java with the Vector API (SPEC §7). Element-wise, so docs/SPEC.md §13.1 applies: per
+ * element {@code θe ← θe·m + θ·(1−m)}, the two products rounded on their own and then one rounded add, never a
+ * fused multiply-add (a fused update would give other bits on some inputs). That is {@link Vec#combine}: one
+ * vector loop over {@code Lanes.SPECIES} ({@code mul}, {@code mul}, {@code add}) and a scalar tail doing the same
+ * three operations, which is the specification; Java never contracts {@code a*b + c*d} into an fma. So the scalar
+ * loops and every lane width give the same bits.
  */
 public final class SimdEmaUpdate implements EmaUpdate {
     private final Lanes lanes;

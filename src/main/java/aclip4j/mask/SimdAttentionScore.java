@@ -8,8 +8,17 @@ import aclip4j.kernel.Vec;
  * needed, so this never forms the {@code T x T} attention matrix: {@code T} dot products of length {@code hs},
  * one numerically stable softmax, and the patch part of the row added into the score.
  *
- * <p>Summation order: each dot product in lanes then one ordered lane sum; the softmax denominator left to
- * right; the score of image {@code b} adds the rows layer by layer, head by head, then divides by {@code L'*H}.
+ * <p>Every step is a {@link Vec} primitive, so the scalar specification and every lane width give the same bits
+ * (docs/SPEC.md §13). For layer {@code l}, image {@code b}, head {@code h}:
+ * <pre>
+ *   z[j]  = dot(q[0], k[j]) · scale        j &lt; T: the §13.2 16-partial fma order over hs, then one rounded product
+ *   mx    = max_j z[j]                     exact
+ *   e[j]  = exp(z[j] − mx)                 the rounded difference, then VecMath.exp (never Math.exp)
+ *   sum   = Σ_j e[j]                       the §13.2 16-partial order over T
+ *   p[j]  = e[j] / sum                     a true division
+ *   s[b][i] += p[1+i]                      i &lt; N, from 0, for l then h in increasing order (§13.4)
+ * </pre>
+ * and finally {@code s[b][i] / (L'·H)}, a true division.
  */
 public final class SimdAttentionScore implements AttentionScore {
     private final Lanes lanes;
@@ -40,7 +49,7 @@ public final class SimdAttentionScore implements AttentionScore {
                     for (int j = 0; j < T; j++) {
                         row[j] = dot(lanes, q, head, k, head + j * hs, hs) * scale;
                     }
-                    softmaxInPlace(row, 0, T);
+                    softmaxInPlace(lanes, row, 0, T);
                     // §3: keys 1..T-1 only; the CLS-self weight is dropped without renormalising
                     addInto(lanes, sum, b * N, row, 1, N);
                 }
@@ -84,21 +93,15 @@ public final class SimdAttentionScore implements AttentionScore {
         return layers == Layers.LAST ? 1 : L;
     }
 
-    /** Softmax of x[off..off+n) in place: subtract the max so exp never overflows, then divide by the sum. */
-    static void softmaxInPlace(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
-        for (int i = 0; i < n; i++) {
-            x[off + i] /= sum;
-        }
+    /**
+     * Softmax of x[off..off+n) in place: subtract the max so exp never overflows ({@link Vec#max}), the
+     * exponentials and their canonical sum ({@link Vec#expShifted}), then a true division by it
+     * ({@link Vec#divide}).
+     */
+    static void softmaxInPlace(Lanes lanes, float[] x, int off, int n) {
+        float max = Vec.max(lanes, x, off, n);
+        float sum = Vec.expShifted(lanes, x, off, x, off, n, max);
+        Vec.divide(lanes, x, off, n, sum);
     }
 
     /** sum over i < n of a[aOff+i] * b[bOff+i]: {@link Vec#dot}. */

@@ -1,15 +1,22 @@
 package aclip4j.mask;
 
+import static aclip4j.kernel.Lanes.LENGTH;
+import static aclip4j.kernel.Lanes.SPECIES;
+
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.Vec;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link BilinearResize} in plain Java with the Vector API (SPEC §5.1). Separable: every input row is first
- * interpolated along x into {@code tmp [inH,outW]} ({@code (1-λx)*a + λx*b}), then pairs of those rows are blended
- * along y ({@code (1-λy)*top + λy*bottom}). That is the §5.1 formula term for term, with each product rounded and
- * then added (no fused multiply-add), so every lane width gives the same bits as the scalar loops.
+ * interpolated along x into {@code tmp [inH,outW]}, then pairs of those rows are blended along y:
+ * <pre>
+ *   tmp[r][d] = (1−λx[d]) · x[r][i0x[d]] + λx[d] · x[r][i1x[d]]
+ *   y[o][d]   = tmp[i0y[o]][d] · (1−λy[o]) + tmp[i1y[o]][d] · λy[o]
+ * </pre>
+ * with {@code 1−λ} rounded to float32 once per sample, each product rounded and then added: no fused
+ * multiply-add and no reduction, so by docs/SPEC.md §13.1 the vector loops (one per pass, over
+ * {@code Lanes.SPECIES}) and their scalar tails, the specification, give the same bits at every lane width.
  */
 public final class SimdBilinearResize implements BilinearResize {
     private final Lanes lanes;
@@ -58,60 +65,24 @@ public final class SimdBilinearResize implements BilinearResize {
     /** out[oOff+d] = w0[d] * x[xOff+i0[d]] + w1[d] * x[xOff+i1[d]] for d < n: one row along x. */
     static void lerpGather(Lanes lanes, float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1,
                            float[] w0, float[] w1, int n) {
-        int d = switch (lanes.bits()) {
-            case 512 -> lerpGather512(out, oOff, x, xOff, i0, i1, w0, w1, n);
-            case 256 -> lerpGather256(out, oOff, x, xOff, i0, i1, w0, w1, n);
-            case 128 -> lerpGather128(out, oOff, x, xOff, i0, i1, w0, w1, n);
-            default -> 0;
-        };
+        int d = 0;
+        if (!lanes.scalar()) {
+            for (int bound = SPECIES.loopBound(n); d < bound; d += LENGTH) {
+                FloatVector a = FloatVector.fromArray(SPECIES, x, xOff, i0, d); // a = x[xOff + i0[d]]
+                FloatVector b = FloatVector.fromArray(SPECIES, x, xOff, i1, d); // b = x[xOff + i1[d]]
+                FloatVector.fromArray(SPECIES, w0, d).mul(a)                    // w0[d] * a
+                        .add(FloatVector.fromArray(SPECIES, w1, d).mul(b))      //   + w1[d] * b, unfused
+                        .intoArray(out, oOff + d);
+            }
+        }
         for (; d < n; d++) {
             out[oOff + d] = w0[d] * x[xOff + i0[d]] + w1[d] * x[xOff + i1[d]];
         }
     }
 
-    /** out[oOff+d] = w0 * t[aOff+d] + w1 * t[bOff+d] for d < n: two rows blended along y ({@link Vec#combine}). */
+    /** out[oOff+d] = t[aOff+d] * w0 + t[bOff+d] * w1 for d < n: two rows blended along y ({@link Vec#combine}). */
     static void lerpRows(Lanes lanes, float[] out, int oOff, float[] t, int aOff, int bOff, float w0, float w1,
                          int n) {
         Vec.combine(lanes, out, oOff, t, aOff, w0, t, bOff, w1, n);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // The gathering loop of lerpGather once per width (C2 needs the species as a constant, see Vec; the copies
-    // differ only in it): (1-λ)*a + λ*b, two roundings then the add. Each returns where the scalar loop takes over.
-
-    private static int lerpGather512(float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1, float[] w0,
-                                     float[] w1, int n) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        int d = 0;
-        for (int bound = S.loopBound(n); d < bound; d += S.length()) {
-            FloatVector a = FloatVector.fromArray(S, x, xOff, i0, d); // a[lane] = x[xOff + i0[d+lane]]
-            FloatVector b = FloatVector.fromArray(S, x, xOff, i1, d); // b[lane] = x[xOff + i1[d+lane]]
-            FloatVector.fromArray(S, w0, d).mul(a).add(FloatVector.fromArray(S, w1, d).mul(b)).intoArray(out, oOff + d);
-        }
-        return d;
-    }
-
-    private static int lerpGather256(float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1, float[] w0,
-                                     float[] w1, int n) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        int d = 0;
-        for (int bound = S.loopBound(n); d < bound; d += S.length()) {
-            FloatVector a = FloatVector.fromArray(S, x, xOff, i0, d); // a[lane] = x[xOff + i0[d+lane]]
-            FloatVector b = FloatVector.fromArray(S, x, xOff, i1, d); // b[lane] = x[xOff + i1[d+lane]]
-            FloatVector.fromArray(S, w0, d).mul(a).add(FloatVector.fromArray(S, w1, d).mul(b)).intoArray(out, oOff + d);
-        }
-        return d;
-    }
-
-    private static int lerpGather128(float[] out, int oOff, float[] x, int xOff, int[] i0, int[] i1, float[] w0,
-                                     float[] w1, int n) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        int d = 0;
-        for (int bound = S.loopBound(n); d < bound; d += S.length()) {
-            FloatVector a = FloatVector.fromArray(S, x, xOff, i0, d); // a[lane] = x[xOff + i0[d+lane]]
-            FloatVector b = FloatVector.fromArray(S, x, xOff, i1, d); // b[lane] = x[xOff + i1[d+lane]]
-            FloatVector.fromArray(S, w0, d).mul(a).add(FloatVector.fromArray(S, w1, d).mul(b)).intoArray(out, oOff + d);
-        }
-        return d;
     }
 }

@@ -1,14 +1,23 @@
 package aclip4j.mask;
 
+import static aclip4j.kernel.Lanes.LENGTH;
+import static aclip4j.kernel.Lanes.SPECIES;
+
 import aclip4j.kernel.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link CellPooling} in plain Java with the Vector API (SPEC §5.2). Vectors run across the {@code g} cells of a
- * cell row: a strided gather picks each cell's {@code k}-th patch of an input row, the {@code r} picks add to
- * row sums, and the {@code r} row sums add down the block. The adds happen in the same order in every lane, so
- * every width gives the scalar loop's bits.
+ * {@link CellPooling} in plain Java with the Vector API (SPEC §5.2). The vectors run across the {@code g} cells of
+ * a cell row, one cell per lane, so no sum runs along the vector axis: as for the sums across rows of
+ * docs/SPEC.md §13.4, every cell's sum is added in its own fixed order, the same in each lane and in the scalar
+ * tail (the specification), and every width gives the same bits. Per cell {@code (ci, cj)} and block row
+ * {@code a < r}:
+ * <pre>
+ *   rowSum[a] = ((x[a][0] + x[a][1]) + x[a][2]) + ... + x[a][r−1]      the cell's r patches of input row ci·r+a
+ *   cell      = (((rowSum[0] + rowSum[1]) + rowSum[2]) + ... + rowSum[r−1]) / (r·r)   a true division
+ * </pre>
+ * where {@code x[a][k]} is patch {@code cj·r + k} of that row (a strided gather in the vector loop). For
+ * {@code r = 2} this is the official 2× bilinear downsampling bit for bit.
  */
 public final class SimdCellPooling implements CellPooling {
     private final Lanes lanes;
@@ -44,14 +53,18 @@ public final class SimdCellPooling implements CellPooling {
         return out;
     }
 
-    /** out[oOff+j] = sum over k < r of x[xOff + j*r + k], for the g cells j of one input row. */
+    /** out[oOff+j] = sum over k < r, in order, of x[xOff + j*r + k], for the g cells j of one input row. */
     static void blockRowSums(Lanes lanes, float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
-        int j = switch (lanes.bits()) {
-            case 512 -> blockRowSums512(out, oOff, x, xOff, stride, r, g);
-            case 256 -> blockRowSums256(out, oOff, x, xOff, stride, r, g);
-            case 128 -> blockRowSums128(out, oOff, x, xOff, stride, r, g);
-            default -> 0;
-        };
+        int j = 0;
+        if (!lanes.scalar()) {
+            for (int bound = SPECIES.loopBound(g); j < bound; j += LENGTH) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, x, xOff, stride, j);   // acc = x[xOff + j*r]
+                for (int k = 1; k < r; k++) {
+                    acc = acc.add(FloatVector.fromArray(SPECIES, x, xOff + k, stride, j)); // acc += x[.. + k]
+                }
+                acc.intoArray(out, oOff + j);
+            }
+        }
         for (; j < g; j++) {
             float acc = x[xOff + j * r];
             for (int k = 1; k < r; k++) {
@@ -61,15 +74,19 @@ public final class SimdCellPooling implements CellPooling {
         }
     }
 
-    /** out[oOff+j] = (sum over a < r of rowSums[a*g + j]) / (r*r): the block mean of cell j. */
+    /** out[oOff+j] = (sum over a < r, in order, of rowSums[a*g + j]) / (r*r): the block mean of cell j. */
     static void blockMean(Lanes lanes, float[] out, int oOff, float[] rowSums, int r, int g) {
         float count = (float) (r * r);
-        int j = switch (lanes.bits()) {
-            case 512 -> blockMean512(out, oOff, rowSums, r, g, count);
-            case 256 -> blockMean256(out, oOff, rowSums, r, g, count);
-            case 128 -> blockMean128(out, oOff, rowSums, r, g, count);
-            default -> 0;
-        };
+        int j = 0;
+        if (!lanes.scalar()) {
+            for (int bound = SPECIES.loopBound(g); j < bound; j += LENGTH) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, rowSums, j);                // acc = rowSums[j]
+                for (int a = 1; a < r; a++) {
+                    acc = acc.add(FloatVector.fromArray(SPECIES, rowSums, a * g + j));       // acc += row sum a
+                }
+                acc.div(count).intoArray(out, oOff + j);                                     // acc / (r*r)
+            }
+        }
         for (; j < g; j++) {
             float acc = rowSums[j];
             for (int a = 1; a < r; a++) {
@@ -77,87 +94,5 @@ public final class SimdCellPooling implements CellPooling {
             }
             out[oOff + j] = acc / count;
         }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // The vector loops once per width (C2 needs the species as a constant, see aclip4j.kernel.Vec; the copies
-    // differ only in it). Each returns where the scalar loop takes over.
-
-    private static int blockRowSums512(float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        int j = 0;
-        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, x, xOff, stride, j); // x[xOff + (j+lane)*r]
-            for (int k = 1; k < r; k++) {
-                acc = acc.add(FloatVector.fromArray(S, x, xOff + k, stride, j)); // += x[... + k]
-            }
-            acc.intoArray(out, oOff + j);
-        }
-        return j;
-    }
-
-    private static int blockMean512(float[] out, int oOff, float[] rowSums, int r, int g, float count) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        int j = 0;
-        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, rowSums, j);
-            for (int a = 1; a < r; a++) {
-                acc = acc.add(FloatVector.fromArray(S, rowSums, a * g + j)); // += row sum a
-            }
-            acc.div(count).intoArray(out, oOff + j);
-        }
-        return j;
-    }
-
-    private static int blockRowSums256(float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        int j = 0;
-        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, x, xOff, stride, j); // x[xOff + (j+lane)*r]
-            for (int k = 1; k < r; k++) {
-                acc = acc.add(FloatVector.fromArray(S, x, xOff + k, stride, j)); // += x[... + k]
-            }
-            acc.intoArray(out, oOff + j);
-        }
-        return j;
-    }
-
-    private static int blockMean256(float[] out, int oOff, float[] rowSums, int r, int g, float count) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        int j = 0;
-        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, rowSums, j);
-            for (int a = 1; a < r; a++) {
-                acc = acc.add(FloatVector.fromArray(S, rowSums, a * g + j)); // += row sum a
-            }
-            acc.div(count).intoArray(out, oOff + j);
-        }
-        return j;
-    }
-
-    private static int blockRowSums128(float[] out, int oOff, float[] x, int xOff, int[] stride, int r, int g) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        int j = 0;
-        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, x, xOff, stride, j); // x[xOff + (j+lane)*r]
-            for (int k = 1; k < r; k++) {
-                acc = acc.add(FloatVector.fromArray(S, x, xOff + k, stride, j)); // += x[... + k]
-            }
-            acc.intoArray(out, oOff + j);
-        }
-        return j;
-    }
-
-    private static int blockMean128(float[] out, int oOff, float[] rowSums, int r, int g, float count) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        int j = 0;
-        for (int bound = S.loopBound(g); j < bound; j += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, rowSums, j);
-            for (int a = 1; a < r; a++) {
-                acc = acc.add(FloatVector.fromArray(S, rowSums, a * g + j)); // += row sum a
-            }
-            acc.div(count).intoArray(out, oOff + j);
-        }
-        return j;
     }
 }

@@ -1,17 +1,20 @@
 package aclip4j.mask;
 
+import static aclip4j.kernel.Lanes.LENGTH;
+import static aclip4j.kernel.Lanes.SPECIES;
+
 import aclip4j.kernel.Lanes;
-import aclip4j.kernel.Vec;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link TokenSelector} in plain Java with the Vector API (SPEC §5.3–§5.5). A cell's place in an ordering is its
  * rank: the number of cells that come before it (a better value, or an equal value at a lower index). Cells of
  * rank below {@code K} are kept. Counting ranks is {@code O(n^2)} compares, a few thousand for the 49 cells of
- * the default setting, exact, and the same rule the ND4J twin evaluates as one broadcast comparison.
+ * the default setting, exact, and the same rule the ND4J twin evaluates as one broadcast comparison. Compares and
+ * counts are exact, so the one vector loop (over {@code Lanes.SPECIES}) and the scalar specification
+ * ({@link #rankScalar}) give the same selection at every lane width.
  */
 public final class SimdTokenSelector implements TokenSelector {
     private final Lanes lanes;
@@ -115,26 +118,37 @@ public final class SimdTokenSelector implements TokenSelector {
      * j < i. Equal values at a lower index come first: that is the §5.4 tie rule.
      */
     static int rank(Lanes lanes, float[] v, int off, int n, int i, boolean descending, boolean[] eligible) {
-        if (Vec.scalarLoops(lanes)) {
+        if (lanes.scalar()) {
             return rankScalar(v, off, n, i, descending, eligible);
         }
         float vi = v[off + i];
         // j < i: an equal value also comes first (>= or <=); j > i: only a strictly better one
-        return countRange(lanes, v, off, 0, i, vi, descending, true, eligible)
-                + countRange(lanes, v, off, i + 1, n, vi, descending, false, eligible);
+        return countRange(v, off, 0, i, vi, descending, true, eligible)
+                + countRange(v, off, i + 1, n, vi, descending, false, eligible);
     }
 
-    /** Number of j in [from,to) (eligible ones only) whose v[off+j] is better than vi, or equal when inclusive. */
-    private static int countRange(Lanes lanes, float[] v, int off, int from, int to, float vi, boolean descending,
+    /**
+     * Number of j in [from,to) (eligible ones only) whose v[off+j] is better than vi, or equal when inclusive. An
+     * ascending order compares negated values (v[j] < vi exactly when -v[j] > -vi), so that only GE and GT appear.
+     */
+    private static int countRange(float[] v, int off, int from, int to, float vi, boolean descending,
                                   boolean inclusive, boolean[] eligible) {
-        int upper = from + lanes.loopBound(to - from);
-        int count = switch (lanes.bits()) {
-            case 512 -> countVector512(v, off, from, upper, vi, descending, inclusive, eligible);
-            case 256 -> countVector256(v, off, from, upper, vi, descending, inclusive, eligible);
-            case 128 -> countVector128(v, off, from, upper, vi, descending, inclusive, eligible);
-            default -> throw new IllegalStateException("no vector loop for " + lanes);
-        };
-        for (int j = upper; j < to; j++) {
+        int j = from;
+        int count = 0;
+        float t = descending ? vi : -vi;
+        for (int upper = from + SPECIES.loopBound(to - from); j < upper; j += LENGTH) {
+            FloatVector x = FloatVector.fromArray(SPECIES, v, off + j);
+            if (!descending) {
+                x = x.neg();                                                  // compare -v[j] with -vi
+            }
+            VectorMask<Float> hit = inclusive ? x.compare(VectorOperators.GE, t)   // v[j] better or equal
+                    : x.compare(VectorOperators.GT, t);                            // v[j] strictly better
+            if (eligible != null) {
+                hit = hit.and(VectorMask.fromArray(SPECIES, eligible, j));         // and eligible[j]
+            }
+            count += hit.trueCount();
+        }
+        for (; j < to; j++) {
             float vj = v[off + j];
             boolean hit = descending ? (inclusive ? vj >= vi : vj > vi) : (inclusive ? vj <= vi : vj < vi);
             if (hit && (eligible == null || eligible[j])) {
@@ -157,69 +171,6 @@ public final class SimdTokenSelector implements TokenSelector {
             if (betterValue || (vj == vi && j < i)) {
                 count++;
             }
-        }
-        return count;
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // The vector part of countRange once per width (C2 needs the species and the comparison as constants, see
-    // aclip4j.kernel.Vec; the copies differ only in the species): j in [from, upper), upper a whole number of
-    // vectors past from. An ascending order compares negated values (v[j] < vi exactly when -v[j] > -vi), so
-    // that only GE and GT appear.
-
-    private static int countVector512(float[] v, int off, int from, int upper, float vi, boolean descending,
-                                      boolean inclusive, boolean[] eligible) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        float t = descending ? vi : -vi;
-        int count = 0;
-        for (int j = from; j < upper; j += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, v, off + j);
-            if (!descending) {
-                x = x.neg();
-            }
-            VectorMask<Float> hit = inclusive ? x.compare(VectorOperators.GE, t) : x.compare(VectorOperators.GT, t);
-            if (eligible != null) {
-                hit = hit.and(VectorMask.fromArray(S, eligible, j));
-            }
-            count += hit.trueCount();
-        }
-        return count;
-    }
-
-    private static int countVector256(float[] v, int off, int from, int upper, float vi, boolean descending,
-                                      boolean inclusive, boolean[] eligible) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        float t = descending ? vi : -vi;
-        int count = 0;
-        for (int j = from; j < upper; j += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, v, off + j);
-            if (!descending) {
-                x = x.neg();
-            }
-            VectorMask<Float> hit = inclusive ? x.compare(VectorOperators.GE, t) : x.compare(VectorOperators.GT, t);
-            if (eligible != null) {
-                hit = hit.and(VectorMask.fromArray(S, eligible, j));
-            }
-            count += hit.trueCount();
-        }
-        return count;
-    }
-
-    private static int countVector128(float[] v, int off, int from, int upper, float vi, boolean descending,
-                                      boolean inclusive, boolean[] eligible) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        float t = descending ? vi : -vi;
-        int count = 0;
-        for (int j = from; j < upper; j += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, v, off + j);
-            if (!descending) {
-                x = x.neg();
-            }
-            VectorMask<Float> hit = inclusive ? x.compare(VectorOperators.GE, t) : x.compare(VectorOperators.GT, t);
-            if (eligible != null) {
-                hit = hit.and(VectorMask.fromArray(S, eligible, j));
-            }
-            count += hit.trueCount();
         }
         return count;
     }

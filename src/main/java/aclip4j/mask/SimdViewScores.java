@@ -2,7 +2,11 @@ package aclip4j.mask;
 
 import aclip4j.kernel.Lanes;
 
-/** {@link ViewScores} on {@link SimdBilinearResize} (SPEC §5.1): resize, zero-filled crop, resize, per image. */
+/**
+ * {@link ViewScores} on {@link SimdBilinearResize} (SPEC §5.1): resize, zero-filled crop, resize, per image. The
+ * crop only copies values and the resizes are element-wise (no sums), so by docs/SPEC.md §13.1 the scalar
+ * specification and every lane width give the same bits.
+ */
 public final class SimdViewScores implements ViewScores {
     private final SimdBilinearResize resize;
 

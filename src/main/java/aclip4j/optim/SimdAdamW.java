@@ -1,12 +1,25 @@
 package aclip4j.optim;
 
+import static aclip4j.kernel.Lanes.LENGTH;
+import static aclip4j.kernel.Lanes.SPECIES;
+
 import aclip4j.kernel.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link AdamW} in plain Java with the Vector API (SPEC §8). Elementwise: each lane does exactly the scalar
- * loop's operations (mul, add, sqrt, div; IEEE-rounded, never fused), so every width gives the scalar bits.
+ * {@link AdamW} in plain Java with the Vector API (SPEC §8). Element-wise, so it follows docs/SPEC.md §13.1: each
+ * element gets the same IEEE float32 operations in the vector loop (one loop over {@link Lanes#SPECIES}, the width
+ * of this JVM) and in the scalar loop, which is the specification. The operation order, per element:
+ * <pre>
+ *   p     = param · decay
+ *   m     = expAvg · β1 + grad · (1 − β1)
+ *   v     = expAvgSq · β2 + ((1 − β2) · grad) · grad
+ *   denom = sqrt(v) / sqrt(1 − β2^step) + ε
+ *   param = p + (−stepSize · m) / denom;   expAvg = m;   expAvgSq = v
+ * </pre>
+ * each multiply, add, divide and square root rounded on its own: never a fused multiply-add, neither in the
+ * vector loop nor in the scalar one. The square root is correctly rounded on both sides ({@code (float)
+ * Math.sqrt(double)} of a float is the float32 square root), so every width gives the scalar bits.
  */
 public final class SimdAdamW implements AdamW {
     private final Lanes lanes;
@@ -24,16 +37,28 @@ public final class SimdAdamW implements AdamW {
     public void step(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
         AdamW.checkLengths(param, grad, expAvg, expAvgSq);
         int n = param.length;
-        int i = switch (lanes.bits()) {
-            case 512 -> step512(param, grad, expAvg, expAvgSq, s);
-            case 256 -> step256(param, grad, expAvg, expAvgSq, s);
-            case 128 -> step128(param, grad, expAvg, expAvgSq, s);
-            default -> 0;
-        };
+        int i = 0;
+        if (!lanes.scalar()) {
+            float decay = s.decay(), beta1 = s.beta1(), oneMinusBeta1 = s.oneMinusBeta1(), beta2 = s.beta2(),
+                    oneMinusBeta2 = s.oneMinusBeta2(), bc2Sqrt = s.biasCorrection2Sqrt(),
+                    negStepSize = s.negStepSize(), eps = s.eps();
+            for (int bound = SPECIES.loopBound(n); i < bound; i += LENGTH) {
+                FloatVector g = FloatVector.fromArray(SPECIES, grad, i);
+                FloatVector p = FloatVector.fromArray(SPECIES, param, i).mul(decay);         // param * decay
+                FloatVector m = FloatVector.fromArray(SPECIES, expAvg, i).mul(beta1)        // m * b1
+                        .add(g.mul(oneMinusBeta1));                                         //   + g * (1-b1)
+                FloatVector v = FloatVector.fromArray(SPECIES, expAvgSq, i).mul(beta2)      // v * b2
+                        .add(g.mul(oneMinusBeta2).mul(g));                                  //   + ((1-b2)*g)*g
+                FloatVector denom = v.sqrt().div(bc2Sqrt).add(eps);                         // sqrt(v)/bc2 + eps
+                p.add(m.mul(negStepSize).div(denom)).intoArray(param, i);                   // p + (-ss*m)/denom
+                m.intoArray(expAvg, i);
+                v.intoArray(expAvgSq, i);
+            }
+        }
         stepScalar(param, grad, expAvg, expAvgSq, s, i, n);
     }
 
-    /** The specification of the vector loop, for elements [from, to): PyTorch 1.13 AdamW, one op at a time. */
+    /** The specification, for elements [from, to): PyTorch 1.13 AdamW, one rounded op at a time. */
     static void stepScalar(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s,
                            int from, int to) {
         for (int i = from; i < to; i++) {
@@ -50,59 +75,5 @@ public final class SimdAdamW implements AdamW {
 
     public Lanes lanes() {
         return lanes;
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // The vector loop once per width (C2 needs the species as a constant, see aclip4j.kernel.Vec; the copies differ
-    // only in it). Each returns where the scalar loop takes over. Step by step, as the scalar loop:
-    //   p = p * decay;  m = m * b1 + g * (1 - b1);  v = v * b2 + ((1 - b2) * g) * g;
-    //   denom = sqrt(v) / sqrt(bc2) + eps;  p = p + (-stepSize * m) / denom
-
-    private static int step512(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        int i = 0;
-        for (int bound = S.loopBound(param.length); i < bound; i += S.length()) {
-            FloatVector g = FloatVector.fromArray(S, grad, i);
-            FloatVector p = FloatVector.fromArray(S, param, i).mul(s.decay());
-            FloatVector m = FloatVector.fromArray(S, expAvg, i).mul(s.beta1()).add(g.mul(s.oneMinusBeta1()));
-            FloatVector v = FloatVector.fromArray(S, expAvgSq, i).mul(s.beta2()).add(g.mul(s.oneMinusBeta2()).mul(g));
-            FloatVector denom = v.sqrt().div(s.biasCorrection2Sqrt()).add(s.eps());
-            p.add(m.mul(s.negStepSize()).div(denom)).intoArray(param, i);
-            m.intoArray(expAvg, i);
-            v.intoArray(expAvgSq, i);
-        }
-        return i;
-    }
-
-    private static int step256(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        int i = 0;
-        for (int bound = S.loopBound(param.length); i < bound; i += S.length()) {
-            FloatVector g = FloatVector.fromArray(S, grad, i);
-            FloatVector p = FloatVector.fromArray(S, param, i).mul(s.decay());
-            FloatVector m = FloatVector.fromArray(S, expAvg, i).mul(s.beta1()).add(g.mul(s.oneMinusBeta1()));
-            FloatVector v = FloatVector.fromArray(S, expAvgSq, i).mul(s.beta2()).add(g.mul(s.oneMinusBeta2()).mul(g));
-            FloatVector denom = v.sqrt().div(s.biasCorrection2Sqrt()).add(s.eps());
-            p.add(m.mul(s.negStepSize()).div(denom)).intoArray(param, i);
-            m.intoArray(expAvg, i);
-            v.intoArray(expAvgSq, i);
-        }
-        return i;
-    }
-
-    private static int step128(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
-        VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        int i = 0;
-        for (int bound = S.loopBound(param.length); i < bound; i += S.length()) {
-            FloatVector g = FloatVector.fromArray(S, grad, i);
-            FloatVector p = FloatVector.fromArray(S, param, i).mul(s.decay());
-            FloatVector m = FloatVector.fromArray(S, expAvg, i).mul(s.beta1()).add(g.mul(s.oneMinusBeta1()));
-            FloatVector v = FloatVector.fromArray(S, expAvgSq, i).mul(s.beta2()).add(g.mul(s.oneMinusBeta2()).mul(g));
-            FloatVector denom = v.sqrt().div(s.biasCorrection2Sqrt()).add(s.eps());
-            p.add(m.mul(s.negStepSize()).div(denom)).intoArray(param, i);
-            m.intoArray(expAvg, i);
-            v.intoArray(expAvgSq, i);
-        }
-        return i;
     }
 }

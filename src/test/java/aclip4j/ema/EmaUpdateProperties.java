@@ -3,6 +3,7 @@ package aclip4j.ema;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import aclip4j.kernel.Lanes;
 import java.util.SplittableRandom;
@@ -54,10 +55,28 @@ class EmaUpdateProperties {
         float[] teacher = randomFloats(rng, n, 3.0);
         float[] student = randomFloats(rng, n, 3.0);
         float[] want = expected(teacher, student, momentum);
+        float[] scalar = teacher.clone();
+        new SimdEmaUpdate(Lanes.SCALAR).update(scalar, student, momentum);
+        assertSameBits("scalar vs the unfused formula, n=" + n + " m=" + momentum, want, scalar);
         for (Lanes lanes : Lanes.testWidths()) {
             float[] t = teacher.clone();
             new SimdEmaUpdate(lanes).update(t, student, momentum);
-            assertArrayEquals(want, t, lanes + " n=" + n + " m=" + momentum);
+            assertSameBits(lanes + " vs scalar, n=" + n + " m=" + momentum, scalar, t);
+        }
+    }
+
+    /**
+     * Bit-for-bit equality ({@code Float.floatToIntBits}) of the vector path and the scalar specification
+     * (docs/SPEC.md §13), naming the first differing element and both values.
+     */
+    static void assertSameBits(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                fail(String.format("%s: first difference at element %d: %s (0x%08x), expected %s (0x%08x)", what, i,
+                        actual[i], Float.floatToRawIntBits(actual[i]), expected[i],
+                        Float.floatToRawIntBits(expected[i])));
+            }
         }
     }
 
@@ -110,7 +129,7 @@ class EmaUpdateProperties {
         for (Lanes lanes : Lanes.testWidths()) {
             float[] t = teacher.clone();
             new SimdEmaUpdate(lanes).update(t, student, momentum);
-            assertArrayEquals(want, t, lanes.toString());
+            assertSameBits(lanes + " vs the unfused formula", want, t);
         }
         float[] t = teacher.clone();
         new Nd4jEmaUpdate().update(t, student, momentum);

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class EmaUpdateTest {
 
     static List<EmaUpdate> implementations() {
-        return List.of(new SimdEmaUpdate(Lanes.of(0)), new SimdEmaUpdate(Lanes.preferred()), new Nd4jEmaUpdate());
+        return List.of(new SimdEmaUpdate(Lanes.SCALAR), new SimdEmaUpdate(Lanes.preferred()), new Nd4jEmaUpdate());
     }
 
     @ParameterizedTest

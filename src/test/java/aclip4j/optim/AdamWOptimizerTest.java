@@ -54,7 +54,7 @@ class AdamWOptimizerTest {
             moments.put(k, new float[][] {new float[v.numel()], new float[v.numel()]});
         });
         float[] frozen = params.get("patch_embed.proj.weight").floats().clone();
-        AdamW direct = new SimdAdamW(Lanes.of(0));
+        AdamW direct = new SimdAdamW(Lanes.SCALAR);
         AdamWOptimizer opt = new AdamWOptimizer(new SimdAdamW(Lanes.preferred()), WD);
         Map<String, Long> steps = new LinkedHashMap<>();
         double[] lrs = {1e-3, 5e-3, 2e-3, 1e-4};

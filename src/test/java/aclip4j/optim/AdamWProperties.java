@@ -2,6 +2,7 @@ package aclip4j.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import aclip4j.kernel.Lanes;
 import java.util.SplittableRandom;
@@ -78,13 +79,63 @@ class AdamWProperties {
         State s = randomState(rng, n);
         AdamWScalars c = randomScalars(rng, step);
         State want = expectedFloat(s, c);
+        State scalar = s.copy();
+        new SimdAdamW(Lanes.SCALAR).step(scalar.param, scalar.grad, scalar.expAvg, scalar.expAvgSq, c);
+        // the scalar specification is the PyTorch op order written out independently above
+        assertSameState("scalar vs PyTorch float32 ops, n=" + n, want, scalar);
         for (Lanes lanes : Lanes.testWidths()) {
             State got = s.copy();
             new SimdAdamW(lanes).step(got.param, got.grad, got.expAvg, got.expAvgSq, c);
-            assertArrayEquals(want.param, got.param, lanes + " param, n=" + n);
-            assertArrayEquals(want.expAvg, got.expAvg, lanes + " exp_avg, n=" + n);
-            assertArrayEquals(want.expAvgSq, got.expAvgSq, lanes + " exp_avg_sq, n=" + n);
+            assertSameState(lanes + " vs scalar, n=" + n, scalar, got);
             assertArrayEquals(s.grad, got.grad, "grad is read only");
+        }
+    }
+
+    /** Several steps in a row (moments carried over) stay bit-identical at every width, tails included. */
+    @Property(tries = 30)
+    void everyWidthGivesTheScalarBitsOverSeveralSteps(@ForAll("lengths") int n, @ForAll long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        State start = randomState(rng, n);
+        AdamWScalars[] steps = new AdamWScalars[6];
+        float[][] grads = new float[steps.length][];
+        for (int k = 0; k < steps.length; k++) {
+            steps[k] = randomScalars(rng, k + 1);
+            grads[k] = randomState(rng, n).grad;
+        }
+        State scalar = run(Lanes.SCALAR, start, steps, grads);
+        for (Lanes lanes : Lanes.testWidths()) {
+            assertSameState(lanes + " vs scalar after " + steps.length + " steps, n=" + n, scalar,
+                    run(lanes, start, steps, grads));
+        }
+    }
+
+    private static State run(Lanes lanes, State start, AdamWScalars[] steps, float[][] grads) {
+        State s = start.copy();
+        SimdAdamW adamW = new SimdAdamW(lanes);
+        for (int k = 0; k < steps.length; k++) {
+            adamW.step(s.param, grads[k], s.expAvg, s.expAvgSq, steps[k]);
+        }
+        return s;
+    }
+
+    static void assertSameState(String what, State expected, State actual) {
+        assertSameBits(what + " param", expected.param, actual.param);
+        assertSameBits(what + " exp_avg", expected.expAvg, actual.expAvg);
+        assertSameBits(what + " exp_avg_sq", expected.expAvgSq, actual.expAvgSq);
+    }
+
+    /**
+     * Bit-for-bit equality ({@code Float.floatToIntBits}) of the vector path and the scalar specification
+     * (docs/SPEC.md §13), naming the first differing element and both values.
+     */
+    static void assertSameBits(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                fail(String.format("%s: first difference at element %d: %s (0x%08x), expected %s (0x%08x)", what, i,
+                        actual[i], Float.floatToRawIntBits(actual[i]), expected[i],
+                        Float.floatToRawIntBits(expected[i])));
+            }
         }
     }
 
