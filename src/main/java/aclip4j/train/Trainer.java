@@ -298,12 +298,23 @@ public final class Trainer {
 
     /**
      * The loss terms and gradients of the current step's first micro-batch, after the step's EMA update and before
-     * any optimiser step (no online weight changes). What the backend parity test compares.
+     * any optimiser step (no online weight changes), computed once by each of {@code twins} (this run's components
+     * when none are given) on the same model and batch. What the backend parity tests compare.
      */
-    AClipStep.Result probeFirstMicroBatch() {
+    List<AClipStep.Result> probeFirstMicroBatch(Components... twins) {
         int i = (int) step;
         updateEma(components, model, MomentumSchedule.momentum(cfg.m0(), i, cfg.steps()));
-        return AClipStep.run(components, model, settings, makeBatch(i, 0, cfg.batch() / cfg.accum()));
+        AClipStep.Batch batch = makeBatch(i, 0, cfg.batch() / cfg.accum());
+        List<AClipStep.Result> results = new ArrayList<>();
+        for (Components c : twins.length == 0 ? new Components[] {components} : twins) {
+            results.add(AClipStep.run(c, model, settings, batch));
+        }
+        return results;
+    }
+
+    /** The EMA view resolution of this run (S, or S/2 for A-CLIP-eff). */
+    int emaImageSize() {
+        return settings.emaImageSize();
     }
 
     /** §7 EMA update of every EMA parameter (BatchNorm running buffers excluded) from the online weights. */

@@ -167,32 +167,65 @@ class TrainerTest {
     }
 
     /**
-     * The twins compute the same step: the loss terms and every gradient of the first micro-batch agree, each
-     * gradient tensor relative to its own norm (weights after AdamW would not do: m/sqrt(v) turns rounding noise on
-     * a near-zero gradient into a full learning-rate step). Tensors whose exact gradient is 0 (key biases: softmax
-     * ignores a shift shared by all keys; Linear biases before a BatchNorm) hold only rounding noise in both
-     * backends, so a tensor's norm is floored at 1e-4 of the whole gradient's.
+     * The twins compute the same step, shown in two parts.
+     *
+     * <p>End to end without BYOL: an all-ND4J and an all-SIMD run of the tiny A-CLIP (two attentive views, SimCLR,
+     * EMA tower) agree on the loss terms and on every gradient of the first micro-batch, each tensor relative to its
+     * own norm (not weights after AdamW: m/sqrt(v) turns rounding noise on a near-zero gradient into a full step).
+     * Tensors whose exact gradient is 0 (key biases: softmax ignores a shift shared by all keys; Linear biases before
+     * a BatchNorm) hold only rounding noise, so a tensor's norm is floored at 1e-3 of the whole gradient's.
+     *
+     * <p>Each head family on identical inputs: the full A-CLIP step on SIMD components, then again with the BYOL heads
+     * and loss, the SimCLR head and loss, or the CLIP loss swapped for their ND4J twins. End to end, the BYOL branch
+     * cannot be compared this way: its predictor has ReLU inputs within float32 rounding of 0 for some seeds (seed 0,
+     * batch 8: one element at -3e-6 on SIMD, +5e-7 on ND4J), and one flipped ReLU moves the head gradients by several
+     * percent, without either twin being wrong. Fed the same bits, no input sits that close to the kink.
      */
     @Test
     void simdAndNd4jComputeTheSameLossesAndGradients() throws IOException {
         Parallel.setThreads(2);
-        TrainConfig simdCfg = config("--variant", "aclip", "--steps", "2", "--backend", "simd");
-        TrainConfig nd4jCfg = config("--variant", "aclip", "--steps", "2", "--backend", "nd4j");
-        AClipStep.Result a = Trainer.start(simdCfg, dir.resolve("simd"), quiet).probeFirstMicroBatch();
-        AClipStep.Result b = Trainer.start(nd4jCfg, dir.resolve("nd4j"), quiet).probeFirstMicroBatch();
+        String[] noByol = {"--variant", "aclip", "--steps", "2", "--byol", "off"};
+        AClipStep.Result simd = Trainer.start(config(noByol), dir.resolve("simd"), quiet).probeFirstMicroBatch().get(0);
+        TrainConfig nd4jCfg = config("--variant", "aclip", "--steps", "2", "--byol", "off", "--backend", "nd4j");
+        AClipStep.Result nd4j = Trainer.start(nd4jCfg, dir.resolve("nd4j"), quiet).probeFirstMicroBatch().get(0);
+        assertSameStep("end to end, BYOL off", simd, nd4j, 2e-4);
+
+        Trainer t = Trainer.start(config("--variant", "aclip", "--steps", "2"), dir.resolve("swap"), quiet);
+        Model m = t.model();
+        Components s = t.components();
+        Components n = Components.of(aclip4j.Backend.ND4J, m.vision, t.emaImageSize(), m.text, m.heads,
+                aclip4j.kernel.Lanes.preferred());
+        Components byol = new Components(s.backend(), s.vision(), s.emaVision(), s.text(), s.simclrHead(),
+                n.byolProjector(), n.byolPredictor(), s.clipLoss(), s.simclrLoss(), s.simsiamLoss(), n.byolLoss(),
+                s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
+        Components simclr = new Components(s.backend(), s.vision(), s.emaVision(), s.text(), n.simclrHead(),
+                s.byolProjector(), s.byolPredictor(), s.clipLoss(), n.simclrLoss(), s.simsiamLoss(), s.byolLoss(),
+                s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
+        Components clip = new Components(s.backend(), s.vision(), s.emaVision(), s.text(), s.simclrHead(),
+                s.byolProjector(), s.byolPredictor(), n.clipLoss(), s.simclrLoss(), s.simsiamLoss(), s.byolLoss(),
+                s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
+        List<AClipStep.Result> r = t.probeFirstMicroBatch(s, byol, simclr, clip);
+        assertTrue(r.get(0).byolLoss() > 0 && r.get(0).sslLoss() > 0, "the swap run has SimCLR and BYOL terms");
+        assertSameStep("ND4J BYOL heads and loss", r.get(0), r.get(1), 1e-4);
+        assertSameStep("ND4J SimCLR head and loss", r.get(0), r.get(2), 1e-4);
+        assertSameStep("ND4J CLIP loss", r.get(0), r.get(3), 1e-4);
+    }
+
+    /** Loss terms within 1e-4 relative; every gradient within {@code tol} of its own norm (floored, see above). */
+    private static void assertSameStep(String what, AClipStep.Result a, AClipStep.Result b, double tol) {
         float[][] losses = {{a.loss(), a.clipLoss(), a.sslLoss(), a.byolLoss()},
                 {b.loss(), b.clipLoss(), b.sslLoss(), b.byolLoss()}};
         String[] names = {"loss", "clip_loss", "ssl_loss", "byol_loss"};
         for (int k = 0; k < names.length; k++) {
-            assertEquals(losses[0][k], losses[1][k], 1e-4 * Math.max(1, Math.abs(losses[0][k])), names[k]);
+            assertEquals(losses[0][k], losses[1][k], 1e-4 * Math.max(1, Math.abs(losses[0][k])), what + ": " + names[k]);
         }
-        assertEquals(a.grads().keySet(), b.grads().keySet());
+        assertEquals(a.grads().keySet(), b.grads().keySet(), what + ": gradient names");
         double total = 0;
         for (Tensor g : a.grads().values()) {
             total += sumSquares(g.floats());
         }
         double scale = Math.sqrt(total);
-        assertTrue(scale > 0, "the first step has no gradient at all");
+        assertTrue(scale > 0, what + ": the first step has no gradient at all");
         double worst = 0;
         String worstName = "";
         for (String name : a.grads().keySet()) {
@@ -203,15 +236,14 @@ class TrainerTest {
                 double d = (double) x[i] - y[i];
                 diff += d * d;
             }
-            double rel = Math.sqrt(diff) / Math.max(Math.sqrt(sumSquares(x)), 1e-4 * scale);
-            System.err.printf("PARITY %s rel %.3g norm %.3g%n", name, rel, Math.sqrt(sumSquares(x)));
+            double rel = Math.sqrt(diff) / Math.max(Math.sqrt(sumSquares(x)), 1e-3 * scale);
             if (rel > worst) {
                 worst = rel;
                 worstName = name;
             }
         }
-        // float32 sums in two summation orders: ~1e-6 relative per tensor on this tiny model
-        assertTrue(worst < 1e-3, "largest relative gradient difference " + worst + " in " + worstName);
+        assertTrue(worst < tol, what + ": largest relative gradient difference " + worst + " in " + worstName
+                + " (tolerance " + tol + ")");
     }
 
     private static double sumSquares(float[] x) {
