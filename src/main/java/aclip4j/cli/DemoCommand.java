@@ -75,8 +75,38 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.printf(java.util.Locale.ROOT, "zero-shot top-1 %.1f%% -> %.1f%% (chance %.1f%%)%n",
                 100 * before.zeroShotTop1(), 100 * after.zeroShotTop1(),
                 100.0 / Math.max(1, trainer.heldOut().classNames().size()));
+        printObjectShare(dir.resolve("metrics.jsonl"), cfg.steps());
         System.out.println("checkpoint: " + Checkpoint.lastFile(dir) + "   metrics: " + dir.resolve("metrics.jsonl"));
         System.out.println("next: ./aclip4j eval --checkpoint " + Checkpoint.lastFile(dir));
         return 0;
+    }
+
+    /**
+     * The mechanism as a number: over the first and the last tenth of the steps, the mean share of the captioned
+     * object's pixels that the kept tokens held, with the run's masks and with random masks of the same size.
+     */
+    private static void printObjectShare(Path metrics, int steps) throws java.io.IOException {
+        java.util.List<String> lines = Files.readAllLines(metrics);
+        int tenth = Math.max(1, steps / 10);
+        double[] first = new double[3], last = new double[3];
+        for (String line : lines) {
+            com.google.gson.JsonObject row = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            if (!row.has("object_kept")) {
+                continue;
+            }
+            int step = row.get("step").getAsInt();
+            double[] acc = step <= tenth ? first : step > steps - tenth ? last : null;
+            if (acc != null) {
+                acc[0] += row.get("object_kept").getAsDouble();
+                acc[1] += row.get("object_kept_random").getAsDouble();
+                acc[2]++;
+            }
+        }
+        if (first[2] > 0 && last[2] > 0) {
+            System.out.printf(java.util.Locale.ROOT, "captioned object kept by the masks: %.0f%% (random masks "
+                            + "%.0f%%) over the first %d steps, %.0f%% (random %.0f%%) over the last %d%n",
+                    100 * first[0] / first[2], 100 * first[1] / first[2], tenth,
+                    100 * last[0] / last[2], 100 * last[1] / last[2], tenth);
+        }
     }
 }

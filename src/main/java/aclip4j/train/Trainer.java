@@ -4,6 +4,8 @@ import aclip4j.data.Augment;
 import aclip4j.data.DataSource;
 import aclip4j.data.Dataset;
 import aclip4j.data.RgbImage;
+import aclip4j.data.Scene;
+import aclip4j.data.ScenesDataset;
 import aclip4j.data.Seeds;
 import aclip4j.data.Split;
 import aclip4j.data.Tokenizer;
@@ -11,6 +13,7 @@ import aclip4j.data.Views;
 import aclip4j.data.WordTokenizer;
 import aclip4j.ema.MomentumSchedule;
 import aclip4j.eval.Evaluator;
+import aclip4j.eval.ObjectShare;
 import aclip4j.golden.Tensor;
 import aclip4j.kernel.Lanes;
 import aclip4j.mask.AttentionScore;
@@ -258,9 +261,13 @@ public final class Trainer {
         Map<String, Tensor> grads = new LinkedHashMap<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0;
         int kept = 0;
+        double[] share = null;
         for (int a = 0; a < cfg.accum(); a++) {
             AClipStep.Batch batch = makeBatch(i, a * micro, micro);
             AClipStep.Result r = AClipStep.run(components, model, settings, batch);
+            if (a == 0) {
+                share = objectShare(i, batch, r);
+            }
             float scale = 1f / cfg.accum(); // §8: each micro-batch loss is divided by the micro-batch count
             r.grads().forEach((name, g) -> {
                 float[] src = g.floats();
@@ -293,6 +300,10 @@ public final class Trainer {
         row.addProperty("momentum", model.ema.isEmpty() ? Double.NaN : m);
         row.addProperty("logit_scale", logitScale);
         row.addProperty("kept_tokens", kept);
+        if (share != null && Double.isFinite(share[0]) && Double.isFinite(share[1])) {
+            row.addProperty("object_kept", share[0]);
+            row.addProperty("object_kept_random", share[1]);
+        }
         return row;
     }
 
@@ -315,6 +326,39 @@ public final class Trainer {
     /** The EMA view resolution of this run (S, or S/2 for A-CLIP-eff). */
     int emaImageSize() {
         return settings.emaImageSize();
+    }
+
+    /**
+     * On the built-in scenes, for the step's first micro-batch: the mean over images and views of the share of the
+     * captioned object's pixels that the kept tokens hold ({@link ObjectShare}), with this run's masks and with
+     * random masks of the same size drawn from the same noise; null without masks or scene geometry.
+     */
+    private double[] objectShare(int i, AClipStep.Batch batch, AClipStep.Result r) {
+        if (!(train instanceof ScenesDataset scenes) || r.keepIndex() == null || r.keepIndex()[0] == null) {
+            return null;
+        }
+        int B = batch.B(), V = settings.views(), S = model.vision.imageSize(), p = model.vision.patch();
+        int cell = settings.cell(), g = model.vision.grid() / cell, kept = r.keptTokens();
+        double sum = 0, sumRandom = 0;
+        int n = 0;
+        for (int v = 0; v < V; v++) {
+            int[] random = components.tokenSelector().select(new float[B * g * g], batch.noise()[v], B, g, cell,
+                    TokenSelector.Strategy.RANDOM, settings.keepCells(), settings.mixedTopCells()).keepIndex();
+            for (int b = 0; b < B; b++) {
+                Scene scene = scenes.scene(sampleIndex((long) i * cfg.batch() + b));
+                float[] cov = ScenesDataset.coverage(scene.main(), scenes.height(), scenes.width());
+                int[] box = java.util.Arrays.copyOfRange(batch.viewBoxes(), (b * V + v) * 4, (b * V + v) * 4 + 4);
+                double[] mass = ObjectShare.patchMass(cov, scenes.height(), scenes.width(), box, S, p);
+                double a = ObjectShare.keptShare(mass, r.keepIndex()[v], b * kept, kept, 1.0);
+                double rnd = ObjectShare.keptShare(mass, random, b * kept, kept, 1.0);
+                if (Double.isFinite(a) && Double.isFinite(rnd)) {
+                    sum += a;
+                    sumRandom += rnd;
+                    n++;
+                }
+            }
+        }
+        return n == 0 ? null : new double[] {sum / n, sumRandom / n};
     }
 
     /** §7 EMA update of every EMA parameter (BatchNorm running buffers excluded) from the online weights. */

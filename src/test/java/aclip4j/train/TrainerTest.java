@@ -108,6 +108,27 @@ class TrainerTest {
     }
 
     @Test
+    void masksLogTheShareOfTheCaptionedObjectTheyKeep() throws IOException {
+        Parallel.setThreads(2);
+        Path masked = dir.resolve("masked");
+        Trainer.start(config("--variant", "aclip-attn", "--steps", "3"), masked, quiet).run(Long.MAX_VALUE);
+        double random = 0;
+        List<JsonObject> rows = metrics(masked);
+        for (JsonObject row : rows) {
+            for (String k : List.of("object_kept", "object_kept_random")) {
+                double share = row.get(k).getAsDouble();
+                assertTrue(share >= 0 && share <= 1, k + " = " + share + " in " + row);
+            }
+            random += row.get("object_kept_random").getAsDouble() / rows.size();
+        }
+        // random cells keep about the kept fraction of any object: 9 of 16 cells (tiny: 4x4 cells of 2x2 patches)
+        assertEquals(9 / 16.0, random, 0.15, "mean share of the object under random masks");
+        Path clip = dir.resolve("clip");
+        Trainer.start(config("--variant", "clip", "--steps", "1", "--warmup", "0"), clip, quiet).run(Long.MAX_VALUE);
+        assertTrue(!metrics(clip).get(0).has("object_kept"), "CLIP keeps every token: no share to log");
+    }
+
+    @Test
     void resumeAfterTenStepsGivesTheSameBits() throws IOException {
         TrainConfig cfg = config("--variant", "aclip");
         Parallel.setThreads(cfg.threads());
