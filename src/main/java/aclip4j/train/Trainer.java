@@ -297,7 +297,9 @@ public final class Trainer {
         row.addProperty("ssl_loss", ssl);
         row.addProperty("byol_loss", byol);
         row.addProperty("lr", lr);
-        row.addProperty("momentum", model.ema.isEmpty() ? Double.NaN : m);
+        if (!model.ema.isEmpty()) { // no EMA, no momentum: left out rather than NaN, which strict JSON lacks
+            row.addProperty("momentum", m);
+        }
         row.addProperty("logit_scale", logitScale);
         row.addProperty("kept_tokens", kept);
         if (share != null && Double.isFinite(share[0]) && Double.isFinite(share[1])) {
