@@ -217,21 +217,32 @@ def aclip_step(t, params, dtype, trace=None):
     clip_loss, _ = C.clip_loss(torch.cat(feats), text, w["logit_scale"])
     zero = torch.zeros((), dtype=dtype)
 
-    # 7. §6 SimCLR between the SSL head's outputs of views 0 and 1 (one training-mode BatchNorm call per view)
+    # 7. §6 SimCLR: the SSL head sees every view at once (one training-mode BatchNorm call on the V*B rows,
+    #    view-major, as the official code runs it; `bn_per_view` calls it once per view instead), then the mean of
+    #    the two-view loss over every pair of views a < b
+    per_view = P.get("bn_per_view", False)
+
+    def heads_over_views(f, xs):
+        if per_view:
+            return [f(x) for x in xs]
+        return list(torch.split(f(torch.cat(xs)), B))
+
     ssl_loss = zero
     if P["ssl"] == "simclr":
-        z0 = image_mlp(w, bufs, cls[0])
-        z1 = image_mlp(w, bufs, cls[1])
-        ssl_loss = C.simclr_loss(z0, z1, P["temperature"])
+        z = heads_over_views(lambda x: image_mlp(w, bufs, x), cls)
+        pairs = [(a, b) for a in range(V) for b in range(a + 1, V)]
+        ssl_loss = sum(C.simclr_loss(z[a], z[b], P["temperature"]) for a, b in pairs) / len(pairs)
     elif P["ssl"] != "none":
         raise ValueError("ssl must be simclr or none, got %r" % (P["ssl"],))
 
-    # 8. §6 BYOL: online predictor(projector(CLS_v)) against the EMA projector of the EMA CLS
+    # 8. §6 BYOL: online predictor(projector(CLS_v)) against the EMA projector of the EMA CLS; projector and
+    #    predictor see every view at once like the SSL head
     byol_loss = zero
     if P["byol"]:
-        preds = [byol_mlp(w, bufs, "im_pred_byol", byol_mlp(w, bufs, "im_proj_byol", cls[v])) for v in range(V)]
+        proj = heads_over_views(lambda x: byol_mlp(w, bufs, "im_proj_byol", x), cls)
+        preds = heads_over_views(lambda x: byol_mlp(w, bufs, "im_pred_byol", x), proj)
         with torch.no_grad():
-            # batch statistics, like the online heads; the EMA running buffers stay as they are
+            # batch statistics over the EMA batch's B rows; the EMA running buffers stay as they are
             ebufs = {n: ew[n].clone() for n in ew if is_buffer(n)}
             target = byol_mlp(ew, ebufs, "im_proj_byol", ema_cls)
         byol_loss = C.byol_loss(torch.cat(preds), target)

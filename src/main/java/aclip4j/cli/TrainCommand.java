@@ -43,6 +43,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--byol", description = "on | off: BYOL loss to the EMA tower (default: on for aclip and aclip-eff, else off)")
     String byol;
 
+    @Option(names = "--bn-per-view", description = "SSL heads' BatchNorm over each view's rows alone (default: all "
+            + "views' rows at once, as the official code)")
+    boolean bnPerView;
+
     @Option(names = "--simclr-same-view", description = "reproduce the official code's SimCLR bug (view 1 fed twice)")
     boolean simclrSameView;
 
@@ -135,7 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
         String sslChoice = ssl != null ? ssl : (v.defaultSsl ? "simclr" : "none");
         return new TrainConfig(v, views != null ? views : v.defaultViews, keep != null ? keep : Double.NaN,
                 v == Variant.CLIP_RANDOM ? "random" : strategy, scoreLayers, maskCell != null ? maskCell : 2 * patch,
-                sslChoice, byol != null ? onOff("--byol", byol) : v.defaultByol, simclrSameView, enclosing, Backend.parse(backend), model, data,
+                sslChoice, byol != null ? onOff("--byol", byol) : v.defaultByol, simclrSameView, bnPerView, enclosing, Backend.parse(backend), model, data,
                 steps, batch, accum, lr, lrStart, lrEnd, warmup != null ? warmup : steps / 10, wd, m0, wSsl, wByol,
                 onOff("--augment", augment), onOff("--freeze-patch-embed", freezePatchEmbed), seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), checkpointEvery, evalEvery,

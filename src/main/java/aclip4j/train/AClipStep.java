@@ -4,7 +4,7 @@ import aclip4j.golden.Tensor;
 import aclip4j.loss.ClipLoss;
 import aclip4j.loss.LossPass;
 import aclip4j.loss.TotalLoss;
-import aclip4j.loss.ViewPairGrads;
+import aclip4j.loss.ViewPairs;
 import aclip4j.mask.AttentionScore;
 import aclip4j.mask.TokenSelector;
 import aclip4j.tower.SslHead;
@@ -33,11 +33,13 @@ public final class AClipStep {
      * @param mixedTopCells for {@code mixed}: cells kept by score first
      * @param ssl          simclr | simsiam | none
      * @param emaImageSize Se, the EMA view resolution (S for A-CLIP, S/2 for A-CLIP-eff)
+     * @param bnPerView    SSL heads run once per view (BatchNorm statistics over B rows) instead of once over all
+     *                     V·B rows as the official code does (§6)
      */
     public record Settings(Variant variant, int views, int cell, int keepCells, TokenSelector.Strategy strategy,
                            int mixedTopCells, AttentionScore.Layers scoreLayers, String ssl, boolean byol,
                            double temperature, boolean simclrSameView, double wSsl, double wByol,
-                           boolean freezePatchEmbed, int emaImageSize) {
+                           boolean freezePatchEmbed, int emaImageSize, boolean bnPerView) {
         public boolean simclr() {
             return ssl.equals("simclr");
         }
@@ -146,82 +148,73 @@ public final class AClipStep {
         Map<String, Tensor> grads = new LinkedHashMap<>();
         float[][] dCls = new float[V][B * D];
 
-        LossPass<ViewPairGrads> sslPass = null;
-        SslHead.Pass[] mlp = new SslHead.Pass[2];
-        SslHead.Pass[] siamPred = new SslHead.Pass[2];
+        // §6: every SSL head sees all views at once (V·B rows, view-major, one BatchNorm call) as the official code
+        // does, or, with bnPerView, each view on its own.
+        LossPass<float[][]> sslPass = null;
+        HeadOverViews mlp = null, siamPred = null;
+        float[][] cls = new float[V][];
+        for (int v = 0; v < V; v++) {
+            cls[v] = viewPasses.get(v).cls();
+        }
         if (s.simclr() || s.simsiam()) {
             requireViews(V, s.ssl());
-            Map<String, Tensor> mlpWeights = Model.sub(m.online, Model.SIMCLR);
             int out = m.heads.simclrOut();
-            for (int v = 0; v < 2; v++) {
-                mlp[v] = c.simclrHead().forward(mlpWeights, viewPasses.get(v).cls(), B, true);
-                mlpWeights = withBuffers(mlpWeights, mlp[v].runningStats());
-            }
-            Model.putPrefixed(buffers, Model.SIMCLR, onlyBuffers(mlpWeights));
+            mlp = new HeadOverViews(c.simclrHead(), Model.sub(m.online, Model.SIMCLR), cls, B, s.bnPerView());
+            Model.putPrefixed(buffers, Model.SIMCLR, mlp.buffers);
+            HeadOverViews z = mlp;
             if (s.simclr()) {
-                sslPass = c.simclrLoss().forward(mlp[0].out(), mlp[1].out(), B, out, s.temperature(), s.simclrSameView());
+                sslPass = ViewPairs.of(V, (a, b2) -> c.simclrLoss().forward(z.out[a], z.out[b2], B, out,
+                        s.temperature(), s.simclrSameView()));
             } else {
-                Map<String, Tensor> predWeights = Model.sub(m.online, Model.SIMSIAM_PRED);
-                for (int v = 0; v < 2; v++) {
-                    siamPred[v] = c.byolPredictor().forward(predWeights, mlp[v].out(), B, true);
-                    predWeights = withBuffers(predWeights, siamPred[v].runningStats());
-                }
-                Model.putPrefixed(buffers, Model.SIMSIAM_PRED, onlyBuffers(predWeights));
-                sslPass = c.simsiamLoss().forward(siamPred[0].out(), siamPred[1].out(), mlp[0].out(), mlp[1].out(), B, out);
+                siamPred = new HeadOverViews(c.byolPredictor(), Model.sub(m.online, Model.SIMSIAM_PRED), z.out, B,
+                        s.bnPerView());
+                Model.putPrefixed(buffers, Model.SIMSIAM_PRED, siamPred.buffers);
+                HeadOverViews p = siamPred;
+                sslPass = ViewPairs.of(V, (a, b2) -> c.simsiamLoss().forward(p.out[a], p.out[b2], z.out[a], z.out[b2],
+                        B, out));
             }
         }
 
         LossPass<float[]> byolPass = null;
-        SslHead.Pass[] proj = new SslHead.Pass[V];
-        SslHead.Pass[] pred = new SslHead.Pass[V];
+        HeadOverViews proj = null, pred = null;
         int Ob = m.heads.byolOut();
         if (s.byol()) {
             if (emaPass == null) {
                 throw new IllegalArgumentException("BYOL needs the EMA tower: variant " + s.variant() + " has none");
             }
-            Map<String, Tensor> projWeights = Model.sub(m.online, Model.BYOL_PROJ);
-            Map<String, Tensor> predWeights = Model.sub(m.online, Model.BYOL_PRED);
-            float[] preds = new float[V * B * Ob];
-            for (int v = 0; v < V; v++) {
-                proj[v] = c.byolProjector().forward(projWeights, viewPasses.get(v).cls(), B, true);
-                projWeights = withBuffers(projWeights, proj[v].runningStats());
-                pred[v] = c.byolPredictor().forward(predWeights, proj[v].out(), B, true);
-                predWeights = withBuffers(predWeights, pred[v].runningStats());
-                System.arraycopy(pred[v].out(), 0, preds, v * B * Ob, B * Ob);
-            }
-            Model.putPrefixed(buffers, Model.BYOL_PROJ, onlyBuffers(projWeights));
-            Model.putPrefixed(buffers, Model.BYOL_PRED, onlyBuffers(predWeights));
-            // the target: the EMA projector on the EMA CLS, batch statistics, no gradient (§6)
+            proj = new HeadOverViews(c.byolProjector(), Model.sub(m.online, Model.BYOL_PROJ), cls, B, s.bnPerView());
+            pred = new HeadOverViews(c.byolPredictor(), Model.sub(m.online, Model.BYOL_PRED), proj.out, B,
+                    s.bnPerView());
+            Model.putPrefixed(buffers, Model.BYOL_PROJ, proj.buffers);
+            Model.putPrefixed(buffers, Model.BYOL_PRED, pred.buffers);
+            float[] preds = concat(pred.out);
+            // the target: the EMA projector on the EMA CLS, batch statistics over its B rows, no gradient (§6)
             float[] target = c.byolProjector().forward(Model.sub(m.ema, Model.BYOL_PROJ), emaPass.cls(), B, true).out();
             byolPass = c.byolLoss().forward(preds, target, V, B, Ob);
         }
 
-        TotalLoss.Result total = TotalLoss.combine(clipPass, sslPass, byolPass, new TotalLoss.Weights(s.wSsl(), s.wByol()));
+        TotalLoss.Result<float[][]> total = TotalLoss.combine(clipPass, sslPass, byolPass,
+                new TotalLoss.Weights(s.wSsl(), s.wByol()));
 
         // 5. Backward, the reverse order: heads → CLS gradients; towers → weight gradients.
         if (total.ssl() != null) {
-            float[][] dOut = {total.ssl().first(), total.ssl().second()};
-            if (s.simsiam()) {
-                for (int v = 0; v < 2; v++) {
-                    SslHead.Grads gp = siamPred[v].backward(dOut[v]);
-                    addAll(grads, Model.SIMSIAM_PRED, gp.weights());
-                    dOut[v] = gp.dInput(); // into z_v through the predictor; z's own stop-gradient role adds nothing
-                }
+            float[][] dOut = total.ssl();
+            if (siamPred != null) { // into z through the predictor; z's own stop-gradient role adds nothing
+                dOut = siamPred.backward(dOut, grads, Model.SIMSIAM_PRED);
             }
-            for (int v = 0; v < 2; v++) {
-                SslHead.Grads gm = mlp[v].backward(dOut[v]);
-                addAll(grads, Model.SIMCLR, gm.weights());
-                add(dCls[v], gm.dInput());
+            float[][] dIn = mlp.backward(dOut, grads, Model.SIMCLR);
+            for (int v = 0; v < V; v++) {
+                add(dCls[v], dIn[v]);
             }
         }
         if (total.byol() != null) {
+            float[][] dPred = new float[V][];
             for (int v = 0; v < V; v++) {
-                float[] dPred = java.util.Arrays.copyOfRange(total.byol(), v * B * Ob, (v + 1) * B * Ob);
-                SslHead.Grads gp = pred[v].backward(dPred);
-                addAll(grads, Model.BYOL_PRED, gp.weights());
-                SslHead.Grads gj = proj[v].backward(gp.dInput());
-                addAll(grads, Model.BYOL_PROJ, gj.weights());
-                add(dCls[v], gj.dInput());
+                dPred[v] = java.util.Arrays.copyOfRange(total.byol(), v * B * Ob, (v + 1) * B * Ob);
+            }
+            float[][] dIn = proj.backward(pred.backward(dPred, grads, Model.BYOL_PRED), grads, Model.BYOL_PROJ);
+            for (int v = 0; v < V; v++) {
+                add(dCls[v], dIn[v]);
             }
         }
         float[] dImage = total.clip().imageEmbed();
@@ -246,6 +239,79 @@ public final class AClipStep {
             System.arraycopy(boxes, (b * V + v) * 4, out, b * 4, 4);
         }
         return out;
+    }
+
+    /**
+     * One SSL head over the rows of every view (§6). Official: one call on the views' rows concatenated view-major
+     * ({@code V·B} rows), so each BatchNorm takes its statistics over all of them and refreshes its running
+     * statistics once; {@code perView}: one call per view ({@code B} rows each), the running statistics passed from
+     * one call to the next.
+     */
+    static final class HeadOverViews {
+        /** The head's output per view, [B,Dout] each. */
+        final float[][] out;
+        /** The head's BatchNorm buffers after the calls. */
+        final Map<String, Tensor> buffers;
+        private final SslHead.Pass[] passes;
+        private final int V, B;
+
+        HeadOverViews(SslHead head, Map<String, Tensor> weights, float[][] in, int B, boolean perView) {
+            this.V = in.length;
+            this.B = B;
+            this.out = new float[V][];
+            if (perView) {
+                passes = new SslHead.Pass[V];
+                for (int v = 0; v < V; v++) {
+                    passes[v] = head.forward(weights, in[v], B, true);
+                    weights = withBuffers(weights, passes[v].runningStats());
+                    out[v] = passes[v].out();
+                }
+            } else {
+                passes = new SslHead.Pass[] {head.forward(weights, concat(in), V * B, true)};
+                weights = withBuffers(weights, passes[0].runningStats());
+                float[] all = passes[0].out();
+                int n = all.length / V;
+                for (int v = 0; v < V; v++) {
+                    out[v] = java.util.Arrays.copyOfRange(all, v * n, (v + 1) * n);
+                }
+            }
+            buffers = onlyBuffers(weights);
+        }
+
+        /** Adds the head's weight gradients into {@code grads} under {@code prefix}; returns dInput per view. */
+        float[][] backward(float[][] dOut, Map<String, Tensor> grads, String prefix) {
+            float[][] dIn = new float[V][];
+            if (passes.length == V) { // one pass per view (or a single view)
+                for (int v = 0; v < V; v++) {
+                    SslHead.Grads g = passes[v].backward(dOut[v]);
+                    addAll(grads, prefix, g.weights());
+                    dIn[v] = g.dInput();
+                }
+                return dIn;
+            }
+            SslHead.Grads g = passes[0].backward(concat(dOut));
+            addAll(grads, prefix, g.weights());
+            int n = g.dInput().length / V;
+            for (int v = 0; v < V; v++) {
+                dIn[v] = java.util.Arrays.copyOfRange(g.dInput(), v * n, (v + 1) * n);
+            }
+            return dIn;
+        }
+    }
+
+    /** The rows of every view, view-major. */
+    static float[] concat(float[][] views) {
+        int n = 0;
+        for (float[] x : views) {
+            n += x.length;
+        }
+        float[] all = new float[n];
+        int o = 0;
+        for (float[] x : views) {
+            System.arraycopy(x, 0, all, o, x.length);
+            o += x.length;
+        }
+        return all;
     }
 
     private static void requireViews(int V, String ssl) {

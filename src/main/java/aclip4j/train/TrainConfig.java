@@ -17,6 +17,8 @@ import com.google.gson.JsonObject;
  * @param ssl          §6 simclr | simsiam | none
  * @param byol         §6 BYOL on or off
  * @param simclrSameView reproduce the official code's SimCLR feeding view 1 twice (§6)
+ * @param bnPerView    normalise each view's rows on their own in the SSL heads' BatchNorm (default: all V·B rows at
+ *                     once, as the official code does, §6)
  * @param enclosing    §4.3 random | minimal
  * @param backend      simd | nd4j
  * @param model        tiny | vit-s16 | vit-b16
@@ -43,7 +45,7 @@ import com.google.gson.JsonObject;
  */
 public record TrainConfig(
         Variant variant, int views, double keep, String strategy, String scoreLayers, int maskCell,
-        String ssl, boolean byol, boolean simclrSameView, String enclosing, Backend backend, String model,
+        String ssl, boolean byol, boolean simclrSameView, boolean bnPerView, String enclosing, Backend backend, String model,
         String data, int steps, int batch, int accum, double lr, double lrStart, double lrEnd, int warmup,
         double weightDecay, double m0, double wSsl, double wByol, boolean augment, boolean freezePatchEmbed,
         long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages) {

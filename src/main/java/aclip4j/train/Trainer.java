@@ -98,7 +98,7 @@ public final class Trainer {
         return new AClipStep.Settings(cfg.variant(), cfg.views(), r, K, TokenSelector.Strategy.parse(cfg.strategy()),
                 (int) Math.round(0.25 * n), AttentionScore.Layers.parse(cfg.scoreLayers()),
                 cfg.sslOn() ? cfg.ssl() : "none", cfg.byolOn(), 0.1, cfg.simclrSameView(), cfg.wSsl(), cfg.wByol(),
-                cfg.freezePatchEmbed(), Se);
+                cfg.freezePatchEmbed(), Se, cfg.bnPerView());
     }
 
     /** Model sizes for a preset name and a vocabulary. */

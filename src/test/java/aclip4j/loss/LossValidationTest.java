@@ -85,6 +85,6 @@ class LossValidationTest {
     @Test
     void totalLossWeightsMustBeFinite() {
         refused(() -> new TotalLoss.Weights(Double.NaN, 2), "w_ssl");
-        refused(() -> TotalLoss.combine(null, null, null, TotalLoss.Weights.DEFAULTS), "clip");
+        refused(() -> TotalLoss.<ViewPairGrads>combine(null, null, null, TotalLoss.Weights.DEFAULTS), "clip");
     }
 }

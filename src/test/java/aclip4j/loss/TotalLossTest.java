@@ -27,7 +27,7 @@ class TotalLossTest {
         LossPass<ViewPairGrads> ssl = new SimdSimClrLoss(LANES).forward(a, b, B, D, 0.1);
         LossPass<float[]> byol = new SimdByolLoss(LANES).forward(pred, target, V, B, D);
 
-        TotalLoss.Result r = TotalLoss.combine(clip, ssl, byol, TotalLoss.Weights.DEFAULTS);
+        TotalLoss.Result<ViewPairGrads> r = TotalLoss.combine(clip, ssl, byol, TotalLoss.Weights.DEFAULTS);
         assertEquals(clip.loss() + 1.0 * ssl.loss() + 2.0 * byol.loss(), r.loss(), 1e-5);
         assertEquals(clip.loss(), r.clipLoss());
         assertEquals(ssl.loss(), r.sslLoss());
@@ -41,14 +41,14 @@ class TotalLossTest {
         }
         assertClose("byol grads x2", byolTwice, r.byol(), 1e-7, 1e-6);
 
-        TotalLoss.Result custom = TotalLoss.combine(clip, ssl, null, new TotalLoss.Weights(0.5, 2.0));
+        TotalLoss.Result<ViewPairGrads> custom = TotalLoss.combine(clip, ssl, null, new TotalLoss.Weights(0.5, 2.0));
         assertEquals(clip.loss() + 0.5 * ssl.loss(), custom.loss(), 1e-5);
         assertEquals(0f, custom.byolLoss());
         assertNull(custom.byol());
         float[] half = ssl.backward(0.5f).second();
         assertClose("ssl grads x0.5", half, custom.ssl().second(), 0, 0);
 
-        TotalLoss.Result clipOnly = TotalLoss.combine(clip, null, null, TotalLoss.Weights.DEFAULTS);
+        TotalLoss.Result<ViewPairGrads> clipOnly = TotalLoss.<ViewPairGrads>combine(clip, null, null, TotalLoss.Weights.DEFAULTS);
         assertEquals(clip.loss(), clipOnly.loss());
         assertNull(clipOnly.ssl());
     }

@@ -79,7 +79,7 @@ class MaskFigureTest {
         }
         AClipStep.Settings settings = new AClipStep.Settings(cfg.variant(), V, f.r(), f.keepCells(), strategy,
                 f.mixedTop(), AttentionScore.Layers.parse(cfg.scoreLayers()), cfg.ssl(), cfg.byolOn(), 0.1, false,
-                cfg.wSsl(), cfg.wByol(), true, Se);
+                cfg.wSsl(), cfg.wByol(), true, Se, cfg.bnPerView());
         Components c = Components.of(Backend.SIMD, m.vision, Se, m.text, m.heads, Lanes.preferred());
         AClipStep.Result r = AClipStep.run(c, m, settings,
                 new AClipStep.Batch(B, views, emaView, viewBoxes, emaBox, run.tokenizer().encodeBatch(captions), noise));

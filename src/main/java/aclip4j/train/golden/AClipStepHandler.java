@@ -56,7 +56,7 @@ public final class AClipStepHandler implements ComponentHandler {
                 golden.paramInt("mixed_top_cells", 0), AttentionScore.Layers.parse(golden.paramString("score_layers", "all")),
                 golden.paramString("ssl", "none"), golden.paramBool("byol", false), golden.paramDouble("temperature", 0.1),
                 golden.paramBool("simclr_same_view", false), golden.paramDouble("w_ssl", 1), golden.paramDouble("w_byol", 2),
-                golden.paramBool("freeze_patch_embed", false), Se);
+                golden.paramBool("freeze_patch_embed", false), Se, golden.paramBool("bn_per_view", false));
 
         Map<String, Tensor> online = group(golden, "in.w.");
         Map<String, Tensor> ema = group(golden, "in.ema.");
