@@ -1,5 +1,6 @@
 package aclip4j.ema;
 
+import aclip4j.kernel.Bits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,19 +66,8 @@ class EmaUpdateProperties {
         }
     }
 
-    /**
-     * Bit-for-bit equality ({@code Float.floatToIntBits}) of the vector path and the scalar specification
-     * (docs/SPEC.md §13), naming the first differing element and both values.
-     */
     static void assertSameBits(String what, float[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
-                fail(String.format("%s: first difference at element %d: %s (0x%08x), expected %s (0x%08x)", what, i,
-                        actual[i], Float.floatToRawIntBits(actual[i]), expected[i],
-                        Float.floatToRawIntBits(expected[i])));
-            }
-        }
+        Bits.assertSameBits(what, expected, actual);
     }
 
     @Property(tries = 40)

@@ -231,25 +231,8 @@ class AttentionProperties {
         }
     }
 
-    /** Fails unless every element has the same bits, naming the first differing index and both values. */
     static void assertSameBits(String what, float[] expected, float[] actual) {
-        if (expected.length != actual.length) {
-            fail(what + ": length " + actual.length + ", expected " + expected.length);
-        }
-        int first = -1, count = 0;
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
-                if (first < 0) {
-                    first = i;
-                }
-                count++;
-            }
-        }
-        if (first >= 0) {
-            fail(what + ": " + count + " of " + expected.length + " elements differ in their bits; first at ["
-                    + first + "]: specification " + expected[first] + " (0x"
-                    + Integer.toHexString(Float.floatToRawIntBits(expected[first])) + "), got " + actual[first]
-                    + " (0x" + Integer.toHexString(Float.floatToRawIntBits(actual[first])) + ")");
-        }
+        Bits.assertSameBits(what, expected, actual);
     }
+
 }

@@ -35,18 +35,8 @@ class KernelLanesProperties {
         return Arbitraries.of(1, 2, 3, 5, 7, 15, 16, 17, 31, 33, 47, 64, 65, 511, 512, 513, 1031);
     }
 
-    /** Fails at the first index whose float bits differ, with both values. */
     static void assertSameBits(String what, float[] expected, float[] actual) {
-        if (expected.length != actual.length) {
-            fail(what + ": length " + actual.length + ", specification " + expected.length);
-        }
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
-                fail(what + ": first difference at [" + i + "] of " + expected.length + ": specification "
-                        + expected[i] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(expected[i])) + "), got "
-                        + actual[i] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(actual[i])) + ")");
-            }
-        }
+        Bits.assertSameBits(what, expected, actual);
     }
 
     /** Puts each of the given values at a random index (overwriting), so tails and vector bodies both meet them. */

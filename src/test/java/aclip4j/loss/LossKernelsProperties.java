@@ -1,6 +1,6 @@
 package aclip4j.loss;
 
-import static aclip4j.loss.Bits.assertSameBits;
+import static aclip4j.kernel.Bits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,6 +1,6 @@
 package aclip4j.loss;
 
-import static aclip4j.loss.Bits.assertSameBits;
+import static aclip4j.kernel.Bits.assertSameBits;
 import static aclip4j.loss.Close.assertClose;
 import static aclip4j.loss.Float64Losses.gaussian;
 

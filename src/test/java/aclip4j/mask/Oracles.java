@@ -1,5 +1,6 @@
 package aclip4j.mask;
 
+import aclip4j.kernel.Bits;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -273,21 +274,8 @@ final class Oracles {
         assertClose(what, toDoubles(expected), actual, atol, rtol);
     }
 
-    /**
-     * Bit-for-bit equality ({@code Float.floatToIntBits}; -0.0 differs from 0.0, NaNs are equal): what the vector
-     * code must give against the scalar specification (docs/SPEC.md §13). Names the first differing element.
-     */
     static void assertSameBits(String what, float[] expected, float[] actual) {
-        if (expected.length != actual.length) {
-            throw new AssertionError(what + ": length " + actual.length + ", expected " + expected.length);
-        }
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
-                throw new AssertionError(String.format("%s: first difference at element %d: %s (0x%08x), expected %s"
-                        + " (0x%08x)", what, i, actual[i], Float.floatToRawIntBits(actual[i]), expected[i],
-                        Float.floatToRawIntBits(expected[i])));
-            }
-        }
+        Bits.assertSameBits(what, expected, actual);
     }
 
     /** Bit-for-bit equality except that -0.0 equals 0.0. */

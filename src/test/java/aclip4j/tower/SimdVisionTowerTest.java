@@ -3,7 +3,7 @@ package aclip4j.tower;
 import static aclip4j.kernel.GradCheck.assertClose;
 import static aclip4j.kernel.GradCheck.dot;
 import static aclip4j.kernel.GradCheck.randn;
-import static aclip4j.loss.Bits.assertSameBits;
+import static aclip4j.kernel.Bits.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

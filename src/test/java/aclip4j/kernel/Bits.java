@@ -1,4 +1,4 @@
-package aclip4j.loss;
+package aclip4j.kernel;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
