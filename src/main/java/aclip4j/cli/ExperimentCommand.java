@@ -246,11 +246,16 @@ public final class ExperimentCommand implements Runnable {
                 return new double[] {Double.NaN, Double.NaN};
             }
             double mean = s / n;
-            return new double[] {mean, n > 1 ? Math.sqrt(Math.max(0, (s2 - n * mean * mean) / (n - 1))) : 0};
+            // one seed has no spread to state: NaN, printed as the mean alone
+            return new double[] {mean, n > 1 ? Math.sqrt(Math.max(0, (s2 - n * mean * mean) / (n - 1))) : Double.NaN};
         }
 
         private static String pct(double[] ms) {
-            return Double.isFinite(ms[0]) ? String.format(Locale.ROOT, "%.1f ± %.1f %%", 100 * ms[0], 100 * ms[1]) : "—";
+            if (!Double.isFinite(ms[0])) {
+                return "—";
+            }
+            return Double.isFinite(ms[1]) ? String.format(Locale.ROOT, "%.1f ± %.1f %%", 100 * ms[0], 100 * ms[1])
+                    : String.format(Locale.ROOT, "%.1f %%", 100 * ms[0]);
         }
 
         static java.awt.image.BufferedImage chart(Map<String, List<JsonObject>> results) {

@@ -55,6 +55,7 @@ class ExperimentCommandTest {
         String table = Files.readString(out.resolve("table2.md"));
         assertTrue(table.contains("| clip | ") && table.contains("| attentive-2x50 | ") && table.contains("2 seeds"),
                 table);
+        assertTrue(table.contains(" ± "), "two seeds give a spread: " + table);
         assertTrue(Files.size(out.resolve("table2.png")) > 1000, "bar chart written");
 
         long stamp = Files.getLastModifiedTime(out.resolve("clip/seed-0/result.json")).toMillis();
