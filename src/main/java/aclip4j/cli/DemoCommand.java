@@ -5,6 +5,7 @@ import aclip4j.kernel.Parallel;
 import aclip4j.train.Checkpoint;
 import aclip4j.train.TrainConfig;
 import aclip4j.train.Trainer;
+import aclip4j.viz.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -88,27 +89,15 @@ public final class DemoCommand implements Callable<Integer> {
      * object's pixels that the kept tokens held, with the run's masks and with random masks of the same size.
      */
     private static void printObjectShare(Path metrics, int steps) throws java.io.IOException {
-        java.util.List<String> lines = Files.readAllLines(metrics);
+        Metrics m = Metrics.read(metrics);
+        Metrics.Series kept = m.series("object_kept"), random = m.series("object_kept_random");
         int tenth = Math.max(1, steps / 10);
-        double[] first = new double[3], last = new double[3];
-        for (String line : lines) {
-            com.google.gson.JsonObject row = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
-            if (!row.has("object_kept")) {
-                continue;
-            }
-            int step = row.get("step").getAsInt();
-            double[] acc = step <= tenth ? first : step > steps - tenth ? last : null;
-            if (acc != null) {
-                acc[0] += row.get("object_kept").getAsDouble();
-                acc[1] += row.get("object_kept_random").getAsDouble();
-                acc[2]++;
-            }
-        }
-        if (first[2] > 0 && last[2] > 0) {
+        double firstKept = kept.mean(1, tenth), lastKept = kept.mean(steps - tenth + 1, steps);
+        if (Double.isFinite(firstKept) && Double.isFinite(lastKept)) {
             System.out.printf(java.util.Locale.ROOT, "captioned object kept by the masks: %.0f%% (random masks "
                             + "%.0f%%) over the first %d steps, %.0f%% (random %.0f%%) over the last %d%n",
-                    100 * first[0] / first[2], 100 * first[1] / first[2], tenth,
-                    100 * last[0] / last[2], 100 * last[1] / last[2], tenth);
+                    100 * firstKept, 100 * random.mean(1, tenth), tenth,
+                    100 * lastKept, 100 * random.mean(steps - tenth + 1, steps), tenth);
         }
     }
 }

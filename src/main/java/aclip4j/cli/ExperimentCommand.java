@@ -5,6 +5,7 @@ import aclip4j.kernel.Parallel;
 import aclip4j.train.TrainConfig;
 import aclip4j.train.Trainer;
 import aclip4j.eval.Evaluator;
+import aclip4j.viz.Metrics;
 import aclip4j.viz.Png;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -90,7 +91,7 @@ public final class ExperimentCommand implements Runnable {
         List<String> recipe(long seed) {
             return List.of("--data", data, "--steps", Integer.toString(steps), "--batch", Integer.toString(batch),
                     "--lr", "2e-3", "--m0", "0.9", "--augment", "on", "--seed", Long.toString(seed),
-                    "--checkpoint-every", Integer.toString(steps), "--eval-images", Integer.toString(evalImages));
+                    "--checkpoint-every", Integer.toString(steps));
         }
 
         @Override
@@ -174,17 +175,10 @@ public final class ExperimentCommand implements Runnable {
 
         /** Mean object shares over the last tenth of the steps, or null without them. */
         static double[] objectShare(Path metrics, int steps) throws IOException {
-            double a = 0, r = 0;
-            int n = 0;
-            for (String line : Files.readAllLines(metrics)) {
-                JsonObject row = JsonParser.parseString(line).getAsJsonObject();
-                if (row.has("object_kept") && row.get("step").getAsInt() > steps - Math.max(1, steps / 10)) {
-                    a += row.get("object_kept").getAsDouble();
-                    r += row.get("object_kept_random").getAsDouble();
-                    n++;
-                }
-            }
-            return n == 0 ? null : new double[] {a / n, r / n};
+            Metrics m = Metrics.read(metrics);
+            double from = steps - Math.max(1, steps / 10) + 1;
+            double kept = m.series("object_kept").mean(from, steps);
+            return Double.isNaN(kept) ? null : new double[] {kept, m.series("object_kept_random").mean(from, steps)};
         }
 
         /** NaN (no classes to classify) becomes JSON null. */

@@ -208,19 +208,15 @@ public final class AClipStep {
             }
         }
         if (total.byol() != null) {
-            float[][] dPred = new float[V][];
-            for (int v = 0; v < V; v++) {
-                dPred[v] = java.util.Arrays.copyOfRange(total.byol(), v * B * Ob, (v + 1) * B * Ob);
-            }
+            float[][] dPred = split(total.byol(), V);
             float[][] dIn = proj.backward(pred.backward(dPred, grads, Model.BYOL_PRED), grads, Model.BYOL_PROJ);
             for (int v = 0; v < V; v++) {
                 add(dCls[v], dIn[v]);
             }
         }
-        float[] dImage = total.clip().imageEmbed();
+        float[][] dFeat = split(total.clip().imageEmbed(), V);
         for (int v = 0; v < V; v++) {
-            float[] dFeat = java.util.Arrays.copyOfRange(dImage, v * B * E, (v + 1) * B * E);
-            addAll(grads, "", viewPasses.get(v).backward(dFeat, dCls[v]));
+            addAll(grads, "", viewPasses.get(v).backward(dFeat[v], dCls[v]));
         }
         addAll(grads, "", textPass.backward(total.clip().textEmbed()));
         grads.put(Model.LOGIT_SCALE, Tensor.scalar(total.clip().logitScale()));
@@ -253,14 +249,13 @@ public final class AClipStep {
         /** The head's BatchNorm buffers after the calls. */
         final Map<String, Tensor> buffers;
         private final SslHead.Pass[] passes;
-        private final int V, B;
+        private final int V;
 
         HeadOverViews(SslHead head, Map<String, Tensor> weights, float[][] in, int B, boolean perView) {
             this.V = in.length;
-            this.B = B;
-            this.out = new float[V][];
             if (perView) {
                 passes = new SslHead.Pass[V];
+                out = new float[V][];
                 for (int v = 0; v < V; v++) {
                     passes[v] = head.forward(weights, in[v], B, true);
                     weights = withBuffers(weights, passes[v].runningStats());
@@ -269,19 +264,15 @@ public final class AClipStep {
             } else {
                 passes = new SslHead.Pass[] {head.forward(weights, concat(in), V * B, true)};
                 weights = withBuffers(weights, passes[0].runningStats());
-                float[] all = passes[0].out();
-                int n = all.length / V;
-                for (int v = 0; v < V; v++) {
-                    out[v] = java.util.Arrays.copyOfRange(all, v * n, (v + 1) * n);
-                }
+                out = split(passes[0].out(), V);
             }
             buffers = onlyBuffers(weights);
         }
 
         /** Adds the head's weight gradients into {@code grads} under {@code prefix}; returns dInput per view. */
         float[][] backward(float[][] dOut, Map<String, Tensor> grads, String prefix) {
-            float[][] dIn = new float[V][];
             if (passes.length == V) { // one pass per view (or a single view)
+                float[][] dIn = new float[V][];
                 for (int v = 0; v < V; v++) {
                     SslHead.Grads g = passes[v].backward(dOut[v]);
                     addAll(grads, prefix, g.weights());
@@ -291,11 +282,7 @@ public final class AClipStep {
             }
             SslHead.Grads g = passes[0].backward(concat(dOut));
             addAll(grads, prefix, g.weights());
-            int n = g.dInput().length / V;
-            for (int v = 0; v < V; v++) {
-                dIn[v] = java.util.Arrays.copyOfRange(g.dInput(), v * n, (v + 1) * n);
-            }
-            return dIn;
+            return split(g.dInput(), V);
         }
     }
 
@@ -312,6 +299,16 @@ public final class AClipStep {
             o += x.length;
         }
         return all;
+    }
+
+    /** The inverse of {@link #concat}: V equal view-major parts. */
+    static float[][] split(float[] all, int V) {
+        int n = all.length / V;
+        float[][] parts = new float[V][];
+        for (int v = 0; v < V; v++) {
+            parts[v] = java.util.Arrays.copyOfRange(all, v * n, (v + 1) * n);
+        }
+        return parts;
     }
 
     private static void requireViews(int V, String ssl) {

@@ -341,16 +341,19 @@ public final class Trainer {
         }
         int B = batch.B(), V = settings.views(), S = model.vision.imageSize(), p = model.vision.patch();
         int cell = settings.cell(), g = model.vision.grid() / cell, kept = r.keptTokens();
+        float[][] cov = new float[B][]; // the object's coverage once per image, shared by its views
+        for (int b = 0; b < B; b++) {
+            Scene scene = scenes.scene(sampleIndex((long) i * cfg.batch() + b));
+            cov[b] = ScenesDataset.coverage(scene.main(), scenes.height(), scenes.width());
+        }
         double sum = 0, sumRandom = 0;
         int n = 0;
         for (int v = 0; v < V; v++) {
             int[] random = components.tokenSelector().select(new float[B * g * g], batch.noise()[v], B, g, cell,
                     TokenSelector.Strategy.RANDOM, settings.keepCells(), settings.mixedTopCells()).keepIndex();
             for (int b = 0; b < B; b++) {
-                Scene scene = scenes.scene(sampleIndex((long) i * cfg.batch() + b));
-                float[] cov = ScenesDataset.coverage(scene.main(), scenes.height(), scenes.width());
                 int[] box = java.util.Arrays.copyOfRange(batch.viewBoxes(), (b * V + v) * 4, (b * V + v) * 4 + 4);
-                double[] mass = ObjectShare.patchMass(cov, scenes.height(), scenes.width(), box, S, p);
+                double[] mass = ObjectShare.patchMass(cov[b], scenes.height(), scenes.width(), box, S, p);
                 double a = ObjectShare.keptShare(mass, r.keepIndex()[v], b * kept, kept, 1.0);
                 double rnd = ObjectShare.keptShare(mass, random, b * kept, kept, 1.0);
                 if (Double.isFinite(a) && Double.isFinite(rnd)) {

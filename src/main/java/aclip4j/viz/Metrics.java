@@ -49,7 +49,7 @@ public record Metrics(Path file, List<JsonObject> rows) {
             String where = file + " line " + (i + 1);
             JsonElement e;
             try {
-                e = JsonParser.parseString(line); // lenient: the trainer writes NaN (momentum without EMA)
+                e = JsonParser.parseString(line); // lenient: earlier runs wrote NaN (momentum without EMA)
             } catch (JsonParseException ex) {
                 throw new IllegalArgumentException(where + " is not valid JSON (" + rootMessage(ex) + "): "
                         + abbreviate(line));
@@ -73,6 +73,19 @@ public record Metrics(Path file, List<JsonObject> rows) {
     public record Series(String name, double[] steps, double[] values) {
         public boolean isEmpty() {
             return steps.length == 0;
+        }
+
+        /** The mean of the values at steps {@code from <= step <= to}; NaN when there are none. */
+        public double mean(double from, double to) {
+            double sum = 0;
+            int n = 0;
+            for (int i = 0; i < steps.length; i++) {
+                if (steps[i] >= from && steps[i] <= to) {
+                    sum += values[i];
+                    n++;
+                }
+            }
+            return n == 0 ? Double.NaN : sum / n;
         }
 
         /** True when every value is 0 (a loss term the run does not use). */
