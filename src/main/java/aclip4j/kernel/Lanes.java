@@ -113,14 +113,6 @@ public final class Lanes {
         return bits == 0;
     }
 
-    /** The vector species ({@link #SPECIES}); only valid when {@link #scalar()} is false. */
-    public VectorSpecies<Float> species() {
-        if (bits == 0) {
-            throw new IllegalStateException("scalar Lanes has no vector species");
-        }
-        return SPECIES;
-    }
-
     /** Floats per vector, 1 for scalar. */
     public int length() {
         return bits == 0 ? 1 : LENGTH;

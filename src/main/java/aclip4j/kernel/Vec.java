@@ -44,11 +44,6 @@ import jdk.incubator.vector.VectorOperators;
 public final class Vec {
     private Vec() {}
 
-    /** True for the scalar specification: kernels take their scalar loops. */
-    public static boolean scalarLoops(Lanes lanes) {
-        return lanes.scalar();
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // add: out[o+i] = a[ao+i] + b[bo+i]
 

@@ -63,11 +63,6 @@ public final class ViewPairs implements LossPass<float[][]> {
         return grads;
     }
 
-    /** The number of view pairs, V(V-1)/2. */
-    public int pairs() {
-        return passes.size();
-    }
-
     private static float[] addInto(float[] acc, float[] g) {
         if (acc == null) {
             return g.clone(); // the first contribution as it is (no 0 + g, which would turn -0 into +0)
