@@ -30,6 +30,25 @@ public interface Dataset {
     /** Prompt templates with one {@code {}} for the class name (filled by {@link Templates#fill}). */
     List<String> templates();
 
+    /**
+     * Where the captioned object of image {@code i} is: the fraction of each of its pixels the object covers,
+     * {@code [height*width]} row-major at the size of {@link #image}; null when the data set does not know (then
+     * training logs no object share, {@code eval/ObjectShare}).
+     */
+    default Coverage objectCoverage(int i) {
+        return null;
+    }
+
+    /** Per-pixel object coverage in [0, 1] of an image of {@code height x width}. */
+    record Coverage(float[] values, int height, int width) {
+        public Coverage {
+            if (height < 1 || width < 1 || values.length != height * width) {
+                throw new IllegalArgumentException("coverage has " + values.length + " values for a " + height + "x"
+                        + width + " image");
+            }
+        }
+    }
+
     /** A short description for logs ("scenes train 20000 images 64x64"). */
     String describe();
 

@@ -153,6 +153,32 @@ public final class IdxDataset implements Dataset {
         return new RgbImage(px, H, W);
     }
 
+    /**
+     * On a canvas, the item's own pixels: those of its 28x28 image at {@value #INK} of full intensity or more (the IDX
+     * images are black outside the digit or garment); null at the native size, where the item is the whole image.
+     */
+    @Override
+    public Coverage objectCoverage(int i) {
+        checkIndex(i);
+        if (!pasted()) {
+            return null;
+        }
+        int rows = images.rows(), cols = images.cols(), side = canvas;
+        int[] at = offset(i);
+        float[] cov = new float[side * side];
+        for (int y = 0; y < rows; y++) {
+            for (int x = 0; x < cols; x++) {
+                if (images.pixel(i, y, x) >= INK * 255) {
+                    cov[(at[0] + y) * side + at[1] + x] = 1f;
+                }
+            }
+        }
+        return new Coverage(cov, side, side);
+    }
+
+    /** Intensity from which an IDX pixel counts as part of the item. */
+    static final double INK = 0.1;
+
     @Override
     public List<String> captions(int i) {
         checkIndex(i);

@@ -200,6 +200,12 @@ public final class ScenesDataset implements Dataset {
         return render(scene(i));
     }
 
+    /** The main object's coverage: the object the label and the first caption name. */
+    @Override
+    public Coverage objectCoverage(int i) {
+        return new Coverage(coverage(scene(i).main(), height, width), height, width);
+    }
+
     /** Draws a scene: background clutter, then the distractors, then the main object on top. */
     public RgbImage render(Scene scene) {
         int H = height, W = width, plane = H * W;

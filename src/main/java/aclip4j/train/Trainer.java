@@ -4,8 +4,6 @@ import aclip4j.data.Augment;
 import aclip4j.data.DataSource;
 import aclip4j.data.Dataset;
 import aclip4j.data.RgbImage;
-import aclip4j.data.Scene;
-import aclip4j.data.ScenesDataset;
 import aclip4j.data.Seeds;
 import aclip4j.data.Split;
 import aclip4j.data.Tokenizer;
@@ -331,20 +329,23 @@ public final class Trainer {
     }
 
     /**
-     * On the built-in scenes, for the step's first micro-batch: the mean over images and views of the share of the
-     * captioned object's pixels that the kept tokens hold ({@link ObjectShare}), with this run's masks and with
-     * random masks of the same size drawn from the same noise; null without masks or scene geometry.
+     * Where the data set knows its objects ({@link Dataset#objectCoverage}), for the step's first micro-batch: the
+     * mean over images and views of the share of the captioned object's pixels that the kept tokens hold
+     * ({@link ObjectShare}), with this run's masks and with random masks of the same size drawn from the same noise;
+     * null without masks or object geometry.
      */
     private double[] objectShare(int i, AClipStep.Batch batch, AClipStep.Result r) {
-        if (!(train instanceof ScenesDataset scenes) || r.keepIndex() == null || r.keepIndex()[0] == null) {
+        if (r.keepIndex() == null || r.keepIndex()[0] == null) {
             return null;
         }
         int B = batch.B(), V = settings.views(), S = model.vision.imageSize(), p = model.vision.patch();
         int cell = settings.cell(), g = model.vision.grid() / cell, kept = r.keptTokens();
-        float[][] cov = new float[B][]; // the object's coverage once per image, shared by its views
+        Dataset.Coverage[] cov = new Dataset.Coverage[B]; // the object's coverage once per image, shared by its views
         for (int b = 0; b < B; b++) {
-            Scene scene = scenes.scene(sampleIndex((long) i * cfg.batch() + b));
-            cov[b] = ScenesDataset.coverage(scene.main(), scenes.height(), scenes.width());
+            cov[b] = train.objectCoverage(sampleIndex((long) i * cfg.batch() + b));
+            if (cov[b] == null) {
+                return null;
+            }
         }
         double sum = 0, sumRandom = 0;
         int n = 0;
@@ -353,7 +354,7 @@ public final class Trainer {
                     TokenSelector.Strategy.RANDOM, settings.keepCells(), settings.mixedTopCells()).keepIndex();
             for (int b = 0; b < B; b++) {
                 int[] box = java.util.Arrays.copyOfRange(batch.viewBoxes(), (b * V + v) * 4, (b * V + v) * 4 + 4);
-                double[] mass = ObjectShare.patchMass(cov[b], scenes.height(), scenes.width(), box, S, p);
+                double[] mass = ObjectShare.patchMass(cov[b].values(), cov[b].height(), cov[b].width(), box, S, p);
                 double a = ObjectShare.keptShare(mass, r.keepIndex()[v], b * kept, kept, 1.0);
                 double rnd = ObjectShare.keptShare(mass, random, b * kept, kept, 1.0);
                 if (Double.isFinite(a) && Double.isFinite(rnd)) {

@@ -193,6 +193,40 @@ class IdxDatasetTest {
         assertEquals(10, d.classNames().size());
     }
 
+    @Test
+    void coverageOnACanvasIsTheItemsInkedPixelsWhereTheyArePasted() throws IOException {
+        int n = 12;
+        writeSplit("t10k", n, new int[n], false);
+        IdxDataset d = IdxDataset.open(IdxDataset.Kind.FASHION_MNIST, dir, Split.TEST, 16, 3);
+        int partlyInked = 0;
+        for (int i = 0; i < n; i++) {
+            Dataset.Coverage cov = d.objectCoverage(i);
+            RgbImage img = d.image(i);
+            assertEquals(16, cov.height());
+            assertEquals(16, cov.width());
+            int inked = 0;
+            for (int y = 0; y < 16; y++) {
+                for (int x = 0; x < 16; x++) {
+                    // The canvas is black: a pixel is the item's exactly where its drawn value is ink.
+                    float want = img.get(0, y, x) >= IdxDataset.INK * 255 / 255f - 1e-7f ? 1f : 0f;
+                    assertEquals(want, cov.values()[y * 16 + x], "image " + i + " pixel " + y + "," + x);
+                    inked += (int) want;
+                }
+            }
+            int expected = 0; // inked pixels of the 4x5 source image, wherever it lands
+            for (int y = 0; y < ROWS; y++) {
+                for (int x = 0; x < COLS; x++) {
+                    expected += px(i, y, x) >= IdxDataset.INK * 255 ? 1 : 0;
+                }
+            }
+            assertEquals(expected, inked, "image " + i);
+            partlyInked += inked > 0 && inked < ROWS * COLS ? 1 : 0;
+        }
+        assertTrue(partlyInked >= 2, partlyInked + " of " + n + " items have both ink and background pixels");
+        assertNull(IdxDataset.open(IdxDataset.Kind.FASHION_MNIST, dir, Split.TEST, 0, 3).objectCoverage(0),
+                "at the native size the item is the whole image");
+    }
+
     private static boolean matches(RgbImage img, int i, int oy, int ox) {
         int S = img.height();
         for (int y = 0; y < S; y++) {
