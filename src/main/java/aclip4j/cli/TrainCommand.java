@@ -1,6 +1,7 @@
 package aclip4j.cli;
 
 import aclip4j.Backend;
+import aclip4j.data.DataSource;
 import aclip4j.eval.Evaluator;
 import aclip4j.kernel.Parallel;
 import aclip4j.tower.Presets;
@@ -56,7 +57,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "simd", description = "simd | nd4j (default: ${DEFAULT-VALUE})")
     String backend;
 
-    @Option(names = "--model", defaultValue = "tiny", description = "tiny | vit-s16 | vit-b16 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "tiny", description = "tiny | vit-s16 (12 heads, official) | vit-s16-timm (6 heads) | vit-b16 (default: ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--data", defaultValue = "scenes", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR (default: ${DEFAULT-VALUE})")
@@ -122,6 +123,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory (default: runs/<variant>-<seed>)")
     Path out;
 
+    @Option(names = "--tokenizer", description = "clip | words: OpenAI CLIP's BPE, or a vocabulary of the data's own"
+            + " words (default: clip for folder:, words for the built-in scenes and the labelled sets)")
+    String tokenizer;
+
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its last checkpoint, with its own config")
     Path resume;
 
@@ -143,7 +148,12 @@ public final class TrainCommand implements Callable<Integer> {
                 steps, batch, accum, lr, lrStart, lrEnd, warmup != null ? warmup : steps / 10, wd, m0, wSsl, wByol,
                 onOff("--augment", augment), onOff("--freeze-patch-embed", freezePatchEmbed), seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), checkpointEvery, evalEvery,
-                evalImages, trainImages);
+                evalImages, trainImages, tokenizer != null ? tokenizer : defaultTokenizer(data));
+    }
+
+    /** CLIP's BPE for real captions (image folders); the data's own words for the built-in and labelled sets. */
+    static String defaultTokenizer(String data) {
+        return DataSource.parse(data).kind() == DataSource.Kind.FOLDER ? "clip" : "words";
     }
 
     @Override

@@ -14,8 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * OpenAI CLIP's byte-level BPE tokenizer (SPEC §2), read from the merges file the user names
- * ({@code bpe_simple_vocab_16e6.txt.gz}, gzipped or plain). Vocabulary: the 256 byte characters, the same with
+ * OpenAI CLIP's byte-level BPE tokenizer (SPEC §2), from OpenAI's merges file {@code bpe_simple_vocab_16e6.txt.gz}:
+ * the copy shipped in the jar ({@link #bundled}, MIT licence next to it) or one the user names ({@link #load}). Vocabulary: the 256 byte characters, the same with
  * {@code </w>}, the first 48,894 merges, then {@code <|startoftext|>} 49406 and {@code <|endoftext|>} 49407;
  * pad 0; context 77.
  *
@@ -52,6 +52,23 @@ public final class ClipBpeTokenizer implements Tokenizer {
     private final Map<String, String[]> cache = new ConcurrentHashMap<>();
     private final int context;
 
+    /** The merges file in the jar, unchanged from OpenAI's CLIP repository (its MIT licence beside it). */
+    public static final String BUNDLED = "/aclip4j/data/bpe_simple_vocab_16e6.txt.gz";
+
+    /** CLIP's tokenizer from the merges file in the jar. */
+    public static ClipBpeTokenizer bundled(int context) {
+        byte[] raw;
+        try (java.io.InputStream in = ClipBpeTokenizer.class.getResourceAsStream(BUNDLED)) {
+            if (in == null) {
+                throw new IllegalStateException("CLIP merges file " + BUNDLED + " is missing from the class path");
+            }
+            raw = in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + BUNDLED + ": " + e.getMessage(), e);
+        }
+        return parse(IdxReader.gunzipIfGzip(raw, BUNDLED), BUNDLED, context);
+    }
+
     /** Loads the merges file with context 77. */
     public static ClipBpeTokenizer load(Path mergesFile) {
         return load(mergesFile, CONTEXT);
@@ -59,7 +76,10 @@ public final class ClipBpeTokenizer implements Tokenizer {
 
     /** Loads the merges file ({@code .gz} detected by its magic bytes) with the given context length. */
     public static ClipBpeTokenizer load(Path mergesFile, int context) {
-        byte[] bytes = IdxReader.readAll(mergesFile);
+        return parse(IdxReader.readAll(mergesFile), mergesFile.toString(), context);
+    }
+
+    private static ClipBpeTokenizer parse(byte[] bytes, String mergesFile, int context) {
         String text = new String(bytes, StandardCharsets.UTF_8);
         String[] lines = text.split("\n", -1);
         if (lines.length < MERGES + 1) {

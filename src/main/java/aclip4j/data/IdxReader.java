@@ -92,13 +92,18 @@ public final class IdxReader {
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read (" + e + ")", e);
         }
+        return gunzipIfGzip(raw, file.toString());
+    }
+
+    /** {@code raw} gunzipped when it starts with the gzip magic {@code 1f 8b}, else itself; {@code where} names it. */
+    static byte[] gunzipIfGzip(byte[] raw, String where) {
         if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
             try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
                 in.transferTo(out);
                 return out.toByteArray();
             } catch (IOException e) {
-                throw new IllegalArgumentException(file + ": corrupt or truncated gzip data (" + e.getMessage() + ")", e);
+                throw new IllegalArgumentException(where + ": corrupt or truncated gzip data (" + e.getMessage() + ")", e);
             }
         }
         return raw;

@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Zero-shot classification and retrieval (SPEC §11) of a model's towers on held-out images. Each image is seen
- * whole (its full box resized to S, normalised, every token kept); class embeddings are the normalised mean of the
+ * Zero-shot classification and retrieval (SPEC §11) of a model's towers on held-out images. Each image is seen as
+ * its centred short-side square resized to S ({@link #centreSquare}; a square image whole), normalised, every token
+ * kept; class embeddings are the normalised mean of the
  * normalised embeddings of the class's template prompts.
  */
 public final class Evaluator {
@@ -53,6 +54,17 @@ public final class Evaluator {
      * @param images  how many of the data set's first images to use
      * @param batch   images per tower call
      */
+    /**
+     * The evaluation view of an {@code H x W} image, as the official code's {@code Resize(S)} then {@code CenterCrop(S)}
+     * see it: the centred square of the short side (offsets rounded half to even, as torchvision's {@code round}),
+     * which {@link Views#crop} then resizes to {@code S x S} in one bilinear step. A square image is its whole self;
+     * a non-square one is cropped, never squashed.
+     */
+    static int[] centreSquare(int H, int W) {
+        int side = Math.min(H, W);
+        return new int[] {(int) Math.rint((H - side) / 2.0), (int) Math.rint((W - side) / 2.0), side, side};
+    }
+
     public static Report evaluate(VisionTower vision, TextTower text, Map<String, Tensor> weights, int S, int E,
                                   Dataset data, Tokenizer tokenizer, int images, int batch, String towers) {
         int n = Math.min(images, data.size());
@@ -65,7 +77,7 @@ public final class Evaluator {
             float[] pixels = new float[B * 3 * S * S];
             for (int b = 0; b < B; b++) {
                 RgbImage img = data.image(start + b);
-                float[] x = Views.crop(img, new int[] {0, 0, img.height(), img.width()}, S);
+                float[] x = Views.crop(img, centreSquare(img.height(), img.width()), S);
                 Augment.normalize(x, S, S);
                 System.arraycopy(x, 0, pixels, b * 3 * S * S, 3 * S * S);
             }

@@ -3,7 +3,8 @@ package aclip4j.tower;
 /**
  * Named tower and head sizes. {@code tiny} is for fast CPU education runs: 64-pixel views with 8-pixel patches give
  * an 8×8 grid (N = 64), so a 16-pixel mask cell is r = 2 patches per side and a 4×4 cell grid, the same r as the
- * paper's 32-pixel cells on 16-pixel patches (§0). The others are the paper's (§10).
+ * paper's 32-pixel cells on 16-pixel patches (§0). The others are the paper's (§10): {@code vit-s16} is the official
+ * A-CLIP ViT-S/16 (384 wide, 12 blocks, 12 heads of 32); {@code vit-s16-timm} is timm's ViT-S/16 with 6 heads of 64.
  */
 public final class Presets {
     private Presets() {}
@@ -11,14 +12,15 @@ public final class Presets {
     /** CLIP's BPE vocabulary size (§2). */
     public static final int CLIP_VOCAB = 49408;
 
-    /** {@code tiny}, {@code vit-s16}, {@code vit-b16}. */
+    /** {@code tiny}, {@code vit-s16}, {@code vit-s16-timm}, {@code vit-b16}. */
     public static VisionConfig vision(String name) {
         return switch (name) {
             case "tiny" -> new VisionConfig(64, 8, 64, 2, 4, 64, 4);
-            case "vit-s16" -> new VisionConfig(224, 16, 384, 12, 6, 512, 4);
+            case "vit-s16" -> new VisionConfig(224, 16, 384, 12, 12, 512, 4);
+            case "vit-s16-timm" -> new VisionConfig(224, 16, 384, 12, 6, 512, 4);
             case "vit-b16" -> new VisionConfig(224, 16, 768, 12, 12, 512, 4);
             default -> throw new IllegalArgumentException("unknown vision preset '" + name
-                    + "', expected tiny, vit-s16 or vit-b16");
+                    + "', expected tiny, vit-s16, vit-s16-timm or vit-b16");
         };
     }
 

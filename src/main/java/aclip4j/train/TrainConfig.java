@@ -21,7 +21,7 @@ import com.google.gson.JsonObject;
  *                     once, as the official code does, §6)
  * @param enclosing    §4.3 random | minimal
  * @param backend      simd | nd4j
- * @param model        tiny | vit-s16 | vit-b16
+ * @param model        tiny | vit-s16 | vit-s16-timm | vit-b16
  * @param data         scenes | fashion-mnist:PATH | mnist:PATH | folder:PATH
  * @param steps        optimiser steps I
  * @param batch        global batch B
@@ -42,17 +42,25 @@ import com.google.gson.JsonObject;
  * @param evalEvery    steps between zero-shot evaluations logged into metrics.jsonl (0 = only at the end)
  * @param evalImages   held-out images used by those evaluations
  * @param trainImages  size of the built-in scenes' train split (real data sets bring their own size)
+ * @param tokenizer    clip (OpenAI CLIP's BPE, SPEC §2) | words (a vocabulary of the data's own words); absent in
+ *                     configs written before the option existed, which read as words
  */
 public record TrainConfig(
         Variant variant, int views, double keep, String strategy, String scoreLayers, int maskCell,
         String ssl, boolean byol, boolean simclrSameView, boolean bnPerView, String enclosing, Backend backend, String model,
         String data, int steps, int batch, int accum, double lr, double lrStart, double lrEnd, int warmup,
         double weightDecay, double m0, double wSsl, double wByol, boolean augment, boolean freezePatchEmbed,
-        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages) {
+        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages, String tokenizer) {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    // Reads and writes the record; NaN never reaches a file: the default keep is written as null (strict JSON).
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
     public TrainConfig {
+        if (tokenizer == null) {
+            tokenizer = "words";
+        }
+        check(tokenizer, "--tokenizer", "clip", "words");
         if (views < 1) {
             throw new IllegalArgumentException("--views must be at least 1, got " + views);
         }
@@ -125,17 +133,27 @@ public record TrainConfig(
         return byol;
     }
 
+    /** Strict JSON, pretty-printed ({@code config.json}); the default keep fraction is {@code null}. */
     public String toJson() {
-        return GSON.toJson(this);
+        return PRETTY.toJson(toJsonObject());
     }
 
     public static TrainConfig fromJson(String json) {
-        TrainConfig c = GSON.fromJson(json, TrainConfig.class);
+        JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        if (!o.has("keep") || o.get("keep").isJsonNull()) {
+            o.addProperty("keep", Double.NaN); // the default, written as null (or NaN by earlier versions)
+        }
+        TrainConfig c = GSON.fromJson(o, TrainConfig.class);
         // re-run validation (Gson fills records through the canonical constructor on Java 17+ with Gson 2.10+)
         return c;
     }
 
+    /** The config as a JSON object; the default keep fraction is JSON null. */
     public JsonObject toJsonObject() {
-        return GSON.toJsonTree(this).getAsJsonObject();
+        JsonObject o = GSON.toJsonTree(this).getAsJsonObject();
+        if (Double.isNaN(keep)) {
+            o.add("keep", com.google.gson.JsonNull.INSTANCE);
+        }
+        return o;
     }
 }

@@ -8,6 +8,8 @@ import aclip4j.data.Seeds;
 import aclip4j.data.Split;
 import aclip4j.data.Tokenizer;
 import aclip4j.data.Views;
+import aclip4j.data.ClipBpeTokenizer;
+import aclip4j.data.Tokenizer;
 import aclip4j.data.WordTokenizer;
 import aclip4j.ema.MomentumSchedule;
 import aclip4j.eval.Evaluator;
@@ -55,7 +57,7 @@ public final class Trainer {
     private final PrintStream log;
     private final Dataset train;
     private final Dataset heldOut;
-    private final WordTokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final Model model;
     private final Components components;
     private final AClipStep.Settings settings;
@@ -65,7 +67,7 @@ public final class Trainer {
     private long step; // optimiser steps done
 
     private Trainer(TrainConfig cfg, Path out, PrintStream log, Dataset train, Dataset heldOut,
-                    WordTokenizer tokenizer, Model model, long step) {
+                    Tokenizer tokenizer, Model model, long step) {
         this.cfg = cfg;
         this.out = out;
         this.log = log;
@@ -105,7 +107,7 @@ public final class Trainer {
                 cfg.byolOn(), cfg.variant().ema);
     }
 
-    /** Text context for the data-built vocabulary. */
+    /** Text context of the model preset (the tiny text tower reads short captions). */
     static int context(String model) {
         return model.equals("tiny") ? Presets.text("tiny", 100).context() : 77;
     }
@@ -120,7 +122,9 @@ public final class Trainer {
         Dataset train = openData(cfg, Split.TRAIN);
         Dataset heldOut = openData(cfg, Split.TEST);
         log.println("data: " + train.describe());
-        WordTokenizer tok = WordTokenizer.forDataset(train, context(cfg.model()));
+        Tokenizer tok = cfg.tokenizer().equals("clip") ? ClipBpeTokenizer.bundled(context(cfg.model()))
+                : WordTokenizer.forDataset(train, context(cfg.model()));
+        log.println("tokenizer: " + cfg.tokenizer() + ", " + tok.vocabSize() + " ids, context " + tok.context());
         Model model = newModel(cfg, tok.vocabSize());
         Files.writeString(out.resolve("config.json"), cfg.toJson() + "\n", StandardCharsets.UTF_8);
         return new Trainer(cfg, out, log, train, heldOut, tok, model, 0);
@@ -140,20 +144,28 @@ public final class Trainer {
                 new DataSource.Options(cfg.seed(), S, cfg.trainImages(), Math.max(cfg.evalImages(), 1)));
     }
 
-    /** A trained model read back from a checkpoint: its config, weights and vocabulary. */
-    public record Loaded(TrainConfig config, Model model, WordTokenizer tokenizer, Checkpoint checkpoint) {}
+    /** A trained model read back from a checkpoint: its config, weights and tokenizer. */
+    public record Loaded(TrainConfig config, Model model, Tokenizer tokenizer, Checkpoint checkpoint) {}
 
     /** Reads a checkpoint written by {@link #checkpoint()}; a file without the run's config is refused. */
     public static Loaded load(Path file) throws IOException {
         Checkpoint ck = Checkpoint.load(file);
         String json = ck.metadata().get("config");
-        String vocabulary = ck.metadata().get("vocabulary");
-        if (json == null || vocabulary == null) {
-            throw new IOException(file + ": checkpoint metadata lacks 'config' or 'vocabulary'");
+        if (json == null) {
+            throw new IOException(file + ": checkpoint metadata lacks 'config'");
         }
         TrainConfig cfg = TrainConfig.fromJson(json);
-        List<String> words = new Gson().fromJson(vocabulary, new TypeToken<List<String>>() {}.getType());
-        WordTokenizer tok = WordTokenizer.of(words, context(cfg.model()));
+        Tokenizer tok;
+        if (cfg.tokenizer().equals("clip")) {
+            tok = ClipBpeTokenizer.bundled(context(cfg.model()));
+        } else {
+            String vocabulary = ck.metadata().get("vocabulary");
+            if (vocabulary == null) {
+                throw new IOException(file + ": checkpoint metadata lacks the 'vocabulary' of its word tokenizer");
+            }
+            List<String> words = new Gson().fromJson(vocabulary, new TypeToken<List<String>>() {}.getType());
+            tok = WordTokenizer.of(words, context(cfg.model()));
+        }
         Model fresh = newModel(cfg, tok.vocabSize());
         Model model = new Model(fresh.vision, fresh.text, fresh.heads, ck.online(), ck.group(Checkpoint.EMA));
         try {
@@ -205,7 +217,7 @@ public final class Trainer {
         return components;
     }
 
-    public WordTokenizer tokenizer() {
+    public Tokenizer tokenizer() {
         return tokenizer;
     }
 
@@ -487,7 +499,7 @@ public final class Trainer {
         return cachedPerm;
     }
 
-    /** The run's state: online and EMA weights, optimiser moments, step, config and vocabulary. */
+    /** The run's state: online and EMA weights, optimiser moments, step, config and tokenizer (with its vocabulary). */
     public Checkpoint checkpoint() {
         Map<String, Tensor> tensors = new LinkedHashMap<>(model.online);
         model.ema.forEach((k, v) -> tensors.put(Checkpoint.EMA + k, v));
@@ -497,7 +509,10 @@ public final class Trainer {
         });
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("config", cfg.toJsonObject().toString());
-        meta.put("vocabulary", new Gson().toJson(tokenizer.words()));
+        meta.put("tokenizer", cfg.tokenizer());
+        if (tokenizer instanceof WordTokenizer words) {
+            meta.put("vocabulary", new Gson().toJson(words.words()));
+        }
         JsonObject towers = new JsonObject();
         towers.addProperty("vision_heads", model.vision.heads());
         towers.addProperty("text_heads", model.text.heads());

@@ -32,7 +32,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * java --add-modules jdk.incubator.vector -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache \
  *      -cp target/test-classes:target/classes:$(cat target/test.cp) aclip4j.bench.TowerBench [preset] [B] [threads]
  * </pre>
- * {@code preset} is {@code tiny} (default; text {@code tiny}) or {@code vit-s16} (text {@code clip-base}, vocab 49408).
+ * {@code preset} is {@code tiny} (default; text {@code tiny}) or another vision preset, {@code vit-s16}, {@code vit-s16-timm}
+ * or {@code vit-b16} (text {@code clip-base}, vocab 49408).
  */
 public final class TowerBench {
     private TowerBench() {}

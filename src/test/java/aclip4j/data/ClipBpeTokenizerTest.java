@@ -8,16 +8,27 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Assumptions;
 
 class ClipBpeTokenizerTest {
-    static final Path VOCAB = Path.of("/work/shared/data/bpe_simple_vocab_16e6.txt.gz");
     static ClipBpeTokenizer tok;
 
     @BeforeAll
     static void load() {
-        Assumptions.assumeTrue(Files.isRegularFile(VOCAB), "CLIP merges file absent at " + VOCAB);
-        tok = ClipBpeTokenizer.load(VOCAB);
+        tok = ClipBpeTokenizer.bundled(ClipBpeTokenizer.CONTEXT);
+    }
+
+    @Test
+    void aMergesFileTheUserNamesGivesTheSameIdsAsTheBundledOne(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path plain = dir.resolve("merges.txt"); // gunzipped: load() takes plain files too
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(
+                ClipBpeTokenizer.class.getResourceAsStream(ClipBpeTokenizer.BUNDLED))) {
+            Files.write(plain, in.readAllBytes());
+        }
+        ClipBpeTokenizer fromFile = ClipBpeTokenizer.load(plain);
+        for (String s : List.of("a photo of a cat.", "unbelievably antidisestablishmentarianism", "日本語 😀")) {
+            assertArrayEquals(tok.encode(s), fromFile.encode(s), s);
+        }
     }
 
     private static int[] body(String text) {
@@ -92,7 +103,7 @@ class ClipBpeTokenizerTest {
         assertEquals(ClipBpeTokenizer.EOT, fits[76]);
         int[] over = tok.encode(String.join(" ", java.util.Collections.nCopies(75, "a")) + " cat");
         assertArrayEquals(fits, over);
-        ClipBpeTokenizer short8 = ClipBpeTokenizer.load(VOCAB, 8);
+        ClipBpeTokenizer short8 = ClipBpeTokenizer.bundled(8);
         assertArrayEquals(new int[]{49406, 320, 2442, 736, 14615, 536, 518, 49407},
                 short8.encode("a small red triangle at the top left"));
         for (int[] row : List.of(ids, fits, over)) {

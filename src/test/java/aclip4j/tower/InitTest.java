@@ -101,7 +101,11 @@ class InitTest {
         VisionConfig s = Presets.vision("vit-s16"), b = Presets.vision("vit-b16"), t = Presets.vision("tiny");
         assertEquals(14, s.grid());
         assertEquals(384, s.width());
-        assertEquals(6, s.heads());
+        assertEquals(12, s.heads(), "the official A-CLIP ViT-S/16 has 12 heads of 32");
+        VisionConfig timm = Presets.vision("vit-s16-timm");
+        assertEquals(6, timm.heads());
+        assertEquals(s.width(), timm.width());
+        assertEquals(s.depth(), timm.depth());
         assertEquals(768, b.width());
         assertEquals(12, b.heads());
         assertEquals(0, t.grid() % 2, "a 2x2-patch mask cell tiles the tiny grid");

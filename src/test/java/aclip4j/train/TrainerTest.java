@@ -108,6 +108,48 @@ class TrainerTest {
     }
 
     @Test
+    void configJsonIsStrictAndReadsBackTheSameConfig() throws IOException {
+        TrainConfig cfg = config("--variant", "aclip"); // keep left at its default: NaN in memory
+        Path run = dir.resolve("strict");
+        Trainer.start(cfg, run, quiet);
+        String json = Files.readString(run.resolve("config.json"));
+        com.google.gson.stream.JsonReader strict = new com.google.gson.stream.JsonReader(new java.io.StringReader(json));
+        strict.setStrictness(com.google.gson.Strictness.STRICT);
+        JsonObject o = JsonParser.parseReader(strict).getAsJsonObject(); // throws on NaN or Infinity
+        assertTrue(o.get("keep").isJsonNull(), "the default keep fraction is null: " + o.get("keep"));
+        TrainConfig back = TrainConfig.fromJson(json);
+        assertEquals(cfg, back); // records compare NaN keep fields as equal (Double.compare)
+        assertEquals(0.5, back.keepFraction());
+        TrainConfig explicit = TrainConfig.fromJson(config("--keep", "0.25").toJson());
+        assertEquals(0.25, explicit.keepFraction());
+        // a config written before --tokenizer existed (and with the old NaN) still loads, with the word tokenizer
+        o.remove("tokenizer");
+        String old = o.toString().replace("\"keep\":null", "\"keep\":NaN");
+        assertTrue(old.contains("NaN"), old);
+        assertEquals("words", TrainConfig.fromJson(old).tokenizer());
+        assertTrue(Double.isNaN(TrainConfig.fromJson(old).keep()));
+    }
+
+    @Test
+    void aRunWithClipsTokenizerSavesAndReloadsIt() throws IOException {
+        Parallel.setThreads(2);
+        Path run = dir.resolve("bpe");
+        Trainer t = Trainer.start(config("--variant", "clip", "--steps", "2", "--tokenizer", "clip"), run, quiet);
+        assertTrue(t.tokenizer() instanceof aclip4j.data.ClipBpeTokenizer);
+        assertEquals(49408, t.model().online.get("token_embedding.weight").shape()[0], "the text tower reads CLIP's ids");
+        t.run(Long.MAX_VALUE);
+        Trainer.Loaded back = Trainer.load(Checkpoint.lastFile(run));
+        assertEquals("clip", back.config().tokenizer());
+        assertTrue(back.tokenizer() instanceof aclip4j.data.ClipBpeTokenizer);
+        assertArrayEquals(t.tokenizer().encode("a red ring at the top."), back.tokenizer().encode("a red ring at the top."));
+        assertEquals("clip", back.checkpoint().metadata().get("tokenizer"));
+        assertTrue(!back.checkpoint().metadata().containsKey("vocabulary"), "no word list for CLIP's fixed vocabulary");
+        Path words = dir.resolve("words");
+        Trainer w = Trainer.start(config("--variant", "clip", "--steps", "2"), words, quiet);
+        assertTrue(w.tokenizer() instanceof aclip4j.data.WordTokenizer, "the built-in scenes default to their words");
+    }
+
+    @Test
     void masksLogTheShareOfTheCaptionedObjectTheyKeep() throws IOException {
         Parallel.setThreads(2);
         Path masked = dir.resolve("masked");
