@@ -266,6 +266,7 @@ public final class Trainer {
         int i = (int) step;
         double lr = lrSchedule.at(i);
         double m = MomentumSchedule.momentum(cfg.m0(), i, cfg.steps());
+        checkFiniteWeights(i + 1);
         updateEma(components, model, m); // §7: at the start of every step, before the EMA forward
         int micro = cfg.batch() / cfg.accum();
         Map<String, Tensor> grads = new LinkedHashMap<>();
@@ -294,12 +295,9 @@ public final class Trainer {
             byol += r.byolLoss() / cfg.accum();
             kept = r.keptTokens();
         }
+        checkFinite(i + 1, clip, ssl, byol, grads); // before the update: the weights in memory stay the last good ones
         optimizer.step(trainable(model.online), grads, lr);
         float logitScale = clampLogitScale(model.online);
-        if (!Double.isFinite(loss)) {
-            throw new IllegalStateException("loss became " + loss + " at step " + (i + 1)
-                    + ": lower --lr or check the data; the last good checkpoint is in " + out);
-        }
         JsonObject row = new JsonObject();
         row.addProperty("step", i + 1);
         row.addProperty("loss", loss);
@@ -333,6 +331,55 @@ public final class Trainer {
             results.add(AClipStep.run(c, model, settings, batch));
         }
         return results;
+    }
+
+    /**
+     * The numerical guard: a non-finite loss term or gradient stops the run before the optimiser step, with the step,
+     * the terms that went bad and the first gradient (in the model's parameter order) holding a NaN or infinity.
+     * Nothing of this step is written: the last checkpoint on disk is the last good state.
+     */
+    void checkFinite(int stepNumber, double clip, double ssl, double byol, Map<String, Tensor> grads) {
+        List<String> bad = new ArrayList<>();
+        if (!Double.isFinite(clip)) bad.add("clip_loss " + clip);
+        if (!Double.isFinite(ssl)) bad.add("ssl_loss " + ssl);
+        if (!Double.isFinite(byol)) bad.add("byol_loss " + byol);
+        String tensor = null;
+        for (Map.Entry<String, Tensor> e : grads.entrySet()) {
+            float[] g = e.getValue().floats();
+            for (int j = 0; j < g.length && tensor == null; j++) {
+                if (!Float.isFinite(g[j])) {
+                    tensor = "the gradient of " + e.getKey() + " (element " + j + " is " + g[j] + ")";
+                }
+            }
+            if (tensor != null) {
+                break;
+            }
+        }
+        if (bad.isEmpty() && tensor == null) {
+            return;
+        }
+        String what = (bad.isEmpty() ? "finite losses" : String.join(", ", bad))
+                + (tensor == null ? ", every gradient finite" : "; first bad tensor: " + tensor);
+        throw new IllegalStateException("non-finite values at step " + stepNumber + ": " + what + ". Stopped before "
+                + "updating the weights; the last good checkpoint is " + Checkpoint.lastFile(out)
+                + " (resume with a lower --lr, or check the data)");
+    }
+
+    /** The guard on the state itself: a weight (online or EMA) that is NaN or infinite stops the run, named. */
+    void checkFiniteWeights(int stepNumber) {
+        for (Map<String, Tensor> group : List.of(model.online, model.ema)) {
+            String prefix = group == model.ema ? Checkpoint.EMA : "";
+            for (Map.Entry<String, Tensor> e : group.entrySet()) {
+                float[] w = e.getValue().floats();
+                for (int j = 0; j < w.length; j++) {
+                    if (!Float.isFinite(w[j])) {
+                        throw new IllegalStateException("non-finite values at step " + stepNumber + ": weight "
+                                + prefix + e.getKey() + " (element " + j + " is " + w[j] + "). The last good checkpoint"
+                                + " is " + Checkpoint.lastFile(out) + " (resume with a lower --lr, or check the data)");
+                    }
+                }
+            }
+        }
     }
 
     /** The EMA view resolution of this run (S, or S/2 for A-CLIP-eff). */

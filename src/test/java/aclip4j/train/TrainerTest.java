@@ -108,6 +108,46 @@ class TrainerTest {
     }
 
     @Test
+    void aNonFiniteValueStopsTheRunNamingStepTermAndTensorAndKeepsTheLastGoodCheckpoint() throws IOException {
+        Parallel.setThreads(2);
+        Path run = dir.resolve("nan");
+        Trainer t = Trainer.start(config("--variant", "aclip", "--steps", "4", "--checkpoint-every", "1"), run, quiet);
+        t.run(2);
+        byte[] good = Files.readAllBytes(Checkpoint.lastFile(run));
+        t.model().online.get("blocks.0.attn.qkv.weight").floats()[5] = Float.NaN; // the injected fault
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.run(Long.MAX_VALUE));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("non-finite values at step 3: weight blocks.0.attn.qkv.weight (element 5 is NaN)"), m);
+        assertTrue(m.contains(Checkpoint.lastFile(run).toString()), m);
+        assertTrue(!m.contains("\n"), "one line: " + m);
+        assertArrayEquals(good, Files.readAllBytes(Checkpoint.lastFile(run)), "the last good checkpoint is untouched");
+        assertEquals(2, Trainer.load(Checkpoint.lastFile(run)).checkpoint().step());
+        assertEquals(2, metrics(run).size(), "no metrics row for the failed step");
+        assertTrue(Float.isNaN(t.model().online.get("blocks.0.attn.qkv.weight").floats()[5]));
+        assertTrue(Float.isFinite(t.model().online.get("blocks.0.attn.qkv.weight").floats()[6]),
+                "stopped before the optimiser spread the NaN");
+        Trainer.resume(run, quiet).run(Long.MAX_VALUE); // the run goes on from the good state
+        assertEquals(4, metrics(run).size());
+    }
+
+    @Test
+    void theGuardNamesTheLossTermsAndTheFirstBadGradient() throws IOException {
+        Trainer t = Trainer.start(config("--variant", "aclip", "--steps", "2"), dir.resolve("guard"), quiet);
+        Map<String, Tensor> grads = new java.util.LinkedHashMap<>();
+        grads.put("a.weight", Tensor.f32(new float[] {1, 2, 3}, 3));
+        grads.put("b.weight", Tensor.f32(new float[] {1, Float.POSITIVE_INFINITY, Float.NaN}, 3));
+        grads.put("c.weight", Tensor.f32(new float[] {Float.NaN}, 1));
+        t.checkFinite(7, 1.5, 0.5, 0.25, Map.of("a.weight", Tensor.f32(new float[] {1, 2}, 2))); // all finite: passes
+        String m = assertThrows(IllegalStateException.class, () -> t.checkFinite(7, 2.0, Double.NaN, 0.1, grads))
+                .getMessage();
+        assertTrue(m.startsWith("non-finite values at step 7: ssl_loss NaN; first bad tensor: the gradient of b.weight"
+                + " (element 1 is Infinity)"), m);
+        m = assertThrows(IllegalStateException.class, () -> t.checkFinite(1, 3.0, 0, Double.POSITIVE_INFINITY,
+                Map.of("a.weight", Tensor.f32(new float[] {0}, 1)))).getMessage();
+        assertTrue(m.startsWith("non-finite values at step 1: byol_loss Infinity, every gradient finite"), m);
+    }
+
+    @Test
     void configJsonIsStrictAndReadsBackTheSameConfig() throws IOException {
         TrainConfig cfg = config("--variant", "aclip"); // keep left at its default: NaN in memory
         Path run = dir.resolve("strict");
