@@ -54,6 +54,8 @@ public final class ExperimentCommand implements Runnable {
     static final class Table2 implements Callable<Integer> {
         /** Row name → its train options; every row shares the recipe of {@link #recipe}. */
         static final Map<String, List<String>> ROWS = new LinkedHashMap<>();
+        /** The paper's Table 2 rows, run when {@code --rows} is not given. */
+        static final List<String> PAPER_ROWS;
 
         static {
             ROWS.put("clip", List.of("--variant", "clip"));
@@ -63,6 +65,23 @@ public final class ExperimentCommand implements Runnable {
             ROWS.put("attentive-2x50", List.of("--variant", "aclip-attn", "--views", "2"));
             ROWS.put("aclip", List.of("--variant", "aclip"));
             ROWS.put("aclip-eff", List.of("--variant", "aclip-eff"));
+            PAPER_ROWS = List.copyOf(ROWS.keySet());
+            // Ablations of attentive masking with two views (the paper's Table 2 side studies), by --rows only.
+            List<String> attn2 = List.of("--variant", "aclip-attn", "--views", "2");
+            ROWS.put("attentive-2x50-high", plus(attn2, "--strategy", "high"));
+            ROWS.put("attentive-2x50-mixed", plus(attn2, "--strategy", "mixed"));
+            ROWS.put("attentive-2x50-last-layer", plus(attn2, "--score-layers", "last"));
+            ROWS.put("attentive-2x50-cell8", plus(attn2, "--mask-cell", "8"));
+            ROWS.put("attentive-2x50-cell32", plus(attn2, "--mask-cell", "32"));
+            ROWS.put("attentive-3x33", List.of("--variant", "aclip-attn", "--views", "3"));
+            ROWS.put("attentive-4x25", List.of("--variant", "aclip-attn", "--views", "4"));
+            ROWS.put("aclip-3x33", List.of("--variant", "aclip", "--views", "3"));
+        }
+
+        private static List<String> plus(List<String> base, String... more) {
+            List<String> out = new ArrayList<>(base);
+            out.addAll(List.of(more));
+            return List.copyOf(out);
         }
 
         @Option(names = "--data", defaultValue = "scenes", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR (default: ${DEFAULT-VALUE})")
@@ -77,8 +96,10 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "32", description = "batch per step (default: ${DEFAULT-VALUE})")
         int batch;
 
-        @Option(names = "--rows", split = ",", description = "rows to run, comma-separated (default: all of "
-                + "clip, random-1x50, random-2x50, attentive-1x50, attentive-2x50, aclip, aclip-eff)")
+        @Option(names = "--rows", split = ",", description = "rows to run, comma-separated (default: the paper's "
+                + "clip, random-1x50, random-2x50, attentive-1x50, attentive-2x50, aclip, aclip-eff; ablations: "
+                + "attentive-2x50-high, attentive-2x50-mixed, attentive-2x50-last-layer, attentive-2x50-cell8, "
+                + "attentive-2x50-cell32, attentive-3x33, attentive-4x25, aclip-3x33)")
         List<String> rows;
 
         @Option(names = "--eval-images", defaultValue = "2000", description = "held-out images per evaluation (default: ${DEFAULT-VALUE})")
@@ -96,7 +117,7 @@ public final class ExperimentCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            List<String> names = rows == null ? new ArrayList<>(ROWS.keySet()) : rows;
+            List<String> names = rows == null ? PAPER_ROWS : rows;
             for (String r : names) {
                 if (!ROWS.containsKey(r)) {
                     throw new IllegalArgumentException("--rows: unknown row '" + r + "', expected one of "

@@ -64,6 +64,44 @@ class ExperimentCommandTest {
         assertEquals(stamp, Files.getLastModifiedTime(out.resolve("clip/seed-0/result.json")).toMillis());
     }
 
+    @Test
+    void everyRowIsOneValidConfigOfTheSharedRecipeDifferingOnlyInWhatItNames() {
+        ExperimentCommand.Table2 t = new ExperimentCommand.Table2();
+        new picocli.CommandLine(t).parseArgs();
+        assertEquals(List.of("clip", "random-1x50", "random-2x50", "attentive-1x50", "attentive-2x50", "aclip",
+                "aclip-eff"), ExperimentCommand.Table2.PAPER_ROWS);
+        java.util.Map<String, aclip4j.train.TrainConfig> cfg = new java.util.LinkedHashMap<>();
+        for (String row : ExperimentCommand.Table2.ROWS.keySet()) {
+            List<String> args = new java.util.ArrayList<>(t.recipe(0));
+            args.addAll(ExperimentCommand.Table2.ROWS.get(row));
+            TrainCommand c = new TrainCommand();
+            new picocli.CommandLine(c).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(new String[0]));
+            cfg.put(row, c.config()); // validates
+            assertEquals(2e-3, cfg.get(row).lr(), row);
+            assertTrue(cfg.get(row).augment(), row);
+        }
+        aclip4j.train.TrainConfig base = cfg.get("attentive-2x50");
+        assertEquals("high", cfg.get("attentive-2x50-high").strategy());
+        assertEquals("mixed", cfg.get("attentive-2x50-mixed").strategy());
+        assertEquals("last", cfg.get("attentive-2x50-last-layer").scoreLayers());
+        assertEquals(8, cfg.get("attentive-2x50-cell8").maskCell());
+        assertEquals(32, cfg.get("attentive-2x50-cell32").maskCell());
+        assertEquals(16, base.maskCell());
+        assertEquals(3, cfg.get("attentive-3x33").views());
+        assertEquals(1.0 / 3, cfg.get("attentive-3x33").keepFraction(), 1e-12);
+        assertEquals(4, cfg.get("attentive-4x25").views());
+        assertEquals(3, cfg.get("aclip-3x33").views());
+        assertTrue(cfg.get("aclip-3x33").sslOn() && cfg.get("aclip-3x33").byolOn());
+        // an ablation differs from its base in the one option it names
+        assertEquals(new aclip4j.train.TrainConfig(base.variant(), base.views(), base.keep(), "high",
+                base.scoreLayers(), base.maskCell(), base.ssl(), base.byol(), base.simclrSameView(), base.bnPerView(),
+                base.enclosing(), base.backend(), base.model(), base.data(), base.steps(), base.batch(), base.accum(),
+                base.lr(), base.lrStart(), base.lrEnd(), base.warmup(), base.weightDecay(), base.m0(), base.wSsl(),
+                base.wByol(), base.augment(), base.freezePatchEmbed(), base.seed(), base.threads(),
+                base.checkpointEvery(), base.evalEvery(), base.evalImages(), base.trainImages(), base.tokenizer()),
+                cfg.get("attentive-2x50-high"));
+    }
+
     private static double firstLoss(Path metrics) throws java.io.IOException {
         return JsonParser.parseString(Files.readAllLines(metrics).get(0)).getAsJsonObject().get("loss").getAsDouble();
     }
