@@ -182,6 +182,12 @@ public final class Trainer {
         if (!Files.exists(configFile)) {
             throw new IllegalArgumentException(dir + " has no config.json: not a training run directory");
         }
+        removeTornTemporaries(dir, log);
+        if (!Files.exists(Checkpoint.lastFile(dir))) { // stopped before its first checkpoint: nothing to lose
+            TrainConfig cfg = TrainConfig.fromJson(Files.readString(configFile, StandardCharsets.UTF_8));
+            log.println(dir + " has no checkpoint yet: starting it from step 0 with its config.json");
+            return start(cfg, dir, log);
+        }
         Loaded loaded = load(Checkpoint.lastFile(dir));
         TrainConfig cfg = loaded.config();
         Checkpoint ck = loaded.checkpoint();
@@ -199,6 +205,19 @@ public final class Trainer {
         }
         log.println("resuming " + dir + " at step " + ck.step() + " of " + cfg.steps());
         return t;
+    }
+
+    /** Deletes the temporary files of atomic writes a killed process left in {@code dir} ({@code .NAME.*.tmp}). */
+    static void removeTornTemporaries(Path dir, PrintStream log) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p)) {
+                    Files.delete(p);
+                    log.println("removed " + p + ", left by an interrupted write");
+                }
+            }
+        }
     }
 
     public TrainConfig config() {
