@@ -26,6 +26,15 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit code (tests call this). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOverwrittenOptionsAllowed(true); // an option given twice: the last one wins
+        cl.setParameterExceptionHandler((ex, given) -> {
+            // a mistyped option or value: one line naming it and where the help is, not the whole usage text
+            CommandLine sub = ex.getCommandLine();
+            String name = sub.getCommandSpec().qualifiedName();
+            sub.getErr().println("aclip4j: " + ex.getMessage().replace('\n', ' ').strip() + " (see '" + name
+                    + " --help')");
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             // bad input is the user's problem, not a stack trace's: one line naming it
             String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();

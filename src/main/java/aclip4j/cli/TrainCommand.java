@@ -81,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr-end", defaultValue = "1e-5", description = "cosine end (default: ${DEFAULT-VALUE})")
     double lrEnd;
 
-    @Option(names = "--warmup", description = "warm-up steps (default: 10% of --steps)")
+    @Option(names = "--warmup", description = "warm-up steps (default: 10%% of --steps)")
     Integer warmup;
 
     @Option(names = "--wd", defaultValue = "0.1", description = "AdamW weight decay (default: ${DEFAULT-VALUE})")

@@ -299,7 +299,16 @@ public final class Safetensors {
         }
     }
 
+    // A parser's message on one line, without the exception class it wraps or the parser's help link.
     private static String oneLine(String s) {
-        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
+        if (s == null) {
+            return "";
+        }
+        s = s.replaceFirst("^[\\w.]+(Exception|Error): ", "");
+        int see = s.indexOf("See https://");
+        if (see > 0) {
+            s = s.substring(0, see);
+        }
+        return s.replace('\n', ' ').replace('\r', ' ').strip();
     }
 }
