@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the aclip4j golden suite (GOLDENS.md): every case of aclip_ref/cases.py as
+"""Writes the aclip4j golden suite (goldens/README.md): every case of aclip_ref/cases.py as
 <out>/<component>/<case>.safetensors, and <out>/MANIFEST.json listing each case's path, component and SHA-256.
 
     /usr/bin/python3 reference/generate.py --out goldens [--component a,b]

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Opens an aclip4j checkpoint in the PyTorch reference: proof that a trained aclip4j model loads by the official
-names (GOLDENS.md "Weight names").
+names (goldens/README.md "Weight names").
 
     /usr/bin/python3 reference/load_checkpoint.py CHECKPOINT.safetensors [--vision-heads H] [--text-heads H]
                                                   [--batch B] [--seed S]

@@ -1,1 +1,1 @@
-"""The PyTorch oracle for aclip4j's golden suite (GOLDENS.md); the math of SPEC.md in float64."""
+"""The PyTorch oracle for aclip4j's golden suite (goldens/README.md); the math of docs/SPEC.md in float64."""

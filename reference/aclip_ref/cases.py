@@ -1,5 +1,5 @@
 """Every golden case of the suite: inputs drawn from a generator seeded by the case path, outputs computed by
-components.py. Names of components, tensors and params follow the table in GOLDENS.md exactly."""
+components.py. Names of components, tensors and params follow the table in goldens/README.md exactly."""
 import math
 
 import numpy as np
@@ -545,7 +545,7 @@ def text_forward_cases():
         g = seeded(path)
         shapes = towers.text_weight_shapes(vocab, ctx, W, depth, H, E)
         weights = init_weights(g, shapes)
-        sot, eot = vocab - 2, vocab - 1  # EOT is the largest id (GOLDENS.md)
+        sot, eot = vocab - 2, vocab - 1  # EOT is the largest id (goldens/README.md)
         tokens = np.zeros((B, ctx), np.int32)  # pad 0 after EOT
         for b, n in enumerate(lengths):  # n = tokens including SOT and EOT
             tokens[b, 0] = sot

@@ -1,4 +1,4 @@
-"""The A-CLIP components of SPEC.md, written with PyTorch's own ops (F.interpolate, softmax, stable sort,
+"""The A-CLIP components of docs/SPEC.md, written with PyTorch's own ops (F.interpolate, softmax, stable sort,
 torch.optim.AdamW, autograd) so the oracle shares no code with aclip4j.
 
 Every function computes in the dtype of its float inputs: the goldens call them in float64 on float32 inputs and
@@ -146,7 +146,7 @@ def select_tokens(cell_scores, noise, strategy, keep_cells, mixed_top_cells, cel
 
 # ---------------------------------------------------------------------------------------------------- §4.3 box
 def uniform_int(lo, hi, u):
-    """An integer uniform in [lo, hi] from u in [0,1): lo + floor(u * (hi - lo + 1)), capped at hi (GOLDENS.md).
+    """An integer uniform in [lo, hi] from u in [0,1): lo + floor(u * (hi - lo + 1)), capped at hi (goldens/README.md).
     u is a torch scalar; the product is taken in u's dtype, so float32 and float64 callers can be compared."""
     if hi < lo:
         raise ValueError("empty range [%d, %d]" % (lo, hi))

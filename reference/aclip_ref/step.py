@@ -1,7 +1,7 @@
 """One A-CLIP training step of a tiny model (the `aclip_step` golden), SPEC §1-§8 in the order of §7: EMA update,
 EMA forward and score map, token selection per view, online forwards, losses, autograd backward, AdamW, clamp.
 
-Weights are dicts name -> tensor under PyTorch state_dict names (GOLDENS.md "Weight names", plus `logit_scale`
+Weights are dicts name -> tensor under PyTorch state_dict names (goldens/README.md "Weight names", plus `logit_scale`
 and the SSL heads below). Shapes: B batch, V views, S view side, p patch, G = S/p, N = G*G, Se / Ge the EMA view
 side / grid, r patches per cell side, g = G/r, n = g*g cells, K kept cells, D vision width, E embed, Hs/Os SimCLR
 hidden/out, Hb/Ob BYOL hidden/out. The layout of a case is documented in reference/README.md ("aclip_step layout").

@@ -1,6 +1,6 @@
 """Machinery shared by the golden cases: the Case record, seeded input draws, evaluation in float64 (the
 expected outputs) and float32 (a check that each stated tolerance is reachable by a float32 implementation), and
-writing a case in the aclip4j golden format (GOLDENS.md)."""
+writing a case in the aclip4j golden format (goldens/README.md)."""
 import hashlib
 import json
 import zlib
@@ -12,7 +12,7 @@ from . import safetensors_io
 
 FORMAT = "aclip4j-golden"
 VERSION = "1"
-DEFAULT_TOL = {"atol": 1e-5, "rtol": 1e-4}  # GOLDENS.md: what a missing tolerance entry means
+DEFAULT_TOL = {"atol": 1e-5, "rtol": 1e-4}  # goldens/README.md: what a missing tolerance entry means
 # A float32 run of the same math must use at most this share of each allowance, so that an honest float32
 # implementation with a different summation order still passes with room to spare.
 F32_BUDGET = 0.25
@@ -22,7 +22,7 @@ class Case:
     """One golden case.
 
     path       "<component>/<name>.safetensors", relative to the suite root
-    component  GOLDENS.md component name
+    component  goldens/README.md component name
     params     dict of JSON-serialisable parameters
     inputs     name -> numpy array (float32 / int32 / uint8), written as in.<name>
     compute    fn(inputs as torch tensors, float dtype) -> name -> torch tensor (outputs, written as out.<name>)

@@ -1,5 +1,5 @@
 """The two towers for the `vit_forward` and `text_forward` goldens, written from PyTorch functional ops with
-weights under PyTorch `state_dict` names (GOLDENS.md "Weight names"), so a timm ViT / OpenAI CLIP model could load
+weights under PyTorch `state_dict` names (goldens/README.md "Weight names"), so a timm ViT / OpenAI CLIP model could load
 them. Shapes: B batch, S image side, p patch, G = S/p, N = G*G, T = N+1 (or K+1 when tokens are dropped), D width,
 H heads, hs = D/H, E embed; text: ctx context, W width, vocab tokens.
 """

@@ -2,7 +2,7 @@ package aclip4j;
 
 import java.util.Locale;
 
-/** The two implementations of every A-CLIP component (STYLE.md: one interface, two twins). */
+/** The two implementations of every A-CLIP component (one interface, two twins). */
 public enum Backend {
     /** Plain Java with the JDK Vector API: deterministic, the readable specification. */
     SIMD,

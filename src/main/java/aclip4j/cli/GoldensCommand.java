@@ -14,9 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code aclip4j goldens verify}: checks golden cases (GOLDENS.md) against this implementation. */
+/** {@code aclip4j goldens verify}: checks golden cases (goldens/README.md) against this implementation. */
 @Command(name = "goldens", mixinStandardHelpOptions = true,
-        description = "Work with golden cases (GOLDENS.md).",
+        description = "Work with golden cases (goldens/README.md).",
         subcommands = {GoldensCommand.Verify.class})
 public final class GoldensCommand implements Runnable {
     @picocli.CommandLine.Spec

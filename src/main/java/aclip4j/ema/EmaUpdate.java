@@ -15,7 +15,7 @@ import java.util.Map;
  * every lane width gives the same bits. {@code m = 1} leaves the teacher unchanged; {@code m = 0} copies the
  * student.
  *
- * <p>Golden component {@code ema_update} (GOLDENS.md).
+ * <p>Golden component {@code ema_update} (goldens/README.md).
  */
 public interface EmaUpdate {
 

@@ -3,7 +3,7 @@ package aclip4j.golden;
 import java.util.Arrays;
 
 /**
- * The golden comparison rule (GOLDENS.md): float elements pass when {@code |a - r| <= atol + rtol * |r|} and
+ * The golden comparison rule (goldens/README.md): float elements pass when {@code |a - r| <= atol + rtol * |r|} and
  * neither is NaN; integer and U8 elements must match exactly; shapes must match exactly.
  */
 public final class Compare {

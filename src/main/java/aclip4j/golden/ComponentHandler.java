@@ -4,7 +4,7 @@ import aclip4j.Backend;
 import java.util.Map;
 
 /**
- * Recomputes one golden component (GOLDENS.md "Components") from a case's inputs and parameters.
+ * Recomputes one golden component (goldens/README.md "Components") from a case's inputs and parameters.
  * One handler per component; it runs the {@code Simd…} or the {@code Nd4j…} twin as the backend says.
  */
 public interface ComponentHandler {

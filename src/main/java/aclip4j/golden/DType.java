@@ -1,6 +1,6 @@
 package aclip4j.golden;
 
-/** Element types of the golden format (GOLDENS.md): the safetensors names and their sizes in bytes. */
+/** Element types of the golden format (goldens/README.md): the safetensors names and their sizes in bytes. */
 public enum DType {
     F32(4), F64(8), I32(4), U8(1);
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One golden case (GOLDENS.md): a safetensors file whose tensors are named {@code in.*} (inputs) and
+ * One golden case (goldens/README.md): a safetensors file whose tensors are named {@code in.*} (inputs) and
  * {@code out.*} (expected outputs), with {@code format}, {@code version}, {@code component}, {@code params},
  * {@code tolerance} and {@code generator} in its metadata.
  */

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Every golden component this project implements, by name (GOLDENS.md "Components"). */
+/** Every golden component this project implements, by name (goldens/README.md "Components"). */
 public final class Handlers {
     private Handlers() {}
 

@@ -1,7 +1,7 @@
 package aclip4j.mask;
 
 /**
- * A crop box in source-image pixels, {@code (top, left, h, w)} as the golden format writes boxes (GOLDENS.md):
+ * A crop box in source-image pixels, {@code (top, left, h, w)} as the golden format writes boxes (goldens/README.md):
  * rows {@code [top, top + h)}, columns {@code [left, left + w)}.
  */
 public record Box(int top, int left, int h, int w) {

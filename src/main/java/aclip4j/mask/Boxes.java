@@ -203,7 +203,7 @@ public final class Boxes {
     }
 
     /**
-     * An integer uniform in {@code [lo, hi]} from a draw {@code u} in {@code [0, 1]} (GOLDENS.md):
+     * An integer uniform in {@code [lo, hi]} from a draw {@code u} in {@code [0, 1]} (goldens/README.md):
      * {@code lo + floor(u·(hi − lo + 1))}, capped at {@code hi} so {@code u = 1} gives {@code hi}.
      */
     public static int drawInt(double u, int lo, int hi) {

@@ -14,7 +14,7 @@ package aclip4j.optim;
  * multiply-add), so the implementations agree bit for bit at every lane width.
  *
  * <p>Shapes: {@code param}, {@code grad}, {@code expAvg}, {@code expAvgSq} are flat {@code [P]} arrays of equal
- * length; {@code grad} is only read. Golden component {@code adamw_step} (GOLDENS.md).
+ * length; {@code grad} is only read. Golden component {@code adamw_step} (goldens/README.md).
  */
 public interface AdamW {
 

@@ -7,7 +7,7 @@ import java.util.Locale;
  * BatchNorm parameters; every other tensor (linear and projection weights, embeddings, position embeddings, the
  * CLS token) decays.
  *
- * <p>The name tests, on the PyTorch {@code state_dict} names of GOLDENS.md: a bias is a name whose last
+ * <p>The name tests, on the PyTorch {@code state_dict} names of goldens/README.md: a bias is a name whose last
  * {@code '.'}-separated segment is {@code bias} or ends in {@code _bias} ({@code in_proj_bias}); a normalisation
  * parameter is a name with a segment that contains {@code norm} ({@code norm1}, {@code norm}, {@code layernorm}),
  * starts with {@code ln_} or is {@code ln} ({@code ln_1}, {@code ln_final}), or starts with {@code bn}

@@ -63,7 +63,7 @@ public final class Nd4jTextTower implements TextTower {
         return cfg;
     }
 
-    /** Every weight name with its PyTorch shape (GOLDENS.md "Weight names"), in state_dict order. */
+    /** Every weight name with its PyTorch shape (goldens/README.md "Weight names"), in state_dict order. */
     public static Map<String, int[]> weightShapes(TextConfig c) {
         int W = c.width();
         Map<String, int[]> s = new LinkedHashMap<>();

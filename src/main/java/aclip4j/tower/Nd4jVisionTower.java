@@ -61,7 +61,7 @@ public final class Nd4jVisionTower implements VisionTower {
         return cfg;
     }
 
-    /** Every weight name with its PyTorch shape (GOLDENS.md "Weight names"), in state_dict order. */
+    /** Every weight name with its PyTorch shape (goldens/README.md "Weight names"), in state_dict order. */
     public static Map<String, int[]> weightShapes(VisionConfig c) {
         int D = c.width(), p = c.patch(), T = c.tokens() + 1, M = c.mlpRatio() * c.width();
         Map<String, int[]> s = new LinkedHashMap<>();

@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * <p>Parameter names are those of the official model's {@code state_dict}, relative to the head's module, so the
  * caller prefixes them with the module name ({@code image_mlp.}, {@code im_proj_byol.}, {@code im_pred_byol.},
- * {@code im_proj_byol_e.} for the EMA projector) and a PyTorch checkpoint loads directly:
+ * and, for the EMA projector, {@code ema.im_proj_byol.}) and a PyTorch checkpoint loads directly:
  * <ul>
  *   <li>{@link Kind#SIMCLR} ({@code image_mlp}, SLIP's {@code _build_mlp}): {@code layer1.weight [Hs,D]},
  *       {@code layer1.bias [Hs]}, {@code bn1.weight [Hs]}, {@code bn1.bias [Hs]}, {@code bn1.running_mean [Hs]},

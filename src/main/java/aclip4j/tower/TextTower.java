@@ -4,7 +4,7 @@ import aclip4j.golden.Tensor;
 import java.util.Map;
 
 /**
- * The text tower of SPEC §2, forward and backward, with weights under the GOLDENS.md names
+ * The text tower of SPEC §2, forward and backward, with weights under the goldens/README.md names
  * ({@code token_embedding.weight}, {@code positional_embedding}, {@code transformer.resblocks.{i}.…},
  * {@code ln_final.…}, {@code text_projection [W,E]}).
  */

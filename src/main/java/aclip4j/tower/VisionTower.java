@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The vision tower of SPEC §1, forward and backward. Weights are PyTorch {@code state_dict} tensors under the
- * GOLDENS.md names ({@code patch_embed.proj.weight [D,3,p,p]}, {@code cls_token [1,1,D]}, {@code pos_embed [1,T,D]},
+ * goldens/README.md names ({@code patch_embed.proj.weight [D,3,p,p]}, {@code cls_token [1,1,D]}, {@code pos_embed [1,T,D]},
  * {@code blocks.{i}.…}, {@code norm.…}, {@code image_projection [D,E]}).
  */
 public interface VisionTower {

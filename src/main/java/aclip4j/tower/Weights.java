@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The weight names and shapes of the towers (GOLDENS.md "Weight names", PyTorch {@code state_dict} order), and the
+ * The weight names and shapes of the towers (goldens/README.md "Weight names", PyTorch {@code state_dict} order), and the
  * checks both implementations run on a weight map. SSL head names are in {@link SslHead#shapes}.
  */
 public final class Weights {

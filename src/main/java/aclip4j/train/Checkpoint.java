@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A training checkpoint in the golden file format (GOLDENS.md "Weight names"), so PyTorch opens it by the official
+ * A training checkpoint in the golden file format (goldens/README.md "Weight names"), so PyTorch opens it by the official
  * names: online weights under their {@code state_dict} names, EMA weights prefixed {@code ema.}, AdamW moments
  * prefixed {@code optim.exp_avg.} and {@code optim.exp_avg_sq.}; the step, seed and run config in the metadata.
  * Every file is written to a temporary file and renamed, so a crash never leaves a torn checkpoint.

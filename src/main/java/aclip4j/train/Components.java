@@ -43,7 +43,7 @@ import aclip4j.tower.VisionConfig;
 import aclip4j.tower.VisionTower;
 
 /**
- * One backend's twin of every component a training step uses (STYLE.md: one interface, two implementations).
+ * One backend's twin of every component a training step uses (one interface, two implementations).
  * The step code only sees the interfaces, so the SIMD and ND4J runs execute the same algorithm.
  *
  * @param vision    the online vision tower at the training resolution S

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The trainable state of an A-CLIP model under PyTorch {@code state_dict} names (GOLDENS.md "Weight names"):
+ * The trainable state of an A-CLIP model under PyTorch {@code state_dict} names (goldens/README.md "Weight names"):
  * {@code online} holds the vision tower, the text tower, {@code logit_scale} and the SSL heads
  * ({@code image_mlp.} SimCLR MLP, {@code image_pred.} SimSiam predictor, {@code im_proj_byol.} / {@code im_pred_byol.}
  * BYOL projector and predictor); {@code ema} holds the EMA copies of SPEC §7 under the same names (vision tower,

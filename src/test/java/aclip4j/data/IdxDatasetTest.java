@@ -258,7 +258,7 @@ class IdxDatasetTest {
         assertMessage(() -> IdxDataset.open(IdxDataset.Kind.MNIST, dir, Split.TEST, 3, 0), "canvas 3");
     }
 
-    /** Real Fashion-MNIST when installed (apt-get install dataset-fashion-mnist, see DATA.md). */
+    /** Real Fashion-MNIST when installed (apt-get install dataset-fashion-mnist, see docs/DATA.md). */
     @Test
     void realFashionMnistWhenInstalled() {
         Path real = Path.of("/usr/share/datasets/fashion-mnist");

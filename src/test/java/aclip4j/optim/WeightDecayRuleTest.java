@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** SPEC §8 decay grouping, on the GOLDENS.md weight names. */
+/** SPEC §8 decay grouping, on the goldens/README.md weight names. */
 class WeightDecayRuleTest {
 
     @Test

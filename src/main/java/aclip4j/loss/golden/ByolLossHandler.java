@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Golden component {@code byol_loss} (GOLDENS.md, SPEC §6); the target is stop-gradient. */
+/** Golden component {@code byol_loss} (goldens/README.md, SPEC §6); the target is stop-gradient. */
 public final class ByolLossHandler implements ComponentHandler {
     @Override
     public String component() {

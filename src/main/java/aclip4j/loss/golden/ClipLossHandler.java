@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Golden component {@code clip_loss} (GOLDENS.md, SPEC §6): loss, per-view losses and all three gradients. */
+/** Golden component {@code clip_loss} (goldens/README.md, SPEC §6): loss, per-view losses and all three gradients. */
 public final class ClipLossHandler implements ComponentHandler {
     @Override
     public String component() {

@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Golden component {@code simclr_loss} (GOLDENS.md, SPEC §6). Params: {@code temperature} (required) and
+ * Golden component {@code simclr_loss} (goldens/README.md, SPEC §6). Params: {@code temperature} (required) and
  * {@code same_view} (optional, default false: the official code's view-1-twice bug, option simclrSameView).
  */
 public final class SimClrLossHandler implements ComponentHandler {

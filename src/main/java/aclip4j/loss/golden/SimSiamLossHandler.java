@@ -12,7 +12,7 @@ import aclip4j.loss.ViewPairGrads;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Golden component {@code simsiam_loss} (GOLDENS.md, SPEC §6); the z inputs are stop-gradient. */
+/** Golden component {@code simsiam_loss} (goldens/README.md, SPEC §6); the z inputs are stop-gradient. */
 public final class SimSiamLossHandler implements ComponentHandler {
     @Override
     public String component() {
