@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "aclip4j 0.1.0",
         description = "Attentive Mask CLIP (A-CLIP) on the JVM: Vector API and ND4J twins, golden cases, training.",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ExperimentCommand.class, MasksCommand.class, PlotCommand.class, GoldensCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ExperimentCommand.class, BenchCommand.class, MasksCommand.class, PlotCommand.class, GoldensCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -74,7 +74,8 @@ public final class AClipStep {
      * @param keptTokens patch tokens each view kept
      */
     public record Result(float loss, float clipLoss, float sslLoss, float byolLoss, float[] clipLossPerView,
-                         int[][] keepIndex, Map<String, Tensor> grads, Map<String, Tensor> buffers, int keptTokens) {}
+                         int[][] keepIndex, Map<String, Tensor> grads, Map<String, Tensor> buffers, int keptTokens,
+                         double maskingSeconds) {}
 
     public static Result run(Components c, Model m, Settings s, Batch batch) {
         int B = batch.B();
@@ -110,6 +111,7 @@ public final class AClipStep {
         int g = G / r;
         int[][] keep = new int[V][];
         int kept = N;
+        long maskStart = System.nanoTime(); // wall time of §5 alone, for `aclip4j bench` (no effect on the numbers)
         if (s.variant().masks()) {
             kept = s.keepCells() * r * r;
             for (int v = 0; v < V; v++) {
@@ -129,6 +131,8 @@ public final class AClipStep {
                         s.mixedTopCells()).keepIndex();
             }
         }
+
+        double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
 
         // 3. Online vision tower on each view's kept tokens (§1), text tower on the captions (§2).
         List<VisionTower.Pass> viewPasses = new ArrayList<>();
@@ -225,7 +229,7 @@ public final class AClipStep {
             grads.remove("patch_embed.proj.bias");
         }
         return new Result(total.loss(), total.clipLoss(), total.sslLoss(), total.byolLoss(), clipPass.lossPerView(),
-                keep, grads, buffers, kept);
+                keep, grads, buffers, kept, maskingSeconds);
     }
 
     /** Column v of [B,V,4] boxes as [B,4]. */

@@ -280,6 +280,16 @@ public final class Trainer {
         }
     }
 
+    /**
+     * One optimiser step with nothing written (no metrics line, no checkpoint), for {@code aclip4j bench}; returns
+     * its metrics row, which holds {@code masking_seconds}, the wall time of the token selection (§5).
+     */
+    public JsonObject benchStep() {
+        JsonObject row = trainStep();
+        step++;
+        return row;
+    }
+
     /** One optimiser step; returns its metrics row (without {@code seconds}). */
     JsonObject trainStep() {
         int i = (int) step;
@@ -291,6 +301,7 @@ public final class Trainer {
         Map<String, Tensor> grads = new LinkedHashMap<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0;
         int kept = 0;
+        double masking = 0;
         double[] share = null;
         for (int a = 0; a < cfg.accum(); a++) {
             AClipStep.Batch batch = makeBatch(i, a * micro, micro);
@@ -313,6 +324,7 @@ public final class Trainer {
             ssl += r.sslLoss() / cfg.accum();
             byol += r.byolLoss() / cfg.accum();
             kept = r.keptTokens();
+            masking += r.maskingSeconds();
         }
         checkFinite(i + 1, clip, ssl, byol, grads); // before the update: the weights in memory stay the last good ones
         optimizer.step(trainable(model.online), grads, lr);
@@ -329,6 +341,7 @@ public final class Trainer {
         }
         row.addProperty("logit_scale", logitScale);
         row.addProperty("kept_tokens", kept);
+        row.addProperty("masking_seconds", masking);
         if (share != null && Double.isFinite(share[0]) && Double.isFinite(share[1])) {
             row.addProperty("object_kept", share[0]);
             row.addProperty("object_kept_random", share[1]);
@@ -402,7 +415,7 @@ public final class Trainer {
     }
 
     /** The EMA view resolution of this run (S, or S/2 for A-CLIP-eff). */
-    int emaImageSize() {
+    public int emaImageSize() {
         return settings.emaImageSize();
     }
 

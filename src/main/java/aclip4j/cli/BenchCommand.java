@@ -1,0 +1,206 @@
+package aclip4j.cli;
+
+import aclip4j.kernel.FmaPeak;
+import aclip4j.kernel.Parallel;
+import aclip4j.train.StepFlops;
+import aclip4j.train.TrainConfig;
+import aclip4j.train.Trainer;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code aclip4j bench}: whole training steps (EMA update, EMA forward with scores, masking, both towers forward and
+ * backward, losses, AdamW) timed per backend and variant, against the machine's FMA ceiling measured in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Time whole training steps of CLIP, A-CLIP and A-CLIP-eff on each backend: seconds per step",
+                "(median after warm-up), model GFLOP (StepFlops), GFLOP/s, % of the FMA peak measured in the same",
+                "run, A-CLIP/CLIP ratios and the masking share of a step."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "tiny", description = "tiny | vit-s16 | vit-s16-timm | vit-b16 (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "32", description = "batch per step (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--threads", description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--variants", split = ",", defaultValue = "clip,aclip,aclip-eff",
+            description = "variants, comma-separated (default: ${DEFAULT-VALUE})")
+    List<String> variants;
+
+    @Option(names = "--backends", split = ",", defaultValue = "simd", description = "simd and/or nd4j (default: ${DEFAULT-VALUE})")
+    List<String> backends;
+
+    @Option(names = "--steps", defaultValue = "5", description = "measured steps per run, after the warm-up (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "steps run first and not measured (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--json", description = "end with one JSON object on the last line")
+    boolean json;
+
+    /** One measured run. */
+    record Row(String backend, String variant, double seconds, double gflop, double masking) {
+        double gflops() {
+            return gflop / seconds;
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (steps < 1 || warmup < 0 || batch < 2) {
+            throw new IllegalArgumentException("need --steps >= 1, --warmup >= 0 and --batch >= 2, got " + steps + ", "
+                    + warmup + ", " + batch);
+        }
+        int T = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (T < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + T);
+        }
+        Parallel.setThreads(T);
+        System.out.printf(Locale.ROOT, "bench: model %s, batch %d, %d threads, %d warm-up + %d measured steps, %s%n",
+                model, batch, T, warmup, steps, aclip4j.kernel.Lanes.preferred());
+        double peakBefore = FmaPeak.gflops(T);
+        System.out.printf(Locale.ROOT, "FMA peak (%d threads): %.1f GFLOP/s%n", T, peakBefore);
+        List<Row> rows = new ArrayList<>();
+        for (String backend : backends) {
+            for (String variant : variants) {
+                rows.add(measure(backend, variant, T));
+                Row r = rows.get(rows.size() - 1);
+                System.out.printf(Locale.ROOT, "  %-5s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%%n",
+                        r.backend, r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.masking / r.seconds);
+            }
+        }
+        double peakAfter = FmaPeak.gflops(T);
+        double peak = Math.max(peakBefore, peakAfter);
+        System.out.printf(Locale.ROOT, "FMA peak again: %.1f GFLOP/s; %% of peak below uses the larger, %.1f%n",
+                peakAfter, peak);
+        System.out.println();
+        System.out.println("| backend | variant | s/step | GFLOP/step | GFLOP/s | % of FMA peak | masking % of step |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% |%n", r.backend,
+                    r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.gflops() / peak, 100 * r.masking / r.seconds);
+        }
+        JsonObject ratios = new JsonObject();
+        for (String backend : backends) {
+            Row clip = find(rows, backend, "clip");
+            JsonObject o = new JsonObject();
+            for (String v : List.of("aclip", "aclip-eff")) {
+                Row x = find(rows, backend, v);
+                if (clip != null && x != null) {
+                    double ratio = x.seconds / clip.seconds;
+                    o.addProperty(v.replace('-', '_') + "_over_clip", ratio);
+                    System.out.printf(Locale.ROOT, "%s: %s / clip = %.2f%n", backend, v, ratio);
+                }
+            }
+            ratios.add(backend, o);
+        }
+        if (json) {
+            JsonObject out = new JsonObject();
+            out.addProperty("peak_gflops", peak);
+            out.addProperty("threads", T);
+            out.addProperty("model", model);
+            out.addProperty("batch", batch);
+            out.addProperty("simd_bits", aclip4j.kernel.Lanes.BITS);
+            JsonArray results = new JsonArray();
+            double maskShare = 0;
+            int masked = 0;
+            for (Row r : rows) {
+                JsonObject o = new JsonObject();
+                o.addProperty("backend", r.backend);
+                o.addProperty("variant", r.variant);
+                o.addProperty("seconds", r.seconds);
+                o.addProperty("gflop", r.gflop);
+                o.addProperty("gflops", r.gflops());
+                o.addProperty("pct_peak", 100 * r.gflops() / peak);
+                o.addProperty("masking_seconds", r.masking);
+                results.add(o);
+                if (!r.variant.equals("clip") && r.backend.equals("simd")) {
+                    maskShare += 100 * r.masking / r.seconds;
+                    masked++;
+                }
+            }
+            out.add("results", results);
+            out.add("ratios", ratios);
+            if (masked > 0) {
+                out.addProperty("masking_overhead_pct", maskShare / masked);
+            } else {
+                out.add("masking_overhead_pct", JsonNull.INSTANCE);
+            }
+            out.add("nd4j_traffic_bytes_per_step", JsonNull.INSTANCE); // no resident ND4J path to count yet
+            System.out.println(out);
+        }
+        return 0;
+    }
+
+    private static Row find(List<Row> rows, String backend, String variant) {
+        for (Row r : rows) {
+            if (r.backend.equals(backend) && r.variant.equals(variant)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private Row measure(String backend, String variant, int T) throws IOException {
+        Path dir = Files.createTempDirectory("aclip4j-bench-");
+        try {
+            List<String> args = new ArrayList<>(List.of("--variant", variant, "--model", model, "--backend", backend,
+                    "--batch", Integer.toString(batch), "--threads", Integer.toString(T), "--steps",
+                    Integer.toString(warmup + steps), "--warmup", "0", "--train-images", Integer.toString(4 * batch),
+                    "--eval-images", "1", "--checkpoint-every", Integer.toString(warmup + steps + 1)));
+            TrainCommand t = new TrainCommand();
+            new picocli.CommandLine(t).parseArgs(args.toArray(new String[0]));
+            TrainConfig cfg = t.config();
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            Trainer trainer = Trainer.start(cfg, dir, quiet);
+            List<Double> seconds = new ArrayList<>();
+            List<Double> masking = new ArrayList<>();
+            int kept = 0;
+            for (int i = 0; i < warmup + steps; i++) {
+                long t0 = System.nanoTime();
+                JsonObject row = trainer.benchStep();
+                double s = (System.nanoTime() - t0) / 1e9;
+                kept = row.get("kept_tokens").getAsInt();
+                if (i >= warmup) {
+                    seconds.add(s);
+                    masking.add(row.get("masking_seconds").getAsDouble());
+                }
+            }
+            var m = trainer.model();
+            double gflop = StepFlops.step(cfg, m.vision, m.text, m.heads, kept, trainer.emaImageSize()) / 1e9;
+            return new Row(backend, variant, median(seconds), gflop, median(masking));
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+}

@@ -1,0 +1,45 @@
+package aclip4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.Test;
+
+/** {@code aclip4j bench} runs and reports what it measured; the numbers themselves are not judged here. */
+class BenchCommandTest {
+    @Test
+    void jsonLineHasEveryResultTheRatiosAndThePeak() {
+        Object[] r = EvalCommandTest.run("bench", "--batch", "4", "--steps", "1", "--warmup", "0", "--threads", "1",
+                "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = EvalCommandTest.lastJson((String) r[1]);
+        assertTrue(o.get("peak_gflops").getAsDouble() > 0, o.toString());
+        assertEquals(1, o.get("threads").getAsInt());
+        assertEquals("tiny", o.get("model").getAsString());
+        JsonArray results = o.getAsJsonArray("results");
+        assertEquals(3, results.size());
+        double clipGflop = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonObject x = results.get(i).getAsJsonObject();
+            assertEquals(new String[] {"clip", "aclip", "aclip-eff"}[i], x.get("variant").getAsString());
+            double s = x.get("seconds").getAsDouble(), g = x.get("gflop").getAsDouble();
+            assertTrue(s > 0 && g > 0, x.toString());
+            assertEquals(g / s, x.get("gflops").getAsDouble(), 1e-9 * g / s);
+            assertEquals(100 * g / s / o.get("peak_gflops").getAsDouble(), x.get("pct_peak").getAsDouble(), 1e-6);
+            if (i == 0) {
+                clipGflop = g;
+                assertEquals(0.0, x.get("masking_seconds").getAsDouble(), 1e-3, "CLIP selects no tokens");
+            } else {
+                assertTrue(g < 2 * clipGflop, "half the tokens per view: " + g + " vs clip " + clipGflop);
+            }
+        }
+        JsonObject ratios = o.getAsJsonObject("ratios").getAsJsonObject("simd");
+        assertEquals(results.get(1).getAsJsonObject().get("seconds").getAsDouble()
+                / results.get(0).getAsJsonObject().get("seconds").getAsDouble(),
+                ratios.get("aclip_over_clip").getAsDouble(), 1e-9);
+        assertTrue(ratios.has("aclip_eff_over_clip"));
+        assertTrue(((String) r[1]).contains("| simd | aclip | "), (String) r[1]);
+    }
+}
