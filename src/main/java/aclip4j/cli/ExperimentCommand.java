@@ -155,8 +155,13 @@ public final class ExperimentCommand implements Runnable {
             Safetensors.writeAtomically(out.resolve("table2.md"), table.getBytes(StandardCharsets.UTF_8));
             Png.headless();
             Png.write(chart(results), out.resolve("table2.png"));
+            java.awt.image.BufferedImage curves = objectShareCurves(out, names, seeds, steps);
+            if (curves != null) {
+                Png.write(curves, out.resolve("object_share.png"));
+            }
             System.out.print(table);
-            System.out.println("wrote " + out.resolve("table2.md") + " and " + out.resolve("table2.png"));
+            System.out.println("wrote " + out.resolve("table2.md") + ", " + out.resolve("table2.png")
+                    + (curves != null ? " and " + out.resolve("object_share.png") : ""));
             return 0;
         }
 
@@ -286,6 +291,61 @@ public final class ExperimentCommand implements Runnable {
             }
             c.addSeries("zero-shot top-1", x, y, err);
             c.getStyler().setLegendVisible(false);
+            return BitmapEncoder.getBufferedImage(c);
+        }
+
+        /**
+         * The share of the captioned object the kept tokens hold over training, per masked row (mean over seeds, in
+         * 20 windows of steps), with random masks of the same size as a dashed line; null when no row logged it.
+         */
+        static java.awt.image.BufferedImage objectShareCurves(Path out, List<String> names, int seeds, int steps)
+                throws IOException {
+            org.knowm.xchart.XYChart c = new org.knowm.xchart.XYChartBuilder().width(900).height(480)
+                    .title("Share of the captioned object in the kept tokens (mean over seeds)")
+                    .xAxisTitle("step").yAxisTitle("object kept (%)").build();
+            int windows = Math.min(20, steps), added = 0;
+            double[] x = new double[windows];
+            double[] random = new double[windows];
+            for (String row : names) {
+                double[] y = new double[windows];
+                boolean any = false;
+                for (int w = 0; w < windows; w++) {
+                    double from = (double) w * steps / windows + 1, to = (double) (w + 1) * steps / windows;
+                    x[w] = to;
+                    double sum = 0, sumRandom = 0;
+                    int n = 0;
+                    for (int seed = 0; seed < seeds; seed++) {
+                        Path m = out.resolve(row).resolve("seed-" + seed).resolve("metrics.jsonl");
+                        if (!Files.isRegularFile(m)) {
+                            continue;
+                        }
+                        Metrics metrics = Metrics.read(m);
+                        double kept = metrics.series("object_kept").mean(from, to);
+                        if (Double.isFinite(kept)) {
+                            sum += kept;
+                            sumRandom += metrics.series("object_kept_random").mean(from, to);
+                            n++;
+                        }
+                    }
+                    if (n > 0) {
+                        y[w] = 100 * sum / n;
+                        random[w] = 100 * sumRandom / n;
+                        any = true;
+                    }
+                }
+                if (any) {
+                    c.addSeries(row, x.clone(), y);
+                    added++;
+                }
+            }
+            if (added == 0) {
+                return null;
+            }
+            org.knowm.xchart.XYSeries r = c.addSeries("random masks (same size)", x.clone(), random);
+            r.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_ROUND,
+                    10f, new float[] {6f, 4f}, 0f));
+            r.setLineColor(java.awt.Color.GRAY);
+            c.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
             return BitmapEncoder.getBufferedImage(c);
         }
 

@@ -57,6 +57,7 @@ class ExperimentCommandTest {
                 table);
         assertTrue(table.contains(" ± "), "two seeds give a spread: " + table);
         assertTrue(Files.size(out.resolve("table2.png")) > 1000, "bar chart written");
+        assertTrue(Files.size(out.resolve("object_share.png")) > 1000, "object-share curves written");
 
         long stamp = Files.getLastModifiedTime(out.resolve("clip/seed-0/result.json")).toMillis();
         String second = run(args);
