@@ -112,6 +112,8 @@ public final class ExperimentCommand implements Runnable {
         List<String> recipe(long seed) {
             return List.of("--data", data, "--steps", Integer.toString(steps), "--batch", Integer.toString(batch),
                     "--lr", "2e-3", "--m0", "0.9", "--augment", "on", "--seed", Long.toString(seed),
+                    // the held-out split must hold --eval-images scenes (the built-in set makes as many as asked)
+                    "--eval-images", Integer.toString(evalImages),
                     "--checkpoint-every", Integer.toString(steps));
         }
 
@@ -243,8 +245,11 @@ public final class ExperimentCommand implements Runnable {
                                 ? String.format(Locale.ROOT, "%.2f", sec[0] / clipSeconds) : "—")
                         .append(" |\n");
             }
-            int n = results.values().iterator().next().size();
+            List<JsonObject> first = results.values().iterator().next();
+            int n = first.size();
+            JsonObject main = first.get(0).getAsJsonObject("main");
             sb.append("\nMean ± standard deviation over ").append(n).append(n == 1 ? " seed" : " seeds")
+                    .append(main.has("images") ? " on " + main.get("images").getAsInt() + " held-out images" : "")
                     .append("; EMA towers where the row has them (\"online top-1\": the online towers).\n");
             return sb.toString();
         }

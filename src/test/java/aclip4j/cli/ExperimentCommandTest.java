@@ -47,13 +47,15 @@ class ExperimentCommandTest {
                 assertEquals(seed, r.get("seed").getAsInt());
                 double top1 = r.getAsJsonObject("main").get("zero_shot_top1").getAsDouble();
                 assertTrue(top1 >= 0 && top1 <= 1, "top-1 " + top1);
+                assertEquals(16, r.getAsJsonObject("main").get("images").getAsInt(), "--eval-images held-out images");
+                assertEquals(16, r.getAsJsonObject("online").get("images").getAsInt());
                 assertEquals(row.startsWith("attentive"), r.has("object_kept"), row + " object share");
             }
         }
         // two seeds of one row train on other crops and masks: their results differ
         assertNotEquals(firstLoss(out.resolve("clip/seed-0/metrics.jsonl")), firstLoss(out.resolve("clip/seed-1/metrics.jsonl")));
         String table = Files.readString(out.resolve("table2.md"));
-        assertTrue(table.contains("| clip | ") && table.contains("| attentive-2x50 | ") && table.contains("2 seeds"),
+        assertTrue(table.contains("| clip | ") && table.contains("| attentive-2x50 | ") && table.contains("2 seeds on 16 held-out images"),
                 table);
         assertTrue(table.contains(" ± "), "two seeds give a spread: " + table);
         assertTrue(Files.size(out.resolve("table2.png")) > 1000, "bar chart written");
