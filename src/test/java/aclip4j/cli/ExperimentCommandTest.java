@@ -95,6 +95,8 @@ class ExperimentCommandTest {
         assertEquals(4, cfg.get("attentive-4x25").views());
         assertEquals(3, cfg.get("aclip-3x33").views());
         assertTrue(cfg.get("aclip-3x33").sslOn() && cfg.get("aclip-3x33").byolOn());
+        assertEquals("mixed", cfg.get("aclip-mixed").strategy());
+        assertEquals(2, cfg.get("aclip-mixed").views());
         // an ablation differs from its base in the one option it names
         assertEquals(new aclip4j.train.TrainConfig(base.variant(), base.views(), base.keep(), "high",
                 base.scoreLayers(), base.maskCell(), base.ssl(), base.byol(), base.simclrSameView(), base.bnPerView(),
