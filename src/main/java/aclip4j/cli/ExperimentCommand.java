@@ -77,6 +77,8 @@ public final class ExperimentCommand implements Runnable {
             ROWS.put("attentive-4x25", List.of("--variant", "aclip-attn", "--views", "4"));
             ROWS.put("aclip-3x33", List.of("--variant", "aclip", "--views", "3"));
             ROWS.put("aclip-mixed", List.of("--variant", "aclip", "--strategy", "mixed"));
+            ROWS.put("attentive-2x50-warm200", plus(attn2, "--mask-warmup", "200"));
+            ROWS.put("aclip-warm200", List.of("--variant", "aclip", "--mask-warmup", "200"));
         }
 
         private static List<String> plus(List<String> base, String... more) {
@@ -100,7 +102,8 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--rows", split = ",", description = "rows to run, comma-separated (default: the paper's "
                 + "clip, random-1x50, random-2x50, attentive-1x50, attentive-2x50, aclip, aclip-eff; ablations: "
                 + "attentive-2x50-high, attentive-2x50-mixed, attentive-2x50-last-layer, attentive-2x50-cell8, "
-                + "attentive-2x50-cell32, attentive-3x33, attentive-4x25, aclip-3x33, aclip-mixed)")
+                + "attentive-2x50-cell32, attentive-3x33, attentive-4x25, aclip-3x33, aclip-mixed, "
+                + "attentive-2x50-warm200, aclip-warm200)")
         List<String> rows;
 
         @Option(names = "--eval-images", defaultValue = "2000", description = "held-out images per evaluation (default: ${DEFAULT-VALUE})")

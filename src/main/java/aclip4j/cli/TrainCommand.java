@@ -123,6 +123,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory (default: runs/<variant>-<seed>)")
     Path out;
 
+    @Option(names = "--mask-warmup", defaultValue = "0", description = "attentive variants: steps whose masks are random"
+            + " (FLIP-style) before the EMA scores choose them (default: ${DEFAULT-VALUE}, attentive from the start)")
+    int maskWarmup;
+
     @Option(names = "--tokenizer", description = "clip | words: OpenAI CLIP's BPE, or a vocabulary of the data's own"
             + " words (default: clip for folder:, words for the built-in scenes and the labelled sets)")
     String tokenizer;
@@ -148,7 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
                 steps, batch, accum, lr, lrStart, lrEnd, warmup != null ? warmup : steps / 10, wd, m0, wSsl, wByol,
                 onOff("--augment", augment), onOff("--freeze-patch-embed", freezePatchEmbed), seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), checkpointEvery, evalEvery,
-                evalImages, trainImages, tokenizer != null ? tokenizer : defaultTokenizer(data));
+                evalImages, trainImages, tokenizer != null ? tokenizer : defaultTokenizer(data), maskWarmup);
     }
 
     /** CLIP's BPE for real captions (image folders); the data's own words for the built-in and labelled sets. */

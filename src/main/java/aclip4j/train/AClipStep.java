@@ -48,6 +48,12 @@ public final class AClipStep {
             return ssl.equals("simsiam");
         }
 
+        /** These settings with another selection strategy (the random masks of {@code --mask-warmup}). */
+        public Settings withStrategy(TokenSelector.Strategy other) {
+            return new Settings(variant, views, cell, keepCells, other, mixedTopCells, scoreLayers, ssl, byol,
+                    temperature, simclrSameView, wSsl, wByol, freezePatchEmbed, emaImageSize, bnPerView);
+        }
+
         /** Whether token selection reads the EMA score map (A-CLIP variants). */
         public boolean attentive() {
             return variant.ema;

@@ -44,13 +44,16 @@ import com.google.gson.JsonObject;
  * @param trainImages  size of the built-in scenes' train split (real data sets bring their own size)
  * @param tokenizer    clip (OpenAI CLIP's BPE, SPEC §2) | words (a vocabulary of the data's own words); absent in
  *                     configs written before the option existed, which read as words
+ * @param maskWarmup   attentive variants: steps at the start whose masks are random (FLIP-style, from the same
+ *                     noise) before the EMA scores choose them; 0 = attentive from the first step (the paper)
  */
 public record TrainConfig(
         Variant variant, int views, double keep, String strategy, String scoreLayers, int maskCell,
         String ssl, boolean byol, boolean simclrSameView, boolean bnPerView, String enclosing, Backend backend, String model,
         String data, int steps, int batch, int accum, double lr, double lrStart, double lrEnd, int warmup,
         double weightDecay, double m0, double wSsl, double wByol, boolean augment, boolean freezePatchEmbed,
-        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages, String tokenizer) {
+        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages, String tokenizer,
+        int maskWarmup) {
 
     // Reads and writes the record; NaN never reaches a file: the default keep is written as null (strict JSON).
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
@@ -102,6 +105,13 @@ public record TrainConfig(
         if (trainImages < 1 || evalImages < 1 || checkpointEvery < 1 || evalEvery < 0) {
             throw new IllegalArgumentException("need --train-images, --eval-images and --checkpoint-every >= 1 and"
                     + " --eval-every >= 0, got " + trainImages + ", " + evalImages + ", " + checkpointEvery + ", " + evalEvery);
+        }
+        if (maskWarmup < 0 || maskWarmup > steps) {
+            throw new IllegalArgumentException("--mask-warmup must be in [0, --steps], got " + maskWarmup);
+        }
+        if (maskWarmup > 0 && !variant.ema) {
+            throw new IllegalArgumentException("--mask-warmup delays attentive masking: variant " + variant
+                    + " has none (use aclip-attn, aclip or aclip-eff)");
         }
         if (maskCell < 1) {
             throw new IllegalArgumentException("--mask-cell must be positive, got " + maskCell);

@@ -305,7 +305,8 @@ public final class Trainer {
         double[] share = null;
         for (int a = 0; a < cfg.accum(); a++) {
             AClipStep.Batch batch = makeBatch(i, a * micro, micro);
-            AClipStep.Result r = AClipStep.run(components, model, settings, batch);
+            AClipStep.Result r = AClipStep.run(components, model, i < cfg.maskWarmup()
+                    ? settings.withStrategy(TokenSelector.Strategy.RANDOM) : settings, batch);
             if (a == 0) {
                 share = objectShare(i, batch, r);
             }

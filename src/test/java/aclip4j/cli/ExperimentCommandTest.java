@@ -103,7 +103,8 @@ class ExperimentCommandTest {
                 base.enclosing(), base.backend(), base.model(), base.data(), base.steps(), base.batch(), base.accum(),
                 base.lr(), base.lrStart(), base.lrEnd(), base.warmup(), base.weightDecay(), base.m0(), base.wSsl(),
                 base.wByol(), base.augment(), base.freezePatchEmbed(), base.seed(), base.threads(),
-                base.checkpointEvery(), base.evalEvery(), base.evalImages(), base.trainImages(), base.tokenizer()),
+                base.checkpointEvery(), base.evalEvery(), base.evalImages(), base.trainImages(), base.tokenizer(),
+                base.maskWarmup()),
                 cfg.get("attentive-2x50-high"));
     }
 

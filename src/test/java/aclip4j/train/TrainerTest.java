@@ -148,6 +148,26 @@ class TrainerTest {
     }
 
     @Test
+    void maskWarmupSelectsAtRandomFirstThenByTheEmaScores() throws IOException {
+        Parallel.setThreads(2);
+        Path run = dir.resolve("warm");
+        Trainer.start(config("--variant", "aclip-attn", "--steps", "6", "--mask-warmup", "3"), run, quiet)
+                .run(Long.MAX_VALUE);
+        List<JsonObject> rows = metrics(run);
+        for (int k = 0; k < 6; k++) {
+            double kept = rows.get(k).get("object_kept").getAsDouble();
+            double random = rows.get(k).get("object_kept_random").getAsDouble();
+            if (k < 3) { // the same noise and the random strategy: the very same masks
+                assertEquals(random, kept, 0.0, "warm-up step " + (k + 1));
+            } else {
+                assertTrue(kept != random, "step " + (k + 1) + ": attentive masks differ from random ones");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> config("--variant", "clip-random", "--mask-warmup", "2"));
+        assertThrows(IllegalArgumentException.class, () -> config("--variant", "aclip", "--mask-warmup", "21"));
+    }
+
+    @Test
     void configJsonIsStrictAndReadsBackTheSameConfig() throws IOException {
         TrainConfig cfg = config("--variant", "aclip"); // keep left at its default: NaN in memory
         Path run = dir.resolve("strict");
