@@ -22,7 +22,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "a checkpoint-*.safetensors of a run")
     Path checkpoint;
 
-    @Option(names = "--data", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR (default: the run's data; its held-out split)")
+    @Option(names = "--data", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR | wds:SHARDS | csv:FILE (default: the run's data; its held-out split)")
     String data;
 
     @Option(names = "--towers", defaultValue = "ema", description = "ema | online (default: ${DEFAULT-VALUE}; online when the run has no EMA)")

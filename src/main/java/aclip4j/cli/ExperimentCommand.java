@@ -87,7 +87,7 @@ public final class ExperimentCommand implements Runnable {
             return List.copyOf(out);
         }
 
-        @Option(names = "--data", defaultValue = "scenes", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR (default: ${DEFAULT-VALUE})")
+        @Option(names = "--data", defaultValue = "scenes", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR | wds:SHARDS | csv:FILE (default: ${DEFAULT-VALUE})")
         String data;
 
         @Option(names = "--seeds", defaultValue = "3", description = "seeds per row, 0 .. N-1 (default: ${DEFAULT-VALUE})")

@@ -24,7 +24,7 @@ public final class MasksCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "the picture to write")
     Path out;
 
-    @Option(names = "--data", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR (default: the run's data; its held-out split)")
+    @Option(names = "--data", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR | wds:SHARDS | csv:FILE (default: the run's data; its held-out split)")
     String data;
 
     @Option(names = "--images", defaultValue = "6", description = "held-out images, one row each (default: ${DEFAULT-VALUE})")

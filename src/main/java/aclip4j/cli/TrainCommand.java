@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "tiny", description = "tiny | vit-s16 (12 heads, official) | vit-s16-timm (6 heads) | vit-b16 (default: ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--data", defaultValue = "scenes", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR (default: ${DEFAULT-VALUE})")
+    @Option(names = "--data", defaultValue = "scenes", description = "scenes | fashion-mnist:DIR | mnist:DIR | folder:DIR | wds:SHARDS | csv:FILE (default: ${DEFAULT-VALUE})")
     String data;
 
     @Option(names = "--steps", defaultValue = "300", description = "optimiser steps (default: ${DEFAULT-VALUE})")
@@ -123,6 +123,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory (default: runs/<variant>-<seed>)")
     Path out;
 
+    @Option(names = "--csv-img-key", description = "csv: data: the image-path column (default: filepath)")
+    String csvImgKey;
+
+    @Option(names = "--csv-caption-key", description = "csv: data: the caption column (default: title)")
+    String csvCaptionKey;
+
+    @Option(names = "--csv-separator", description = "csv: data: tab, comma or one character (default: tab)")
+    String csvSeparator;
+
     @Option(names = "--mask-warmup", defaultValue = "0", description = "attentive variants: steps whose masks are random"
             + " (FLIP-style) before the EMA scores choose them (default: ${DEFAULT-VALUE}, attentive from the start)")
     int maskWarmup;
@@ -146,6 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
         Variant v = Variant.parse(variant);
         int patch = Presets.vision(model).patch();
         String sslChoice = ssl != null ? ssl : (v.defaultSsl ? "simclr" : "none");
+        String data = dataSpec();
         return new TrainConfig(v, views != null ? views : v.defaultViews, keep != null ? keep : Double.NaN,
                 v == Variant.CLIP_RANDOM ? "random" : strategy, scoreLayers, maskCell != null ? maskCell : 2 * patch,
                 sslChoice, byol != null ? onOff("--byol", byol) : v.defaultByol, simclrSameView, bnPerView, enclosing, Backend.parse(backend), model, data,
@@ -155,9 +165,29 @@ public final class TrainCommand implements Callable<Integer> {
                 evalImages, trainImages, tokenizer != null ? tokenizer : defaultTokenizer(data), maskWarmup);
     }
 
-    /** CLIP's BPE for real captions (image folders); the data's own words for the built-in and labelled sets. */
+    /** {@code --data}, with the {@code --csv-*} choices written into a {@code csv:} source (CsvDataset). */
+    String dataSpec() {
+        if (csvImgKey == null && csvCaptionKey == null && csvSeparator == null) {
+            return data;
+        }
+        if (DataSource.parse(data).kind() != DataSource.Kind.CSV) {
+            throw new IllegalArgumentException("--csv-img-key, --csv-caption-key and --csv-separator need --data csv:FILE,"
+                    + " got --data " + data);
+        }
+        String s = data;
+        s += csvImgKey != null ? "::img=" + csvImgKey : "";
+        s += csvCaptionKey != null ? "::caption=" + csvCaptionKey : "";
+        if (csvSeparator != null) {
+            char c = aclip4j.data.CsvDataset.separator(csvSeparator);
+            s += "::sep=" + (c == '\t' ? "tab" : c == ',' ? "comma" : String.valueOf(c));
+        }
+        return s;
+    }
+
+    /** CLIP's BPE for real captions (folders, shards, tables); the data's own words for the built-in and labelled sets. */
     static String defaultTokenizer(String data) {
-        return DataSource.parse(data).kind() == DataSource.Kind.FOLDER ? "clip" : "words";
+        DataSource.Kind k = DataSource.parse(data).kind();
+        return k == DataSource.Kind.FOLDER || k == DataSource.Kind.WDS || k == DataSource.Kind.CSV ? "clip" : "words";
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * @param path the directory, null for scenes
  */
 public record DataSource(Kind kind, Path path) {
-    public enum Kind { SCENES, MNIST, FASHION_MNIST, FOLDER }
+    public enum Kind { SCENES, MNIST, FASHION_MNIST, FOLDER, WDS, CSV }
 
     /**
      * How to open a source.
@@ -41,11 +41,11 @@ public record DataSource(Kind kind, Path path) {
         }
     }
 
-    /** Parses "scenes", "mnist:PATH", "fashion-mnist:PATH", "folder:PATH". */
+    /** Parses "scenes", "mnist:PATH", "fashion-mnist:PATH", "folder:PATH", "wds:SHARDS", "csv:FILE[::img=K::caption=K::sep=S]". */
     public static DataSource parse(String spec) {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("empty data source; expected scenes, mnist:PATH, fashion-mnist:PATH"
-                    + " or folder:PATH");
+                    + ", folder:PATH, wds:SHARDS or csv:FILE");
         }
         String s = spec.strip();
         if (s.equals("scenes")) {
@@ -58,10 +58,12 @@ public record DataSource(Kind kind, Path path) {
             case "mnist" -> Kind.MNIST;
             case "fashion-mnist", "fashion_mnist", "fashionmnist" -> Kind.FASHION_MNIST;
             case "folder" -> Kind.FOLDER;
+            case "wds" -> Kind.WDS;
+            case "csv" -> Kind.CSV;
             case "scenes" -> throw new IllegalArgumentException("data source 'scenes' takes no path, got '"
                     + spec + "'");
             default -> throw new IllegalArgumentException("unknown data source '" + spec
-                    + "'; expected scenes, mnist:PATH, fashion-mnist:PATH or folder:PATH");
+                    + "'; expected scenes, mnist:PATH, fashion-mnist:PATH, folder:PATH, wds:SHARDS or csv:FILE");
         };
         if (path.isEmpty()) {
             throw new IllegalArgumentException("data source '" + spec + "' needs a path: " + name + ":PATH");
@@ -79,6 +81,8 @@ public record DataSource(Kind kind, Path path) {
             case FASHION_MNIST -> IdxDataset.open(IdxDataset.Kind.FASHION_MNIST, path, split, opt.imageSize(),
                     opt.seed());
             case FOLDER -> FolderDataset.open(path, split);
+            case WDS -> WebDatasetDataset.open(path.toString(), split);
+            case CSV -> CsvDataset.open(path.toString(), split);
         };
     }
 
