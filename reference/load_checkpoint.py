@@ -14,7 +14,11 @@ head counts do not change any shape, so they come from --vision-heads / --text-h
 entry that names them, else width / 64 (the ViT / CLIP convention, at least 1). Every tower weight must be present
 with the shape the configuration implies, like load_state_dict(strict=True); then the online towers, the EMA
 vision tower (EMA text blocks too when the checkpoint has them) and the heads run a float64 forward on random
-input (seeded) and the feature shapes are printed. Exit 1 on a missing, unexpected or misshapen tensor.
+input (seeded) and the feature shapes are printed. Then the online weights go into torch.nn modules under the
+official names (aclip_ref/modules.py: timm's VisionTransformer, OpenAI CLIP's text tower, the heads) with
+load_state_dict(strict=True), and their forward must match the functional towers. --export FILE writes that
+state_dict as safetensors, which `aclip4j train --init FILE` starts from. Exit 1 on a missing, unexpected or
+misshapen tensor.
 """
 import argparse
 import json
@@ -27,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from aclip_ref import safetensors_io, step, towers  # noqa: E402
+from aclip_ref import modules, safetensors_io, step, towers  # noqa: E402
 
 EMA = "ema."
 EXP_AVG = "optim.exp_avg."
@@ -231,7 +235,47 @@ def run(path, vision_heads=0, text_heads=0, batch=2, seed=0, out=print):
             proj = y
     for name, shape in shapes.items():
         out("%-20s %s" % (name, list(shape)))
+
+    # The same weights in torch.nn modules under the official names: load_state_dict(strict=True) must take every
+    # online tensor and want nothing more, and the modules must compute what the functional towers do.
+    model = strict_module(w, vc, tc)
+    with torch.no_grad():
+        mf, mc = model.encode_image(images)
+        tf = model.encode_text(tokens)
+        ref_t = towers.text_forward({n: w[n] for n in tshapes}, tokens, ht)
+    diff = max(float((mf - feats).abs().max()), float((mc - cls).abs().max()), float((tf - ref_t).abs().max()))
+    if not diff < 1e-9:
+        raise CheckpointError("the nn.Module towers differ from the functional ones by %.3g" % diff)
+    out("load_state_dict(strict=True): %d tensors into aclip_ref.modules.AClip; its forward matches the functional"
+        " towers (max |diff| %.1e)" % (len(w), diff))
+    shapes["module"] = model
     return shapes
+
+
+def strict_module(w, vc, tc):
+    """aclip_ref.modules.AClip with `w` loaded by load_state_dict(strict=True) (float64); CheckpointError if not."""
+    heads = {}
+    if "image_mlp.layer1.weight" in w:
+        heads["simclr"] = (w["image_mlp.layer1.weight"].shape[0], w["image_mlp.layer3.weight"].shape[0])
+    if "im_proj_byol.0.weight" in w:
+        heads["byol"] = (w["im_proj_byol.0.weight"].shape[0], w["im_proj_byol.3.weight"].shape[0])
+        if "im_pred_byol.0.weight" in w:
+            heads["byol_pred"] = w["im_pred_byol.0.weight"].shape[0]
+    model = modules.AClip(vc, tc, heads).double().eval()
+    try:
+        model.load_state_dict(modules.with_batch_counters(w), strict=True)
+    except RuntimeError as e:
+        raise CheckpointError("load_state_dict(strict=True) refused it: %s" % " ".join(str(e).split()))
+    return model
+
+
+def export(model, path):
+    """Writes the module's state_dict (without BatchNorm's batch counters) as float32 safetensors, the input of
+    `aclip4j train --init`."""
+    state = modules.without_batch_counters(model.state_dict())
+    tensors = {n: t.detach().to(torch.float32).numpy() for n, t in state.items()}
+    safetensors_io.write(path, tensors, {"source": "reference/load_checkpoint.py --export"})
+    return len(tensors)
 
 
 def main(argv=None):
@@ -241,9 +285,13 @@ def main(argv=None):
     ap.add_argument("--text-heads", type=int, default=0)
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--export", metavar="FILE", help="write the strictly loaded state_dict as safetensors (for"
+                    " aclip4j train --init)")
     args = ap.parse_args(argv)
     try:
-        run(args.checkpoint, args.vision_heads, args.text_heads, args.batch, args.seed)
+        shapes = run(args.checkpoint, args.vision_heads, args.text_heads, args.batch, args.seed)
+        if args.export:
+            print("exported %d tensors to %s" % (export(shapes["module"], args.export), args.export))
     except (CheckpointError, OSError, KeyError) as e:
         print("error: %s" % e, file=sys.stderr)
         return 1

@@ -132,6 +132,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--csv-separator", description = "csv: data: tab, comma or one character (default: tab)")
     String csvSeparator;
 
+    @Option(names = "--init", paramLabel = "FILE", description = "start from this safetensors state dict (PyTorch names,"
+            + " e.g. reference/export_state_dict.py) or checkpoint's online weights; strict: every weight, nothing else")
+    String init;
+
     @Option(names = "--mask-warmup", defaultValue = "0", description = "attentive variants: steps whose masks are random"
             + " (FLIP-style) before the EMA scores choose them (default: ${DEFAULT-VALUE}, attentive from the start)")
     int maskWarmup;
@@ -162,7 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
                 steps, batch, accum, lr, lrStart, lrEnd, warmup != null ? warmup : steps / 10, wd, m0, wSsl, wByol,
                 onOff("--augment", augment), onOff("--freeze-patch-embed", freezePatchEmbed), seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), checkpointEvery, evalEvery,
-                evalImages, trainImages, tokenizer != null ? tokenizer : defaultTokenizer(data), maskWarmup);
+                evalImages, trainImages, tokenizer != null ? tokenizer : defaultTokenizer(data), maskWarmup, init);
     }
 
     /** {@code --data}, with the {@code --csv-*} choices written into a {@code csv:} source (CsvDataset). */

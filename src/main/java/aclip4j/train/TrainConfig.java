@@ -46,6 +46,8 @@ import com.google.gson.JsonObject;
  *                     configs written before the option existed, which read as words
  * @param maskWarmup   attentive variants: steps at the start whose masks are random (FLIP-style, from the same
  *                     noise) before the EMA scores choose them; 0 = attentive from the first step (the paper)
+ * @param init         a safetensors state dict (or an aclip4j checkpoint's online weights) the run starts from
+ *                     instead of a fresh initialisation; null = fresh
  */
 public record TrainConfig(
         Variant variant, int views, double keep, String strategy, String scoreLayers, int maskCell,
@@ -53,7 +55,7 @@ public record TrainConfig(
         String data, int steps, int batch, int accum, double lr, double lrStart, double lrEnd, int warmup,
         double weightDecay, double m0, double wSsl, double wByol, boolean augment, boolean freezePatchEmbed,
         long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages, String tokenizer,
-        int maskWarmup) {
+        int maskWarmup, String init) {
 
     // Reads and writes the record; NaN never reaches a file: the default keep is written as null (strict JSON).
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();

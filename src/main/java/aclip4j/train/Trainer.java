@@ -14,6 +14,7 @@ import aclip4j.data.WordTokenizer;
 import aclip4j.ema.MomentumSchedule;
 import aclip4j.eval.Evaluator;
 import aclip4j.eval.ObjectShare;
+import aclip4j.golden.Safetensors;
 import aclip4j.golden.Tensor;
 import aclip4j.kernel.Lanes;
 import aclip4j.mask.AttentionScore;
@@ -126,8 +127,58 @@ public final class Trainer {
                 : WordTokenizer.forDataset(train, context(cfg.model()));
         log.println("tokenizer: " + cfg.tokenizer() + ", " + tok.vocabSize() + " ids, context " + tok.context());
         Model model = newModel(cfg, tok.vocabSize());
+        if (cfg.init() != null) {
+            log.println("initialised " + initFrom(model, Path.of(cfg.init())) + " weights from " + cfg.init());
+        }
         Files.writeString(out.resolve("config.json"), cfg.toJson() + "\n", StandardCharsets.UTF_8);
         return new Trainer(cfg, out, log, train, heldOut, tok, model, 0);
+    }
+
+    /**
+     * {@code --init}: overwrites every online weight of {@code model} with the tensor of the same name in
+     * {@code file} — a safetensors state dict under the PyTorch names (goldens/README.md "Weight names"), or an
+     * aclip4j checkpoint, whose online weights are used — and starts the EMA copies equal to them (§7). Strict, like
+     * {@code load_state_dict(strict=True)}: a missing weight, an unexpected one or a shape that differs is refused,
+     * named. Returns the number of weights read.
+     */
+    static int initFrom(Model model, Path file) throws IOException {
+        Safetensors.Contents c = Safetensors.read(file);
+        Map<String, Tensor> given = Checkpoint.FORMAT.equals(c.metadata().get("format"))
+                ? new Checkpoint(0, c.tensors(), c.metadata()).online() : c.tensors();
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), misshapen = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : model.online.entrySet()) {
+            Tensor t = given.get(e.getKey());
+            if (t == null) {
+                missing.add(e.getKey());
+            } else if (!java.util.Arrays.equals(t.shape(), e.getValue().shape()) || t.dtype() != e.getValue().dtype()) {
+                misshapen.add(e.getKey() + " " + t.dtype() + java.util.Arrays.toString(t.shape()) + " (the model's: "
+                        + e.getValue().dtype() + java.util.Arrays.toString(e.getValue().shape()) + ")");
+            }
+        }
+        for (String k : given.keySet()) {
+            if (!model.online.containsKey(k)) {
+                unexpected.add(k);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !misshapen.isEmpty()) {
+            throw new IllegalArgumentException(file + " does not fit this model (--model, --variant): "
+                    + (missing.isEmpty() ? "" : missing.size() + " missing " + first(missing) + " ")
+                    + (unexpected.isEmpty() ? "" : unexpected.size() + " unexpected " + first(unexpected) + " ")
+                    + (misshapen.isEmpty() ? "" : misshapen.size() + " of another shape " + first(misshapen)));
+        }
+        for (Map.Entry<String, Tensor> e : model.online.entrySet()) {
+            float[] src = given.get(e.getKey()).floats();
+            System.arraycopy(src, 0, e.getValue().floats(), 0, src.length);
+            Tensor emaCopy = model.ema.get(e.getKey());
+            if (emaCopy != null) {
+                System.arraycopy(src, 0, emaCopy.floats(), 0, src.length);
+            }
+        }
+        return model.online.size();
+    }
+
+    private static String first(List<String> names) {
+        return names.size() <= 4 ? names.toString() : names.subList(0, 4) + " …";
     }
 
     static Model newModel(TrainConfig cfg, int vocab) {

@@ -104,7 +104,7 @@ class ExperimentCommandTest {
                 base.lr(), base.lrStart(), base.lrEnd(), base.warmup(), base.weightDecay(), base.m0(), base.wSsl(),
                 base.wByol(), base.augment(), base.freezePatchEmbed(), base.seed(), base.threads(),
                 base.checkpointEvery(), base.evalEvery(), base.evalImages(), base.trainImages(), base.tokenizer(),
-                base.maskWarmup()),
+                base.maskWarmup(), base.init()),
                 cfg.get("attentive-2x50-high"));
     }
 

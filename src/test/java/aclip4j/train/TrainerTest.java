@@ -168,6 +168,39 @@ class TrainerTest {
     }
 
     @Test
+    void initStartsFromAStateDictStrictly() throws IOException {
+        Parallel.setThreads(2);
+        Path first = dir.resolve("first");
+        Trainer.start(config("--variant", "aclip", "--steps", "2"), first, quiet).run(Long.MAX_VALUE);
+        Checkpoint ck = Checkpoint.load(Checkpoint.lastFile(first));
+        // a plain state dict, as reference/export_state_dict.py writes: online weights only, no aclip4j metadata
+        Path sd = dir.resolve("state_dict.safetensors");
+        aclip4j.golden.Safetensors.write(sd, ck.online(), Map.of());
+        Trainer t = Trainer.start(config("--variant", "aclip", "--steps", "2", "--init", sd.toString()),
+                dir.resolve("second"), quiet);
+        for (Map.Entry<String, Tensor> e : ck.online().entrySet()) {
+            assertArrayEquals(e.getValue().floats(), t.model().online.get(e.getKey()).floats(), e.getKey());
+            if (t.model().ema.containsKey(e.getKey())) {
+                assertArrayEquals(e.getValue().floats(), t.model().ema.get(e.getKey()).floats(), "ema." + e.getKey());
+            }
+        }
+        assertEquals(0, t.step(), "a new run: step 0, fresh optimiser moments");
+        // the whole checkpoint works too (its online part)
+        Trainer.start(config("--variant", "aclip", "--steps", "2", "--init", Checkpoint.lastFile(first).toString()),
+                dir.resolve("third"), quiet);
+        String m = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config("--variant", "clip",
+                "--steps", "2", "--init", sd.toString()), dir.resolve("fourth"), quiet)).getMessage();
+        assertTrue(m.contains("does not fit this model") && m.contains("unexpected [image_mlp."), m);
+        Map<String, Tensor> less = new java.util.LinkedHashMap<>(ck.online());
+        less.remove("ln_final.weight");
+        less.put("logit_scale", Tensor.f32(new float[] {1, 2}, 2));
+        aclip4j.golden.Safetensors.write(sd, less, Map.of());
+        m = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config("--variant", "aclip", "--steps",
+                "2", "--init", sd.toString()), dir.resolve("fifth"), quiet)).getMessage();
+        assertTrue(m.contains("1 missing [ln_final.weight]") && m.contains("1 of another shape [logit_scale F32[2]"), m);
+    }
+
+    @Test
     void configJsonIsStrictAndReadsBackTheSameConfig() throws IOException {
         TrainConfig cfg = config("--variant", "aclip"); // keep left at its default: NaN in memory
         Path run = dir.resolve("strict");

@@ -46,7 +46,7 @@ public final class TinyRun {
     static TrainConfig config(Variant v, String ssl, boolean byol) {
         return new TrainConfig(v, 2, Double.NaN, v == Variant.CLIP_RANDOM ? "random" : "low", "all", 16, ssl, byol,
                 false, false, "random", Backend.SIMD, "tiny", "scenes", 2, 4, 1, 1e-3, 1e-6, 1e-5, 0, 0.1, 0.99, 1, 2,
-                true, true, 0, 2, 100, 0, 8, 64, "words", 0);
+                true, true, 0, 2, 100, 0, 8, 64, "words", 0, null);
     }
 
     private static void deleteTree(Path root) {
