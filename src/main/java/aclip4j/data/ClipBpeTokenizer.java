@@ -20,9 +20,9 @@ import java.util.regex.Pattern;
  * pad 0; context 77.
  *
  * <p>Cleaning: CLIP runs {@code ftfy.fix_text}, HTML-unescapes twice, collapses whitespace and lower-cases. ftfy is
- * not available here; this class applies the parts of it that matter for ordinary captions (NFC normalisation,
- * straight quotes for curly ones, Latin ligatures and full-width ASCII to plain letters) and does not repair
- * mojibake. HTML unescaping covers numeric references and the common named entities.
+ * not available here; {@link #basicClean} applies the parts of it that matter for captions (HTML references, NFC,
+ * straight quotes, Latin ligatures, character width) in ftfy's order and does not repair mojibake; the two HTML
+ * passes are CPython's {@code html.unescape} ({@link HtmlUnescape}), every HTML5 name included.
  */
 public final class ClipBpeTokenizer implements Tokenizer {
     public static final int SOT = 49406, EOT = 49407, PAD = 0, CONTEXT = 77;
@@ -32,18 +32,6 @@ public final class ClipBpeTokenizer implements Tokenizer {
             "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern SPACES = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
-    private static final Pattern ENTITY = Pattern.compile("&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;)");
-    private static final Map<String, String> ENTITIES = Map.ofEntries(
-            Map.entry("amp", "&"), Map.entry("lt", "<"), Map.entry("gt", ">"), Map.entry("quot", "\""),
-            Map.entry("apos", "'"), Map.entry("nbsp", "\u00a0"), Map.entry("copy", "\u00a9"),
-            Map.entry("reg", "\u00ae"), Map.entry("hellip", "\u2026"), Map.entry("mdash", "\u2014"),
-            Map.entry("ndash", "\u2013"), Map.entry("lsquo", "\u2018"), Map.entry("rsquo", "\u2019"),
-            Map.entry("ldquo", "\u201c"), Map.entry("rdquo", "\u201d"), Map.entry("deg", "\u00b0"),
-            Map.entry("times", "\u00d7"), Map.entry("eacute", "\u00e9"), Map.entry("egrave", "\u00e8"),
-            Map.entry("aacute", "\u00e1"), Map.entry("agrave", "\u00e0"), Map.entry("uuml", "\u00fc"),
-            Map.entry("ouml", "\u00f6"), Map.entry("auml", "\u00e4"), Map.entry("szlig", "\u00df"),
-            Map.entry("ccedil", "\u00e7"), Map.entry("ntilde", "\u00f1"));
-
     private final char[] byteEncoder = new char[256];
     private final Map<Character, Integer> byteDecoder = new HashMap<>();
     private final Map<String, Integer> encoder = new HashMap<>();
@@ -265,61 +253,52 @@ public final class ClipBpeTokenizer implements Tokenizer {
         return new String(bytes.toByteArray(), StandardCharsets.UTF_8).replace("</w>", " ").strip();
     }
 
-    /** The ftfy subset described in the class comment, then HTML unescaping twice, then strip (CLIP's basic_clean). */
+    /**
+     * CLIP's {@code basic_clean}: {@code ftfy.fix_text}, then {@code html.unescape} twice, then strip. Of ftfy this
+     * applies, in ftfy's order and repeated until nothing changes, as ftfy does: HTML references that end in
+     * {@code ;} (only when the text holds no {@code <}, ftfy's "auto"), Latin ligatures, character width (full-width
+     * ASCII and the ideographic space to ASCII, half-width katakana and hangul to their full-width forms), curly
+     * quotes to straight ones, and NFC. It does not repair mojibake.
+     */
     static String basicClean(String text) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFC);
+        boolean unescape = text.indexOf('<') < 0;
+        String s = text;
+        while (true) {
+            String before = s;
+            if (unescape) {
+                s = HtmlUnescape.ftfy(s);
+            }
+            s = Normalizer.normalize(fixWidthLigaturesQuotes(s), Normalizer.Form.NFC);
+            if (s.equals(before)) {
+                break;
+            }
+        }
+        return HtmlUnescape.python(HtmlUnescape.python(s)).strip();
+    }
+
+    // ftfy's fix_latin_ligatures, fix_character_width and uncurl_quotes, one code point at a time.
+    private static String fixWidthLigaturesQuotes(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         s.codePoints().forEach(cp -> {
-            switch (cp) {
-                case 0x2018, 0x2019, 0x201A, 0x201B -> sb.append('\'');
-                case 0x201C, 0x201D, 0x201E, 0x201F -> sb.append('"');
-                case 0x3000 -> sb.append(' ');
-                default -> {
-                    if (cp >= 0xFF01 && cp <= 0xFF5E) {
-                        sb.append((char) (cp - 0xFEE0)); // full-width ASCII
-                    } else if (cp >= 0xFB00 && cp <= 0xFB06) {
-                        sb.append(Normalizer.normalize(new String(Character.toChars(cp)), Normalizer.Form.NFKC));
-                    } else {
-                        sb.appendCodePoint(cp);
-                    }
-                }
+            if (cp == 0x02BC || (cp >= 0x2018 && cp <= 0x201B)) {
+                sb.append('\'');
+            } else if (cp >= 0x201C && cp <= 0x201F) {
+                sb.append('"');
+            } else if (cp == 0x3000 || (cp >= 0xFF01 && cp <= 0xFFEF) || (cp >= 0xFB00 && cp <= 0xFB06)) {
+                sb.append(Normalizer.normalize(new String(Character.toChars(cp)), Normalizer.Form.NFKC));
+            } else {
+                sb.appendCodePoint(cp);
             }
         });
-        return htmlUnescape(htmlUnescape(sb.toString())).strip();
+        return sb.toString();
     }
 
     static String whitespaceClean(String text) {
         return SPACES.matcher(text).replaceAll(" ").strip();
     }
 
-    /** Numeric character references and the named entities of {@link #ENTITIES}; anything else is left alone. */
+    /** CPython's {@code html.unescape} ({@link HtmlUnescape#python}). */
     static String htmlUnescape(String s) {
-        if (s.indexOf('&') < 0) {
-            return s;
-        }
-        Matcher m = ENTITY.matcher(s);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String body = m.group(1);
-            String rep;
-            if (body.startsWith("#")) {
-                String num = body.endsWith(";") ? body.substring(1, body.length() - 1) : body.substring(1);
-                long cp;
-                try {
-                    cp = num.startsWith("x") || num.startsWith("X") ? Long.parseLong(num.substring(1), 16)
-                            : Long.parseLong(num);
-                } catch (NumberFormatException e) {
-                    cp = Long.MAX_VALUE;
-                }
-                // As Python's html.unescape: NUL, surrogates and out-of-range code points become U+FFFD.
-                rep = cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF ? "\uFFFD"
-                        : new String(Character.toChars((int) cp));
-            } else {
-                rep = ENTITIES.getOrDefault(body.substring(0, body.length() - 1), m.group());
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(rep));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return HtmlUnescape.python(s);
     }
 }

@@ -89,6 +89,25 @@ class ClipBpeTokenizerTest {
     }
 
     @Test
+    void cleaningInFtfysOrderThenTwoHtmlPasses() {
+        // ftfy decodes ';'-terminated references until nothing changes, then CLIP's two passes: any depth
+        assertEquals("<", ClipBpeTokenizer.basicClean("&amp;amp;amp;amp;lt;"));
+        // ... but not when the text already holds a '<' (ftfy's "auto"): then only CLIP's two passes
+        assertEquals("< &lt;", ClipBpeTokenizer.basicClean("< &amp;amp;lt;"));
+        // quotes are straightened after ftfy's decoding and before CLIP's: one level of escaping ends straight,
+        // two levels end curly (CLIP's passes come after ftfy's quote fix)
+        assertEquals("it's", ClipBpeTokenizer.basicClean("it&rsquo;s"));
+        assertEquals("it's", ClipBpeTokenizer.basicClean("it&amp;rsquo;s"), "ftfy repeats until stable");
+        assertEquals("< it\u2019s", ClipBpeTokenizer.basicClean("< it&rsquo;s"));
+        // legacy names without ';' and Windows-1252 references, through CLIP's html.unescape
+        assertEquals("\u00a9 2023 \u2013 \u20ac", ClipBpeTokenizer.basicClean("&copy 2023 &#150; &#128;"));
+        // half-width katakana and hangul become full-width (NFKC per character, then NFC composes the voiced mark)
+        assertEquals("\u30ab\u30bf\u30ab\u30ca \u30ac", ClipBpeTokenizer.basicClean("\uff76\uff80\uff76\uff85 \uff76\uff9e"));
+        assertEquals("\u1100", ClipBpeTokenizer.basicClean("\uffa1")); // NFKC: the conjoining jamo, as ftfy maps it
+        assertEquals("ABC x", ClipBpeTokenizer.basicClean("\uff21\uff22\uff23\u3000x"));
+    }
+
+    @Test
     void truncationKeepsEot() {
         String words = String.join(" ", java.util.Collections.nCopies(100, "a"));
         int[] ids = tok.encode(words);
