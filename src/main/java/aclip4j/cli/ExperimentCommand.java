@@ -1,6 +1,6 @@
 package aclip4j.cli;
 
-import aclip4j.golden.Safetensors;
+import aclip4j.tensor.Safetensors;
 import aclip4j.kernel.Parallel;
 import aclip4j.train.TrainConfig;
 import aclip4j.train.Trainer;

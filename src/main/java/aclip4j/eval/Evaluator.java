@@ -5,7 +5,7 @@ import aclip4j.data.Dataset;
 import aclip4j.data.RgbImage;
 import aclip4j.data.Tokenizer;
 import aclip4j.data.Views;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.tower.TextTower;
 import aclip4j.tower.VisionTower;
 import com.google.gson.JsonObject;

@@ -1,5 +1,6 @@
 package aclip4j.golden;
 
+import aclip4j.tensor.Tensor;
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,7 @@
 package aclip4j.golden;
 
+import aclip4j.tensor.Safetensors;
+import aclip4j.tensor.Tensor;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

@@ -1,5 +1,6 @@
 package aclip4j.golden;
 
+import aclip4j.tensor.Tensor;
 import aclip4j.Backend;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package aclip4j.tower;
 
-import aclip4j.golden.DType;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.DType;
+import aclip4j.tensor.Tensor;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package aclip4j.tower;
 
 import static aclip4j.tower.Nd4jGraphs.linear;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jGraphs.Graph;
 import java.util.ArrayList;
 import java.util.Arrays;

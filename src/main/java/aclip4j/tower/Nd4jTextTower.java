@@ -5,7 +5,7 @@ import static aclip4j.tower.Nd4jGraphs.layerNorm;
 import static aclip4j.tower.Nd4jGraphs.linear;
 import static aclip4j.tower.Nd4jGraphs.quickGelu;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jGraphs.Graph;
 import java.util.Arrays;
 import java.util.HashMap;

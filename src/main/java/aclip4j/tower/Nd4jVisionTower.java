@@ -6,7 +6,7 @@ import static aclip4j.tower.Nd4jGraphs.geluErf;
 import static aclip4j.tower.Nd4jGraphs.layerNorm;
 import static aclip4j.tower.Nd4jGraphs.linear;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jGraphs.Graph;
 import java.util.ArrayList;
 import java.util.HashMap;

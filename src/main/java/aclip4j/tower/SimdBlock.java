@@ -1,6 +1,6 @@
 package aclip4j.tower;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Attention;
 import aclip4j.kernel.Gelu;
 import aclip4j.kernel.Lanes;

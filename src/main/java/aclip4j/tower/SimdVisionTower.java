@@ -1,6 +1,6 @@
 package aclip4j.tower;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Gather;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.LayerNorm;

@@ -1,6 +1,6 @@
 package aclip4j.tower;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,7 +78,7 @@ public final class Weights {
             throw new IllegalArgumentException("missing weight " + name + " " + Arrays.toString(shape));
         }
         t.requireShape("weight " + name, shape);
-        if (t.dtype() != aclip4j.golden.DType.F32) {
+        if (t.dtype() != aclip4j.tensor.DType.F32) {
             throw new IllegalArgumentException("weight " + name + " is " + t.dtype() + ", expected F32");
         }
         return t.floats();

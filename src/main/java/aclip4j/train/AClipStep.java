@@ -1,6 +1,6 @@
 package aclip4j.train;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.loss.ClipLoss;
 import aclip4j.loss.LossPass;
 import aclip4j.loss.TotalLoss;

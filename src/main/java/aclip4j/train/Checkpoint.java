@@ -1,7 +1,7 @@
 package aclip4j.train;
 
-import aclip4j.golden.Safetensors;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Safetensors;
+import aclip4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

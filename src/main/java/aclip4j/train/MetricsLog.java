@@ -38,7 +38,7 @@ public final class MetricsLog implements AutoCloseable {
             }
             StringBuilder text = new StringBuilder();
             kept.forEach(line -> text.append(line).append('\n'));
-            aclip4j.golden.Safetensors.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
+            aclip4j.tensor.Safetensors.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
         }
         return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND));

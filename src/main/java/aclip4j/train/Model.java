@@ -1,6 +1,6 @@
 package aclip4j.train;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.tower.HeadsConfig;
 import aclip4j.tower.Init;
 import aclip4j.tower.SslHead;

@@ -8,7 +8,7 @@ import aclip4j.data.RgbImage;
 import aclip4j.data.Seeds;
 import aclip4j.data.Split;
 import aclip4j.data.Views;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
 import aclip4j.mask.AttentionScore;
 import aclip4j.mask.Box;

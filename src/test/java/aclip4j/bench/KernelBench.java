@@ -2,7 +2,7 @@ package aclip4j.bench;
 
 import static aclip4j.kernel.MatmulOracle.random;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Attention;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.LayerNorm;

@@ -2,7 +2,7 @@ package aclip4j.bench;
 
 import static aclip4j.kernel.MatmulOracle.random;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Parallel;
 import aclip4j.tower.Init;
 import aclip4j.tower.Nd4jTextTower;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import aclip4j.golden.Safetensors;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Safetensors;
+import aclip4j.tensor.Tensor;
 import aclip4j.viz.TinyRun;
 import java.io.IOException;
 import java.nio.ByteBuffer;

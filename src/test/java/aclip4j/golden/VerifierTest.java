@@ -1,5 +1,6 @@
 package aclip4j.golden;
 
+import aclip4j.tensor.Tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;

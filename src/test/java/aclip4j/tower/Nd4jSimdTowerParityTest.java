@@ -4,7 +4,7 @@ import static aclip4j.tower.Nd4jVisionTowerTest.assertClose;
 import static aclip4j.tower.Nd4jVisionTowerTest.d;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

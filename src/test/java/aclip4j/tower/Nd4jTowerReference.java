@@ -1,6 +1,6 @@
 package aclip4j.tower;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;

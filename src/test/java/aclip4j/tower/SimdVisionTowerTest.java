@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.GradCheck;
 import aclip4j.kernel.Lanes;
 import java.util.Arrays;

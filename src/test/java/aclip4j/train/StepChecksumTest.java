@@ -2,7 +2,7 @@ package aclip4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.Parallel;
 import java.io.ByteArrayOutputStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import aclip4j.cli.TrainCommand;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Parallel;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -175,7 +175,7 @@ class TrainerTest {
         Checkpoint ck = Checkpoint.load(Checkpoint.lastFile(first));
         // a plain state dict, as reference/export_state_dict.py writes: online weights only, no aclip4j metadata
         Path sd = dir.resolve("state_dict.safetensors");
-        aclip4j.golden.Safetensors.write(sd, ck.online(), Map.of());
+        aclip4j.tensor.Safetensors.write(sd, ck.online(), Map.of());
         Trainer t = Trainer.start(config("--variant", "aclip", "--steps", "2", "--init", sd.toString()),
                 dir.resolve("second"), quiet);
         for (Map.Entry<String, Tensor> e : ck.online().entrySet()) {
@@ -194,7 +194,7 @@ class TrainerTest {
         Map<String, Tensor> less = new java.util.LinkedHashMap<>(ck.online());
         less.remove("ln_final.weight");
         less.put("logit_scale", Tensor.f32(new float[] {1, 2}, 2));
-        aclip4j.golden.Safetensors.write(sd, less, Map.of());
+        aclip4j.tensor.Safetensors.write(sd, less, Map.of());
         m = assertThrows(IllegalArgumentException.class, () -> Trainer.start(config("--variant", "aclip", "--steps",
                 "2", "--init", sd.toString()), dir.resolve("fifth"), quiet)).getMessage();
         assertTrue(m.contains("1 missing [ln_final.weight]") && m.contains("1 of another shape [logit_scale F32[2]"), m);

@@ -6,7 +6,7 @@ import aclip4j.ema.Nd4jEmaUpdate;
 import aclip4j.ema.SimdEmaUpdate;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import java.util.Map;
 
 /** Golden {@code ema_update} (SPEC §7): inputs {@code teacher}, {@code student} F32 [P]; param {@code momentum}. */

@@ -4,7 +4,7 @@ import aclip4j.Backend;
 import aclip4j.ema.MomentumSchedule;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import java.util.Map;
 
 /**

@@ -3,7 +3,7 @@ package aclip4j.loss.golden;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.loss.ByolLoss;
 import aclip4j.loss.LossChecks;
 import aclip4j.loss.LossPass;

@@ -3,7 +3,7 @@ package aclip4j.loss.golden;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.loss.LossPass;
 import aclip4j.loss.Nd4jSimSiamLoss;
 import aclip4j.loss.SimSiamLoss;

@@ -1,8 +1,8 @@
 package aclip4j.mask.golden;
 
-import aclip4j.golden.DType;
+import aclip4j.tensor.DType;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import java.util.Arrays;
 
 /** Reading the masking components' golden inputs with errors that name the tensor and what was expected. */

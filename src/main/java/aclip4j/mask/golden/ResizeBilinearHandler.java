@@ -3,7 +3,7 @@ package aclip4j.mask.golden;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.mask.BilinearResize;
 import aclip4j.mask.Nd4jBilinearResize;
 import aclip4j.mask.SimdBilinearResize;

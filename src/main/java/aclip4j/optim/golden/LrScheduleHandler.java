@@ -3,7 +3,7 @@ package aclip4j.optim.golden;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.optim.LrSchedule;
 import java.util.Map;
 

@@ -3,7 +3,7 @@ package aclip4j.tower.golden;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jTextTower;
 import aclip4j.tower.Nd4jVisionTower;
 import aclip4j.tower.SimdTextTower;
@@ -24,10 +24,6 @@ import java.util.Map;
 public final class TowerHandlers {
     private TowerHandlers() {}
 
-    public static List<ComponentHandler> all() {
-        return List.of(new Vit(), new Text());
-    }
-
     /** The {@code in.w.*} tensors, prefix removed. */
     static Map<String, Tensor> weights(GoldenCase golden) {
         Map<String, Tensor> w = new LinkedHashMap<>();
@@ -46,7 +42,8 @@ public final class TowerHandlers {
         grads.forEach((k, v) -> out.put("out.grad.w." + k, v));
     }
 
-    static final class Vit implements ComponentHandler {
+    /** Golden component {@code vit_forward}. */
+    public static final class Vit implements ComponentHandler {
         @Override
         public String component() {
             return "vit_forward";
@@ -83,7 +80,8 @@ public final class TowerHandlers {
         }
     }
 
-    static final class Text implements ComponentHandler {
+    /** Golden component {@code text_forward}. */
+    public static final class Text implements ComponentHandler {
         @Override
         public String component() {
             return "text_forward";

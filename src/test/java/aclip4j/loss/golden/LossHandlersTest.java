@@ -13,7 +13,7 @@ import aclip4j.golden.Compare;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.golden.Handlers;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import aclip4j.golden.Verifier;
 import aclip4j.loss.Float64Losses;
 import com.google.gson.JsonObject;

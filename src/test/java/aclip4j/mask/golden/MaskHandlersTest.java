@@ -9,7 +9,7 @@ import aclip4j.golden.Compare;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.golden.Handlers;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

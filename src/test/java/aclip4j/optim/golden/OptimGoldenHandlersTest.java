@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import aclip4j.Backend;
 import aclip4j.golden.GoldenCase;
 import aclip4j.golden.Handlers;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package aclip4j.mask;
+package aclip4j.mask.golden;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import aclip4j.Backend;
 import aclip4j.golden.GoldenCase;
 import aclip4j.golden.Handlers;
-import aclip4j.golden.Tensor;
+import aclip4j.tensor.Tensor;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
-package aclip4j.golden;
+package aclip4j.tensor;
 
+import aclip4j.golden.GoldenCase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

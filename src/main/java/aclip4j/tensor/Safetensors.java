@@ -1,4 +1,4 @@
-package aclip4j.golden;
+package aclip4j.tensor;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;

@@ -1,4 +1,4 @@
-package aclip4j.golden;
+package aclip4j.tensor;
 
 /** Element types of the golden format (goldens/README.md): the safetensors names and their sizes in bytes. */
 public enum DType {

@@ -1,9 +1,10 @@
-package aclip4j.mask;
+package aclip4j.mask.golden;
 
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
-import aclip4j.golden.Tensor;
+import aclip4j.mask.Boxes;
+import aclip4j.tensor.Tensor;
 import java.util.Map;
 
 /**
