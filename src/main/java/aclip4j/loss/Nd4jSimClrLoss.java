@@ -34,7 +34,7 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
         SDVariable av = sd.var("a", Nd.f32(a, B, D));
         SDVariable an = SameDiffLosses.normalizeRows(sd, av, B, D);
         SDVariable bn = sameView ? an : SameDiffLosses.normalizeRows(sd, sd.var("b", Nd.f32(b, B, D)), B, D);
-        SDVariable mask = sd.constant(Nd4j.eye(B).castTo(DataType.FLOAT).muli(SimdSimClrLoss.LARGE_NUM));
+        SDVariable mask = sd.constant(Nd4j.eye(B).castTo(DataType.FLOAT).muli(SimClrLoss.LARGE_NUM));
         SDVariable lossA = side(sd, an, bn, mask, tau, B, D);
         SDVariable lossB = side(sd, bn, an, mask, tau, B, D);
         SDVariable loss = lossA.add(lossB).div("loss", 2.0);

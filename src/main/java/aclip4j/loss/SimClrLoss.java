@@ -14,6 +14,9 @@ package aclip4j.loss;
  * gets zeros.
  */
 public interface SimClrLoss {
+    /** The self-similarity mask of SPEC §6 (the official code's LARGE_NUM), the same in both twins. */
+    float LARGE_NUM = 1e9f;
+
     /** The paper's temperature (SPEC §6). */
     double DEFAULT_TEMPERATURE = 0.1;
 

@@ -26,8 +26,6 @@ import aclip4j.kernel.Lanes;
  * {@code sameView} the two gradients are added ({@code dâ = fma(1, db̂, dâ)}) before one normalisation backward.
  */
 public final class SimdSimClrLoss implements SimClrLoss {
-    /** The self-similarity mask of SPEC §6 (the official code's LARGE_NUM). */
-    static final float LARGE_NUM = 1e9f;
 
     private final Lanes lanes;
 

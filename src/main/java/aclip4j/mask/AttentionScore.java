@@ -55,4 +55,23 @@ public interface AttentionScore {
     static float scale(int hs) {
         return (float) Math.pow(hs, -0.5);
     }
+
+    /** The shape checks both twins make. */
+    static void checkDims(int L, int B, int H, int T, int hs) {
+        Checks.atLeast(1, "L, B, H, hs", L, B, H, hs);
+        if (T < 2) {
+            throw new IllegalArgumentException("attention score needs T >= 2 tokens (CLS and at least one patch), got T="
+                    + T);
+        }
+    }
+
+    /** The first layer the score sums over. */
+    static int firstLayer(int L, Layers layers) {
+        return layers == Layers.LAST ? L - 1 : 0;
+    }
+
+    /** How many layers the score sums over. */
+    static int layerCount(int L, Layers layers) {
+        return layers == Layers.LAST ? 1 : L;
+    }
 }

@@ -13,10 +13,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class Nd4jAttentionScore implements AttentionScore {
     @Override
     public float[] fromQueryKey(float[] q, float[] k, int L, int B, int H, int T, int hs, Layers layers) {
-        SimdAttentionScore.checkDims(L, B, H, T, hs);
+        AttentionScore.checkDims(L, B, H, T, hs);
         Checks.length("q", q.length, "[L,B,H,T,hs]", L, B, H, T, hs);
         Checks.length("k", k.length, "[L,B,H,T,hs]", L, B, H, T, hs);
-        int first = SimdAttentionScore.firstLayer(L, layers);
+        int first = AttentionScore.firstLayer(L, layers);
         INDArray qs = Nd.f32(q, L, B, H, T, hs).get(NDArrayIndex.interval(first, L), NDArrayIndex.all(),
                 NDArrayIndex.all(), NDArrayIndex.interval(0, 1), NDArrayIndex.all());    // (L',B,H,1,hs) CLS queries
         INDArray ks = Nd.f32(k, L, B, H, T, hs).get(NDArrayIndex.interval(first, L), NDArrayIndex.all(),
@@ -30,9 +30,9 @@ public final class Nd4jAttentionScore implements AttentionScore {
 
     @Override
     public float[] fromClsAttention(float[] clsProbs, int L, int B, int H, int T, Layers layers) {
-        SimdAttentionScore.checkDims(L, B, H, T, 1);
+        AttentionScore.checkDims(L, B, H, T, 1);
         Checks.length("CLS attention", clsProbs.length, "[L,B,H,T]", L, B, H, T);
-        int first = SimdAttentionScore.firstLayer(L, layers);
+        int first = AttentionScore.firstLayer(L, layers);
         INDArray probs = Nd.f32(clsProbs, L, B, H, T).get(NDArrayIndex.interval(first, L), NDArrayIndex.all(),
                 NDArrayIndex.all(), NDArrayIndex.all());
         return patchMean(probs, T, H, L - first);

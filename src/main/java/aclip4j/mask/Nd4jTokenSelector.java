@@ -17,7 +17,7 @@ public final class Nd4jTokenSelector implements TokenSelector {
     @Override
     public Selection select(float[] cellScores, float[] noise, int B, int g, int r, Strategy strategy, int K,
                             int mixedTop) {
-        SimdTokenSelector.validate(cellScores, noise, B, g, r, strategy, K, mixedTop);
+        TokenSelector.validate(cellScores, noise, B, g, r, strategy, K, mixedTop);
         int n = g * g;
         int G = g * r;
         int N = G * G;

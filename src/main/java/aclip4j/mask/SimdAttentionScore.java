@@ -34,14 +34,14 @@ public final class SimdAttentionScore implements AttentionScore {
     @Override
     public float[] fromQueryKey(float[] q, float[] k, int L, int B, int H, int T, int hs, Layers layers) {
         // q, k are (L,B,H,T,hs); out is (B,N)
-        checkDims(L, B, H, T, hs);
+        AttentionScore.checkDims(L, B, H, T, hs);
         Checks.length("q", q.length, "[L,B,H,T,hs]", L, B, H, T, hs);
         Checks.length("k", k.length, "[L,B,H,T,hs]", L, B, H, T, hs);
         int N = T - 1;
         float scale = AttentionScore.scale(hs);
         float[] row = new float[T];
         float[] sum = new float[B * N];
-        for (int l = firstLayer(L, layers); l < L; l++) {
+        for (int l = AttentionScore.firstLayer(L, layers); l < L; l++) {
             for (int b = 0; b < B; b++) {
                 for (int h = 0; h < H; h++) {
                     int head = ((l * B + b) * H + h) * T * hs;
@@ -55,43 +55,28 @@ public final class SimdAttentionScore implements AttentionScore {
                 }
             }
         }
-        divideInPlace(lanes, sum, (float) (layerCount(L, layers) * H));
+        divideInPlace(lanes, sum, (float) (AttentionScore.layerCount(L, layers) * H));
         return sum;
     }
 
     @Override
     public float[] fromClsAttention(float[] clsProbs, int L, int B, int H, int T, Layers layers) {
         // clsProbs is (L,B,H,T); out is (B,N)
-        checkDims(L, B, H, T, 1);
+        AttentionScore.checkDims(L, B, H, T, 1);
         Checks.length("CLS attention", clsProbs.length, "[L,B,H,T]", L, B, H, T);
         int N = T - 1;
         float[] sum = new float[B * N];
-        for (int l = firstLayer(L, layers); l < L; l++) {
+        for (int l = AttentionScore.firstLayer(L, layers); l < L; l++) {
             for (int b = 0; b < B; b++) {
                 for (int h = 0; h < H; h++) {
                     addInto(lanes, sum, b * N, clsProbs, ((l * B + b) * H + h) * T + 1, N);
                 }
             }
         }
-        divideInPlace(lanes, sum, (float) (layerCount(L, layers) * H));
+        divideInPlace(lanes, sum, (float) (AttentionScore.layerCount(L, layers) * H));
         return sum;
     }
 
-    static void checkDims(int L, int B, int H, int T, int hs) {
-        Checks.atLeast(1, "L, B, H, hs", L, B, H, hs);
-        if (T < 2) {
-            throw new IllegalArgumentException("attention score needs T >= 2 tokens (CLS and at least one patch), got T="
-                    + T);
-        }
-    }
-
-    static int firstLayer(int L, Layers layers) {
-        return layers == Layers.LAST ? L - 1 : 0;
-    }
-
-    static int layerCount(int L, Layers layers) {
-        return layers == Layers.LAST ? 1 : L;
-    }
 
     /**
      * Softmax of x[off..off+n) in place: subtract the max so exp never overflows ({@link Vec#max}), the

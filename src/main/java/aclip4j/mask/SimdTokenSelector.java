@@ -31,7 +31,7 @@ public final class SimdTokenSelector implements TokenSelector {
     public Selection select(float[] cellScores, float[] noise, int B, int g, int r, Strategy strategy, int K,
                             int mixedTop) {
         // cellScores, noise are (B,g,g); keepIndex is (B,K*r*r); keepMask is (B,N)
-        validate(cellScores, noise, B, g, r, strategy, K, mixedTop);
+        TokenSelector.validate(cellScores, noise, B, g, r, strategy, K, mixedTop);
         int n = g * g;
         int G = g * r;
         int N = G * G;
@@ -87,30 +87,6 @@ public final class SimdTokenSelector implements TokenSelector {
     }
 
     /** Refuses bad shapes, impossible counts and NaN in an input the strategy reads; shared with the ND4J twin. */
-    static void validate(float[] cellScores, float[] noise, int B, int g, int r, Strategy strategy, int K,
-                         int mixedTop) {
-        Checks.atLeast(1, "B, g, r", B, g, r);
-        int n = g * g;
-        Checks.length("cell scores", cellScores.length, "[B,g,g]", B, g, g);
-        if (K < 1 || K > n) {
-            throw new IllegalArgumentException("keep_cells K=" + K + " is outside 1.." + n + " (n = g*g cells)");
-        }
-        if (strategy == Strategy.MIXED && (mixedTop < 0 || mixedTop > K)) {
-            throw new IllegalArgumentException("mixed_top_cells=" + mixedTop + " is outside 0..K=" + K);
-        }
-        if (strategy.usesScores()) {
-            Checks.noNaN("cell scores", cellScores);
-        }
-        if (strategy.usesNoise()) {
-            if (noise == null) {
-                throw new IllegalArgumentException("strategy " + strategy + " needs noise [B,g,g], got none");
-            }
-            Checks.length("noise", noise.length, "[B,g,g]", B, g, g);
-            Checks.noNaN("noise", noise);
-        } else if (noise != null) {
-            Checks.length("noise", noise.length, "[B,g,g]", B, g, g);
-        }
-    }
 
     /**
      * The rank of v[off+i] among v[off..off+n): how many j (eligible ones only, when {@code eligible} is given)

@@ -91,4 +91,30 @@ public interface TokenSelector {
     static int defaultMixedTopCells(int n) {
         return (int) Math.rint(0.25 * n);
     }
+
+    /** The checks both twins make on a selection's inputs (shapes, K, mixed top cells, NaN-free scores and noise). */
+    static void validate(float[] cellScores, float[] noise, int B, int g, int r, Strategy strategy, int K,
+                         int mixedTop) {
+        Checks.atLeast(1, "B, g, r", B, g, r);
+        int n = g * g;
+        Checks.length("cell scores", cellScores.length, "[B,g,g]", B, g, g);
+        if (K < 1 || K > n) {
+            throw new IllegalArgumentException("keep_cells K=" + K + " is outside 1.." + n + " (n = g*g cells)");
+        }
+        if (strategy == Strategy.MIXED && (mixedTop < 0 || mixedTop > K)) {
+            throw new IllegalArgumentException("mixed_top_cells=" + mixedTop + " is outside 0..K=" + K);
+        }
+        if (strategy.usesScores()) {
+            Checks.noNaN("cell scores", cellScores);
+        }
+        if (strategy.usesNoise()) {
+            if (noise == null) {
+                throw new IllegalArgumentException("strategy " + strategy + " needs noise [B,g,g], got none");
+            }
+            Checks.length("noise", noise.length, "[B,g,g]", B, g, g);
+            Checks.noNaN("noise", noise);
+        } else if (noise != null) {
+            Checks.length("noise", noise.length, "[B,g,g]", B, g, g);
+        }
+    }
 }
