@@ -23,9 +23,20 @@ import java.util.Locale;
  * in {@code [0,1)} in training) and may be null for {@code low} and {@code high}.
  */
 public interface TokenSelector {
-    /** §5.4 strategies, by their golden names. */
+    /**
+     * §5.4 strategies, by their golden and command-line names, which follow the paper: a strategy is named by what
+     * it <em>drops</em>. So {@link #LOW} drops the low-scoring cells, i.e. keeps the highest EMA attention (A-CLIP's
+     * choice); {@link #HIGH} drops the high-scoring cells and keeps the lowest.
+     */
     enum Strategy {
-        LOW, HIGH, MIXED, RANDOM;
+        /** Drops the lowest scores: keeps the K highest-scoring cells (the A-CLIP default). */
+        LOW,
+        /** Drops the highest scores: keeps the K lowest-scoring cells (an ablation). */
+        HIGH,
+        /** Keeps the {@code mixedTop} highest-scoring cells, then the rest of K at random (by noise). */
+        MIXED,
+        /** Keeps K cells at random (by noise): FLIP-style masking; ignores the scores. */
+        RANDOM;
 
         /** Parses {@code low}, {@code high}, {@code mixed} or {@code random}. */
         public static Strategy parse(String name) {
