@@ -104,7 +104,16 @@ class TrainerTest {
         assertEquals(cfg.variant().ema, ck.tensors().containsKey("ema.blocks.0.attn.qkv.weight"));
         assertTrue(ck.tensors().containsKey("optim.exp_avg.token_embedding.weight"));
         float ls = ck.tensors().get(Model.LOGIT_SCALE).floats()[0];
-        assertTrue(ls >= 0 && ls <= Model.LOGIT_SCALE_MAX);
+        assertTrue(Math.abs(ls - Model.LOGIT_SCALE_INIT) > 1e-4, "the logit scale is trained: " + ls);
+    }
+
+    @Test
+    void theLogitScaleIsClampedToZeroAndLnHundred() {
+        for (float[] c : new float[][] {{10f, (float) Math.log(100)}, {-1f, 0f}, {2f, 2f}, {4.6f, 4.6f}}) {
+            Map<String, Tensor> w = new java.util.HashMap<>(Map.of(Model.LOGIT_SCALE, Tensor.f32(new float[] {c[0]})));
+            assertEquals(c[1], Trainer.clampLogitScale(w), 0f, "clamp(" + c[0] + ")");
+            assertEquals(c[1], w.get(Model.LOGIT_SCALE).floats()[0], 0f, "written back");
+        }
     }
 
     @Test
