@@ -80,8 +80,20 @@ class VizCommandsTest {
         Outcome o = run("plot", "--run", TinyRun.aclip().toString(), "--out", png.toString());
         assertEquals(0, o.code(), o.err());
         BufferedImage img = ImageIO.read(png.toFile());
-        assertEquals(MetricsPlot.width(), img.getWidth());
-        assertEquals(MetricsPlot.height(), img.getHeight());
+        assertEquals(2 * 640, img.getWidth(), "two panels of 640 px side by side");
+        assertEquals(48 + 2 * 400, img.getHeight(), "a 48 px title strip over two rows of 400 px");
+        // the loss panel (top left) draws the CLIP (blue), SimCLR (orange) and BYOL (green) curves of an A-CLIP run
+        for (int[] colour : new int[][] {{0x00, 0x72, 0xB2}, {0xE6, 0x9F, 0x00}, {0x00, 0x9E, 0x73}}) {
+            int n = 0;
+            for (int y = 48; y < 448; y++) {
+                for (int x = 0; x < 640; x++) {
+                    int rgb = img.getRGB(x, y);
+                    int dr = ((rgb >> 16) & 255) - colour[0], dg = ((rgb >> 8) & 255) - colour[1], db = (rgb & 255) - colour[2];
+                    n += dr * dr + dg * dg + db * db < 40 * 40 ? 1 : 0;
+                }
+            }
+            assertTrue(n > 50, n + " pixels of curve colour " + java.util.Arrays.toString(colour));
+        }
     }
 
     @Test
