@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import aclip4j.viz.MaskPicture;
-import aclip4j.viz.MetricsPlot;
 import aclip4j.viz.TinyRun;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
