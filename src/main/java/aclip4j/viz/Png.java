@@ -2,10 +2,8 @@ package aclip4j.viz;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 
 /** PNG output for the pictures: headless AWT, and files that are either absent or whole (temp file + rename). */
@@ -28,23 +26,13 @@ public final class Png {
      */
     public static void write(BufferedImage image, Path file) throws IOException {
         Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
         if (Files.isDirectory(abs)) {
             throw new IllegalArgumentException("--out " + file + " is a directory, expected a .png file name");
         }
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try {
-            if (!ImageIO.write(image, "png", tmp.toFile())) {
-                throw new IOException("no PNG writer for a " + image.getWidth() + "x" + image.getHeight() + " image");
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        if (!ImageIO.write(image, "png", bytes)) {
+            throw new IOException("no PNG writer for a " + image.getWidth() + "x" + image.getHeight() + " image");
         }
+        aclip4j.tensor.Safetensors.writeAtomically(abs, bytes.toByteArray()); // the project's one atomic write
     }
 }
