@@ -16,14 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  * block's output is cut into fixed {@code MC x NC} tiles, one task each, and a {@code 6 x NR} micro-kernel keeps
  * {@code 6 * NV} vectors of C in registers, each step one broadcast of A times NV loads of B. A is read in place
  * (a 6-row panel of it stays in L1/L2 across the panels of B); only the M tail goes through a padded copy.
- * KC is large (1024): each micro-tile of C is then loaded and stored once for K up to 1024 instead of once per
- * 256 steps, and those loads miss the caches (measured: KC = 1024 is 4-8 % faster than 256 on ViT shapes and 1024³).
- * An A whose k is strided ({@code dweight}'s {@code dout^T}) keeps K blocks of {@link #KC_STRIDED_A}: read in place,
- * each k step of a 6-row panel touches a new cache line, and 1024 of them (4 KB apart at OC = 1024) no longer stay
- * in L1 (dweight at 1024³ lost 15 %). Packing that A instead costs up to 30 % where few columns share it
- * (C = 64 in the tiny preset).
- * The transposing pack of the forward pass ({@code weight^T}) moves 16 x 16 blocks through registers at 512 bits
- * ({@link #transpose16}); at M = 197 rows that pack is a sixth of the time when done element by element.
+ * KC is large (1024) so that each micro-tile of C is loaded and stored once for K up to 1024, not once per 256
+ * steps; an A whose k is strided ({@code dweight}'s {@code dout^T}) keeps K blocks of {@link #KC_STRIDED_A}, because
+ * 1024 of its cache lines would not stay in L1, and packing it instead costs more where few columns share it. The
+ * transposing pack of the forward pass ({@code weight^T}) moves 16 x 16 blocks through registers at 512 bits
+ * ({@link #transpose16}). BENCHMARKS.md "Matmul design notes" has the measurements behind each choice.
  *
  * <p>Summation order: every output element starts from its initial value (bias, zero, or the gradient already
  * there) and receives {@code fma(A(i,k), B(k,j), acc)} for k = 0, 1, ..., K-1 in order, one rounding each;
