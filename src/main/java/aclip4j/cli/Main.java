@@ -19,6 +19,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            System.err.println("aclip4j: the JDK module jdk.incubator.vector is not loaded: run through ./aclip4j, or add"
+                    + " --add-modules jdk.incubator.vector to the java command (JDK 17 or newer)");
+            System.exit(2);
+        }
         aclip4j.Nd4jMemory.capOffHeap();
         System.exit(run(args));
     }

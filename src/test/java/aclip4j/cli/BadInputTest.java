@@ -188,7 +188,56 @@ class BadInputTest {
         }, ".png"));
         c.add(new Case("eval of a checkpoint on data of another image size", d -> new String[] {"eval",
                 "--checkpoint", TinyRun.checkpoint(TinyRun.aclip()).toString(), "--data", "nope:x"}, "nope"));
+        c.add(new Case("mask cell that does not tile the grid", d -> train(d, "--mask-cell", "24"), "--mask-cell 24"));
+        c.add(new Case("output folder under a file", d -> {
+            Path f = write(d, "plain.txt", new byte[] {1});
+            return new String[] {"train", "--steps", "2", "--batch", "4", "--train-images", "16", "--out",
+                    f.resolve("run").toString()};
+        }, "plain.txt"));
+        // a checkpoint whose weights are of another model size than its config says
+        for (String cmd : new String[] {"eval", "masks", "resume"}) {
+            c.add(new Case("checkpoint of another size to " + cmd, d -> {
+                Path run = otherSize(d);
+                return switch (cmd) {
+                    case "eval" -> new String[] {"eval", "--checkpoint", aclip4j.train.Checkpoint.lastFile(run)
+                            .toString(), "--images", "4"};
+                    case "masks" -> new String[] {"masks", "--checkpoint", aclip4j.train.Checkpoint.lastFile(run)
+                            .toString(), "--out", d.resolve("m.png").toString()};
+                    default -> new String[] {"train", "--resume", run.toString()};
+                };
+            }, "pos_embed"));
+        }
         return c.stream();
+    }
+
+    /** A copy of the tiny A-CLIP run whose pos_embed has one position too few for its config. */
+    private static Path otherSize(Path d) {
+        try {
+            Path run = Files.createDirectories(d.resolve("other-size"));
+            Path src = TinyRun.aclip();
+            Files.copy(src.resolve("config.json"), run.resolve("config.json"));
+            aclip4j.train.Checkpoint ck = aclip4j.train.Checkpoint.load(aclip4j.train.Checkpoint.lastFile(src));
+            Map<String, Tensor> t = new LinkedHashMap<>(ck.tensors());
+            Tensor pos = t.get("pos_embed");
+            int[] shape = pos.shape();
+            int D = shape[2], T = shape[1] - 1;
+            t.put("pos_embed", Tensor.f32(java.util.Arrays.copyOf(pos.floats(), T * D), 1, T, D));
+            new aclip4j.train.Checkpoint(ck.step(), t, ck.metadata()).save(run, false);
+            return run;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void withoutTheVectorModuleOneLineSaysHowToRun() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "aclip4j.cli.Main",
+                "--version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(2, p.waitFor(), out);
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.startsWith("aclip4j: the JDK module jdk.incubator.vector is not loaded"), out);
     }
 
     @ParameterizedTest(name = "{0}")
