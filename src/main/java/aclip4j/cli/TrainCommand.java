@@ -132,6 +132,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--csv-separator", description = "csv: data: tab, comma or one character (default: tab)")
     String csvSeparator;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu | cuda: where the nd4j twin runs; cuda needs"
+            + " --backend nd4j and a build with -Pcuda (default: ${DEFAULT-VALUE})")
+    String device;
+
     @Option(names = "--init", paramLabel = "FILE", description = "start from this safetensors state dict (PyTorch names,"
             + " e.g. reference/export_state_dict.py) or checkpoint's online weights; strict: every weight, nothing else")
     String init;
@@ -201,9 +205,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             dir = resume;
             trainer = Trainer.resume(resume, System.out);
+            aclip4j.Device.parse(device).require(trainer.config().backend());
             Parallel.setThreads(threads != null ? threads : trainer.config().threads());
         } else {
             TrainConfig cfg = config();
+            aclip4j.Device.parse(device).require(cfg.backend());
             Parallel.setThreads(cfg.threads());
             dir = out != null ? out : Path.of("runs", cfg.variant().label + "-" + cfg.seed());
             trainer = Trainer.start(cfg, dir, System.out);

@@ -188,6 +188,10 @@ class BadInputTest {
         }, ".png"));
         c.add(new Case("eval of a checkpoint on data of another image size", d -> new String[] {"eval",
                 "--checkpoint", TinyRun.checkpoint(TinyRun.aclip()).toString(), "--data", "nope:x"}, "nope"));
+        c.add(new Case("unknown device", d -> train(d, "--device", "tpu"), "unknown device 'tpu'"));
+        c.add(new Case("cuda with the simd twin", d -> train(d, "--device", "cuda"), "add --backend nd4j"));
+        c.add(new Case("cuda in a CPU-only build", d -> train(d, "--device", "cuda", "--backend", "nd4j"),
+                "this build has ND4J's CPU backend only"));
         c.add(new Case("mask cell that does not tile the grid", d -> train(d, "--mask-cell", "24"), "--mask-cell 24"));
         c.add(new Case("output folder under a file", d -> {
             Path f = write(d, "plain.txt", new byte[] {1});
