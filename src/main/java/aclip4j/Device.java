@@ -35,7 +35,7 @@ public enum Device {
             Class.forName(CUDA_BACKEND, false, Device.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new IllegalArgumentException("--device cuda: this build has ND4J's CPU backend only; build with"
-                    + " mvn -Pcuda -DskipTests package (needs CUDA 11.6 and an NVIDIA GPU); README, "GPU"");
+                    + " mvn -Pcuda -DskipTests package (needs CUDA 11.6 and an NVIDIA GPU); see the README's GPU section");
         }
         int devices;
         try {
