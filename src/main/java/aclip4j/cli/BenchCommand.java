@@ -58,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     /** One measured run. */
-    record Row(String backend, String variant, double seconds, double gflop, double masking) {
+    record Row(String backend, String variant, double seconds, double gflop, double masking, double traffic) {
         double gflops() {
             return gflop / seconds;
         }
@@ -84,8 +84,9 @@ public final class BenchCommand implements Callable<Integer> {
             for (String variant : variants) {
                 rows.add(measure(backend, variant, T));
                 Row r = rows.get(rows.size() - 1);
-                System.out.printf(Locale.ROOT, "  %-5s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%%n",
-                        r.backend, r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.masking / r.seconds);
+                System.out.printf(Locale.ROOT, "  %-5s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
+                        + "  heap<->ND4J %.1f MB/step%n", r.backend, r.variant, r.seconds, r.gflop, r.gflops(),
+                        100 * r.masking / r.seconds, r.traffic / 1e6);
             }
         }
         double peakAfter = FmaPeak.gflops(T);
@@ -93,11 +94,13 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "FMA peak again: %.1f GFLOP/s; %% of peak below uses the larger, %.1f%n",
                 peakAfter, peak);
         System.out.println();
-        System.out.println("| backend | variant | s/step | GFLOP/step | GFLOP/s | % of FMA peak | masking % of step |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+        System.out.println("| backend | variant | s/step | GFLOP/step | GFLOP/s | % of FMA peak | masking % of step"
+                + " | heap↔ND4J MB/step |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% |%n", r.backend,
-                    r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.gflops() / peak, 100 * r.masking / r.seconds);
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% | %.1f |%n", r.backend,
+                    r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.gflops() / peak, 100 * r.masking / r.seconds,
+                    r.traffic / 1e6);
         }
         JsonObject ratios = new JsonObject();
         for (String backend : backends) {
@@ -132,6 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
                 o.addProperty("gflops", r.gflops());
                 o.addProperty("pct_peak", 100 * r.gflops() / peak);
                 o.addProperty("masking_seconds", r.masking);
+                o.addProperty("traffic_bytes", r.traffic);
                 results.add(o);
                 if (!r.variant.equals("clip") && r.backend.equals("simd")) {
                     maskShare += 100 * r.masking / r.seconds;
@@ -145,7 +149,15 @@ public final class BenchCommand implements Callable<Integer> {
             } else {
                 out.add("masking_overhead_pct", JsonNull.INSTANCE);
             }
-            out.add("nd4j_traffic_bytes_per_step", JsonNull.INSTANCE); // no resident ND4J path to count yet
+            Row nd = find(rows, "nd4j", "aclip");
+            if (nd == null) {
+                nd = rows.stream().filter(x -> x.backend.equals("nd4j")).findFirst().orElse(null);
+            }
+            if (nd != null) {
+                out.addProperty("nd4j_traffic_bytes_per_step", nd.traffic);
+            } else {
+                out.add("nd4j_traffic_bytes_per_step", JsonNull.INSTANCE);
+            }
             System.out.println(out);
         }
         return 0;
@@ -174,20 +186,24 @@ public final class BenchCommand implements Callable<Integer> {
             Trainer trainer = Trainer.start(cfg, dir, quiet);
             List<Double> seconds = new ArrayList<>();
             List<Double> masking = new ArrayList<>();
+            List<Double> traffic = new ArrayList<>();
             int kept = 0;
             for (int i = 0; i < warmup + steps; i++) {
+                long bytes0 = aclip4j.nd.Traffic.total();
                 long t0 = System.nanoTime();
                 JsonObject row = trainer.benchStep();
                 double s = (System.nanoTime() - t0) / 1e9;
+                long bytes = aclip4j.nd.Traffic.total() - bytes0;
                 kept = row.get("kept_tokens").getAsInt();
                 if (i >= warmup) {
                     seconds.add(s);
                     masking.add(row.get("masking_seconds").getAsDouble());
+                    traffic.add((double) bytes);
                 }
             }
             var m = trainer.model();
             double gflop = StepFlops.step(cfg, m.vision, m.text, m.heads, kept, trainer.emaImageSize()) / 1e9;
-            return new Row(backend, variant, median(seconds), gflop, median(masking));
+            return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic));
         } finally {
             try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {

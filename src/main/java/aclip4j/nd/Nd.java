@@ -18,6 +18,7 @@ public final class Nd {
         for (int i = 0; i < shape.length; i++) {
             s[i] = shape[i];
         }
+        Traffic.in(4L * data.length);
         return Nd4j.create(data.clone(), s, 'c');
     }
 
@@ -27,17 +28,22 @@ public final class Nd {
         for (int i = 0; i < shape.length; i++) {
             s[i] = shape[i];
         }
+        Traffic.in(8L * data.length);
         return Nd4j.create(data.clone(), s, 'c');
     }
 
     /** The elements of {@code a} in C order as float32. */
     public static float[] floats(INDArray a) {
         INDArray c = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
-        return c.dup('c').data().asFloat();
+        float[] out = c.dup('c').data().asFloat();
+        Traffic.out(4L * out.length);
+        return out;
     }
 
     /** The elements of {@code a} in C order as int32. */
     public static int[] ints(INDArray a) {
-        return a.castTo(DataType.INT).dup('c').data().asInt();
+        int[] out = a.castTo(DataType.INT).dup('c').data().asInt();
+        Traffic.out(4L * out.length);
+        return out;
     }
 }

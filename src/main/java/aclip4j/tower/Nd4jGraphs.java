@@ -188,10 +188,12 @@ final class Nd4jGraphs {
         }
         long[] s = Arrays.stream(shape).asLongStream().toArray();
         if (t.dtype() == DType.F32) {
+            aclip4j.nd.Traffic.in(4L * t.floats().length);
             INDArray a = Nd4j.create(t.floats().clone(), s, 'c');
             return dtype == DataType.FLOAT ? a : a.castTo(dtype);
         }
         if (t.dtype() == DType.F64) {
+            aclip4j.nd.Traffic.in(8L * t.doubles().length);
             INDArray a = Nd4j.create(t.doubles().clone(), s, 'c');
             return dtype == DataType.DOUBLE ? a : a.castTo(dtype);
         }
@@ -200,6 +202,7 @@ final class Nd4jGraphs {
 
     /** A float[] input as an INDArray of {@code dtype} with the given shape. */
     static INDArray input(float[] data, DataType dtype, long... shape) {
+        aclip4j.nd.Traffic.in(4L * data.length);
         INDArray a = Nd4j.create(data.clone(), shape, 'c');
         return dtype == DataType.FLOAT ? a : a.castTo(dtype);
     }
@@ -220,6 +223,7 @@ final class Nd4jGraphs {
     /** An array as a golden tensor of the given shape: F64 from a DOUBLE array, F32 otherwise. */
     static Tensor tensor(INDArray a, int[] shape) {
         INDArray c = a.reshape('c', Arrays.stream(shape).asLongStream().toArray()).dup('c');
+        aclip4j.nd.Traffic.out(c.length() * (c.dataType() == DataType.DOUBLE ? 8L : 4L));
         return c.dataType() == DataType.DOUBLE
                 ? Tensor.f64(c.data().asDouble(), shape)
                 : Tensor.f32(c.castTo(DataType.FLOAT).data().asFloat(), shape);
@@ -227,6 +231,8 @@ final class Nd4jGraphs {
 
     /** The elements of {@code a} in C order as float32. */
     static float[] floats(INDArray a) {
-        return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] out = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        aclip4j.nd.Traffic.out(4L * out.length);
+        return out;
     }
 }

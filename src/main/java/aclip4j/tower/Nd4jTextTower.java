@@ -115,6 +115,7 @@ public final class Nd4jTextTower implements TextTower {
         for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
             w.put(e.getKey(), Nd4jGraphs.weight(weights, e.getKey(), dtype, e.getValue()));
         }
+        aclip4j.nd.Traffic.in(4L * tokens.length);
         INDArray ids = Nd4j.createFromArray(tokens).reshape(B, ctx);
         INDArray embedding = w.remove(EMBEDDING);
         w.put(TOKEN_ROWS, Nd4j.pullRows(embedding, 1, tokens));                 // [B*ctx,W]

@@ -123,6 +123,7 @@ public final class Nd4jVisionTower implements VisionTower {
         Map<String, INDArray> ph = new HashMap<>();
         ph.put("images", Nd4jGraphs.input(images, dtype, B, 3, S, S));
         if (keepIndex != null) {
+            aclip4j.nd.Traffic.in(4L * keepIndex.length);
             ph.put("keep_select", Nd4jGraphs.oneHot(Nd4j.createFromArray(keepIndex).reshape(B, K), N, dtype)); // [B,K,N]
         }
         Key key = new Key(B, keepIndex == null ? -1 : K, withScores, withScores && lastLayerOnly);

@@ -41,5 +41,26 @@ class BenchCommandTest {
                 ratios.get("aclip_over_clip").getAsDouble(), 1e-9);
         assertTrue(ratios.has("aclip_eff_over_clip"));
         assertTrue(((String) r[1]).contains("| simd | aclip | "), (String) r[1]);
+        assertEquals(0.0, results.get(1).getAsJsonObject().get("traffic_bytes").getAsDouble(),
+                "the SIMD twin copies nothing into ND4J");
+        assertTrue(o.get("nd4j_traffic_bytes_per_step").isJsonNull(), "no nd4j row, no nd4j traffic");
+    }
+
+    @Test
+    void theNd4jTwinsTrafficIsCountedPerStep() {
+        Object[] r = EvalCommandTest.run("bench", "--batch", "2", "--steps", "1", "--warmup", "0", "--threads", "1",
+                "--variants", "clip", "--backends", "nd4j", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = EvalCommandTest.lastJson((String) r[1]);
+        double bytes = o.get("nd4j_traffic_bytes_per_step").getAsDouble();
+        // today's twin copies every weight into ND4J at every component call: at least the tiny model's weights
+        long weights = tinyClipWeightBytes();
+        assertTrue(bytes > weights, bytes + " bytes per step, model " + weights + " bytes");
+    }
+
+    private static long tinyClipWeightBytes() {
+        var v = aclip4j.tower.Presets.vision("tiny");
+        // vision blocks alone: 12 D^2 per block (qkv 3, proj 1, MLP 8), float32
+        return 4L * 12 * v.width() * v.width() * v.depth();
     }
 }
