@@ -54,6 +54,14 @@ public final class Main implements Runnable {
             }
             return 2;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // the Java heap, not the machine: say how to give it more, in one line
+            long max = Runtime.getRuntime().maxMemory();
+            System.err.println("aclip4j: out of Java heap (" + e.getMessage() + ", limit " + (max >> 20) + " MB): give the"
+                    + " JVM more, e.g. ACLIP4J_JAVA_OPTS=-Xmx16g, or split the batch with --accum (README, Memory)");
+            return 2;
+        }
     }
 }

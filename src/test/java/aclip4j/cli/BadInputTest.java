@@ -244,6 +244,20 @@ class BadInputTest {
         assertTrue(out.startsWith("aclip4j: the JDK module jdk.incubator.vector is not loaded"), out);
     }
 
+    @org.junit.jupiter.api.Test
+    void outOfHeapIsOneLineSayingHowToGiveMore(@TempDir Path tmp) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Xmx48m", "-cp",
+                System.getProperty("java.class.path"), "aclip4j.cli.Main", "train", "--model", "vit-s16", "--steps",
+                "1", "--batch", "2", "--train-images", "4", "--eval-images", "2", "--out", tmp.resolve("r").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(2, p.waitFor(), err);
+        String last = err.lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("aclip4j: out of Java heap") && last.contains("-Xmx"), err);
+        assertTrue(!err.contains("\tat "), "no stack trace: " + err);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void oneLineNamingTheProblemAndANonZeroExit(Case c) throws IOException {
