@@ -34,6 +34,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--images", defaultValue = "500", description = "held-out images to use (default: ${DEFAULT-VALUE})")
     int images;
 
+    @Option(names = "--masks", defaultValue = "none", description = "none | attentive | random: see each held-out image"
+            + " through the run's masks (one view, the whole image; attentive: the EMA tower's scores and the run's"
+            + " strategy and keep count) — an analysis of what training saw, not the §11 protocol (default: ${DEFAULT-VALUE})")
+    String masks;
+
     @Option(names = "--json", description = "print one JSON object with the metrics on the last line")
     boolean json;
 
@@ -51,12 +56,58 @@ public final class EvalCommand implements Callable<Integer> {
         Components c = Components.of(Backend.parse(backend), m.vision, m.vision.imageSize(), m.text, m.heads,
                 Lanes.preferred());
         Evaluator.Report r = Evaluator.evaluate(c.vision(), c.text(), m.evalWeights(ema), m.vision.imageSize(),
-                m.vision.embed(), heldOut, run.tokenizer(), images, 32, ema ? "ema" : "online");
+                m.vision.embed(), heldOut, run.tokenizer(), images, 32, ema ? "ema" : "online", masker(run, c));
         System.out.println(checkpoint + " (step " + run.checkpoint().step() + ", " + source + " held-out)");
         System.out.println(r.summary());
         if (json) {
             System.out.println(r.toJson());
         }
         return 0;
+    }
+
+    /** {@code --masks}: the run's token selection on the whole evaluation image, or null for {@code none}. */
+    private Evaluator.Masker masker(Trainer.Loaded run, Components c) {
+        if (masks.equals("none")) {
+            return null;
+        }
+        boolean attentive = masks.equals("attentive");
+        if (!attentive && !masks.equals("random")) {
+            throw new IllegalArgumentException("--masks is '" + masks + "', expected none, attentive or random");
+        }
+        Model m = run.model();
+        if (attentive && m.ema.isEmpty()) {
+            throw new IllegalArgumentException("--masks attentive needs the EMA tower, and " + checkpoint + " has none");
+        }
+        aclip4j.train.AClipStep.Settings st = Trainer.settings(run.config(), m.vision, m.vision.imageSize());
+        int S = m.vision.imageSize(), G = m.vision.grid(), r = st.cell(), g = G / r, K = st.keepCells();
+        aclip4j.mask.TokenSelector.Strategy strategy = attentive ? st.strategy()
+                : aclip4j.mask.TokenSelector.Strategy.RANDOM;
+        java.util.SplittableRandom rng = aclip4j.data.Seeds.rng(run.config().seed(), 9, 0);
+        return new Evaluator.Masker() {
+            @Override
+            public int[] keep(float[] pixels, int B) {
+                float[] cells = new float[B * g * g];
+                if (attentive) { // the EMA tower sees the whole image, its box and the view's are that image
+                    float[] scores = c.vision().forward(m.ema, pixels, B, null, 0, true,
+                            st.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST).scores();
+                    int[] box = new int[B * 4];
+                    for (int b = 0; b < B; b++) {
+                        box[b * 4 + 2] = S;
+                        box[b * 4 + 3] = S;
+                    }
+                    cells = c.cellPooling().pool(c.viewScores().viewScores(scores, B, G, box, box, G), B, G, r);
+                }
+                float[] noise = new float[B * g * g];
+                for (int i = 0; i < noise.length; i++) {
+                    noise[i] = (float) rng.nextDouble();
+                }
+                return c.tokenSelector().select(cells, noise, B, g, r, strategy, K, st.mixedTopCells()).keepIndex();
+            }
+
+            @Override
+            public int kept() {
+                return K * r * r;
+            }
+        };
     }
 }

@@ -65,8 +65,23 @@ public final class Evaluator {
         return new int[] {(int) Math.rint((H - side) / 2.0), (int) Math.rint((W - side) / 2.0), side, side};
     }
 
+    /** Which patch tokens of a batch of evaluation images the vision tower sees: {@code [B, kept]} ascending. */
+    public interface Masker {
+        int[] keep(float[] pixels, int B);
+
+        /** Patch tokens kept per image. */
+        int kept();
+    }
+
     public static Report evaluate(VisionTower vision, TextTower text, Map<String, Tensor> weights, int S, int E,
                                   Dataset data, Tokenizer tokenizer, int images, int batch, String towers) {
+        return evaluate(vision, text, weights, S, E, data, tokenizer, images, batch, towers, null);
+    }
+
+    /** As above; with a {@code masker} the images are seen through its kept tokens only (an analysis, not §11). */
+    public static Report evaluate(VisionTower vision, TextTower text, Map<String, Tensor> weights, int S, int E,
+                                  Dataset data, Tokenizer tokenizer, int images, int batch, String towers,
+                                  Masker masker) {
         int n = Math.min(images, data.size());
         if (n < 1) {
             throw new IllegalArgumentException("evaluation needs at least one image, the data set has " + data.size());
@@ -81,7 +96,9 @@ public final class Evaluator {
                 Augment.normalize(x, S, S);
                 System.arraycopy(x, 0, pixels, b * 3 * S * S, 3 * S * S);
             }
-            float[] f = vision.forward(weights, pixels, B, null, 0, false, false).features();
+            int[] keep = masker == null ? null : masker.keep(pixels, B);
+            float[] f = vision.forward(weights, pixels, B, keep, keep == null ? 0 : masker.kept(), false, false)
+                    .features();
             System.arraycopy(f, 0, imageEmbed, start * E, B * E);
         }
         normalizeRows(imageEmbed, n, E);

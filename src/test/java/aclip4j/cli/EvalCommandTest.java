@@ -82,4 +82,29 @@ class EvalCommandTest {
         assertEquals(2, r[0]);
         assertTrue(((String) r[2]).contains("expected ema or online"), (String) r[2]);
     }
+
+    @Test
+    void masksSeeTheImagesThroughTheRunsOwnSelection() {
+        String ck = TinyRun.checkpoint(TinyRun.aclip()).toString();
+        JsonObject none = null;
+        for (String masks : List.of("none", "attentive", "random")) {
+            Object[] r = run("eval", "--checkpoint", ck, "--images", "24", "--json", "--masks", masks);
+            assertEquals(0, r[0], masks + ": " + r[2]);
+            JsonObject o = lastJson((String) r[1]);
+            assertEquals(24, o.get("images").getAsInt());
+            if (none == null) {
+                none = o;
+            } else { // another view of the images: the retrieval ranks change
+                assertTrue(!o.get("t2i_r10").equals(none.get("t2i_r10")) || !o.get("i2t_r10").equals(none.get("i2t_r10"))
+                        || !o.get("zero_shot_top5").equals(none.get("zero_shot_top5")), masks + ": " + o + " vs " + none);
+            }
+        }
+        Object[] bad = run("eval", "--checkpoint", TinyRun.checkpoint(TinyRun.clipRandom()).toString(), "--masks",
+                "attentive");
+        assertEquals(2, bad[0]);
+        assertTrue(((String) bad[2]).contains("--masks attentive needs the EMA tower"), (String) bad[2]);
+        Object[] odd = run("eval", "--checkpoint", ck, "--masks", "half");
+        assertEquals(2, odd[0]);
+        assertTrue(((String) odd[2]).contains("expected none, attentive or random"), (String) odd[2]);
+    }
 }
