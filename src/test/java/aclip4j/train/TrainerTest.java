@@ -210,6 +210,25 @@ class TrainerTest {
     }
 
     @Test
+    void nd4jRunsRepeatBitForBitAtOneThreadCount() throws IOException {
+        Map<String, Tensor> first = null;
+        for (String name : List.of("nd-a", "nd-b")) {
+            Path run = dir.resolve(name);
+            Trainer.start(config("--variant", "aclip", "--steps", "2", "--backend", "nd4j"), run, quiet)
+                    .run(Long.MAX_VALUE);
+            Map<String, Tensor> t = Checkpoint.load(Checkpoint.lastFile(run)).tensors();
+            if (first == null) {
+                first = t;
+            } else {
+                assertEquals(first.keySet(), t.keySet());
+                for (String k : t.keySet()) {
+                    assertArrayEquals(first.get(k).floats(), t.get(k).floats(), k);
+                }
+            }
+        }
+    }
+
+    @Test
     void configJsonIsStrictAndReadsBackTheSameConfig() throws IOException {
         TrainConfig cfg = config("--variant", "aclip"); // keep left at its default: NaN in memory
         Path run = dir.resolve("strict");
