@@ -1,6 +1,5 @@
 package aclip4j.data;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * An image–caption table, the open_clip {@code --csv-img-key filepath --csv-caption-key title} convention: a header
@@ -21,7 +19,7 @@ import javax.imageio.ImageIO;
  * <p>Streamed: opening reads the table once, checks every row and keeps the byte offset of each; a row is parsed
  * again and its image decoded when asked. Every tenth row is held out for the test split.
  */
-public final class CsvDataset implements Dataset {
+public final class CsvDataset implements CaptionDataset {
     private final Path file;
     private final Split split;
     private final char sep;
@@ -203,38 +201,18 @@ public final class CsvDataset implements Dataset {
     public RgbImage image(int i) {
         String name = row(i).get(imgColumn);
         Path p = file.toAbsolutePath().getParent().resolve(name).normalize();
-        BufferedImage img;
+        String where = p + " (" + file + " line " + lines[i] + ")";
         try {
-            img = Files.isRegularFile(p) ? ImageIO.read(p.toFile()) : null;
-        } catch (IOException | RuntimeException e) {
-            img = null;
+            return RgbImage.decode(Files.readAllBytes(p), where);
+        } catch (IOException e) {
+            throw new IllegalArgumentException((Files.exists(p) ? "cannot read image " : "image file does not exist: ")
+                    + where, e);
         }
-        if (img == null) {
-            throw new IllegalArgumentException((Files.isRegularFile(p) ? "cannot decode image " : "image file does not"
-                    + " exist: ") + p + " (" + file + " line " + lines[i] + ")");
-        }
-        return RgbImage.of(img);
     }
 
     @Override
     public List<String> captions(int i) {
         return List.of(row(i).get(captionColumn));
-    }
-
-    @Override
-    public int label(int i) {
-        checkIndex(i);
-        return -1;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return List.of();
-    }
-
-    @Override
-    public List<String> templates() {
-        return List.of();
     }
 
     @Override

@@ -1,6 +1,5 @@
 package aclip4j.data;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /**
  * Images in a folder, captioned by a TSV file: each line {@code file<TAB>caption}, several lines per file allowed
@@ -22,7 +20,7 @@ import javax.imageio.ImageIO;
  * <p>Images are decoded with {@code javax.imageio} when asked for (not cached); a missing file or a bad row fails
  * when the data set is opened, an undecodable image when it is read, always naming the file and TSV line.
  */
-public final class FolderDataset implements Dataset {
+public final class FolderDataset implements CaptionDataset {
     /** Name of the captions file. */
     public static final String CAPTIONS = "captions.tsv";
 
@@ -126,40 +124,20 @@ public final class FolderDataset implements Dataset {
     public RgbImage image(int i) {
         checkIndex(i);
         Entry e = entries.get(i);
-        BufferedImage img;
+        byte[] bytes;
         try {
-            img = ImageIO.read(e.file().toFile());
-        } catch (IOException | RuntimeException ex) {
+            bytes = Files.readAllBytes(e.file());
+        } catch (IOException ex) {
             throw new IllegalArgumentException("cannot read image " + e.file() + " (" + tsv + " line " + e.line()
                     + "): " + ex.getMessage(), ex);
         }
-        if (img == null) {
-            throw new IllegalArgumentException("cannot decode image " + e.file() + " (" + tsv + " line "
-                    + e.line() + "): not a format javax.imageio reads (PNG, JPEG, BMP, GIF)");
-        }
-        return RgbImage.of(img);
+        return RgbImage.decode(bytes, e.file() + " (" + tsv + " line " + e.line() + ")");
     }
 
     @Override
     public List<String> captions(int i) {
         checkIndex(i);
         return List.copyOf(entries.get(i).captions());
-    }
-
-    @Override
-    public int label(int i) {
-        checkIndex(i);
-        return -1;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return List.of();
-    }
-
-    @Override
-    public List<String> templates() {
-        return List.of();
     }
 
     @Override

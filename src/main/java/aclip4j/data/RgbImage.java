@@ -36,6 +36,24 @@ public record RgbImage(float[] chw, int height, int width) {
         return ImageOps.toBufferedImage(this);
     }
 
+    /**
+     * Decodes an encoded image (PNG, JPEG, BMP, GIF: what {@code javax.imageio} reads); {@code what} names it in the
+     * one-line error when the bytes are not such an image.
+     */
+    public static RgbImage decode(byte[] encoded, String what) {
+        BufferedImage img;
+        try {
+            img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+        } catch (java.io.IOException | RuntimeException e) {
+            img = null;
+        }
+        if (img == null) {
+            throw new IllegalArgumentException("cannot decode image " + what
+                    + ": not a format javax.imageio reads (PNG, JPEG, BMP, GIF)");
+        }
+        return of(img);
+    }
+
     /** Reads any {@link BufferedImage} (grey, indexed, RGB, ARGB; alpha is ignored) into [0,1] RGB. */
     public static RgbImage of(BufferedImage img) {
         return ImageOps.fromBufferedImage(img);

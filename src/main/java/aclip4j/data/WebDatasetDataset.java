@@ -1,7 +1,5 @@
 package aclip4j.data;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 
 /**
  * WebDataset tar shards, the img2dataset / open_clip layout: each sample is the tar members sharing a key (the
@@ -26,7 +23,7 @@ import javax.imageio.ImageIO;
  * caption lie (five numbers); {@link #image} and {@link #captions} read those bytes when asked. Every tenth sample
  * (the 10th, 20th, … in shard order) is held out for the test split. Errors name the shard and the sample.
  */
-public final class WebDatasetDataset implements Dataset {
+public final class WebDatasetDataset implements CaptionDataset {
     private static final Pattern RANGE = Pattern.compile("\\{(\\d+)\\.\\.(\\d+)}");
 
     /** Where one sample lies: shard, image bytes, caption bytes. */
@@ -227,17 +224,8 @@ public final class WebDatasetDataset implements Dataset {
     public RgbImage image(int i) {
         checkIndex(i);
         Sample x = samples.get(i);
-        BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(read(x, x.imageAt(), x.imageSize())));
-        } catch (IOException | RuntimeException e) {
-            img = null;
-        }
-        if (img == null) {
-            throw new IllegalArgumentException("cannot decode image " + x.imageName() + " of sample " + x.key()
-                    + " in shard " + shards.get(x.shard()) + " (javax.imageio reads PNG and JPEG)");
-        }
-        return RgbImage.of(img);
+        return RgbImage.decode(read(x, x.imageAt(), x.imageSize()), x.imageName() + " of sample " + x.key()
+                + " in shard " + shards.get(x.shard()));
     }
 
     @Override
@@ -250,22 +238,6 @@ public final class WebDatasetDataset implements Dataset {
                     + " has an empty caption");
         }
         return List.of(caption);
-    }
-
-    @Override
-    public int label(int i) {
-        checkIndex(i);
-        return -1;
-    }
-
-    @Override
-    public List<String> classNames() {
-        return List.of();
-    }
-
-    @Override
-    public List<String> templates() {
-        return List.of();
     }
 
     @Override
