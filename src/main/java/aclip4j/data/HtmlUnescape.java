@@ -58,13 +58,7 @@ public final class HtmlUnescape {
         if (s.indexOf('&') < 0) {
             return s;
         }
-        Matcher m = CHARREF.matcher(s);
-        StringBuilder out = new StringBuilder(s.length());
-        while (m.find()) {
-            m.appendReplacement(out, Matcher.quoteReplacement(replace(m.group(1))));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return CHARREF.matcher(s).replaceAll(m -> Matcher.quoteReplacement(replace(m.group(1))));
     }
 
     private static String replace(String s) {
@@ -139,22 +133,17 @@ public final class HtmlUnescape {
         if (s.indexOf('&') < 0) {
             return s;
         }
-        Matcher m = FTFY_ENTITY.matcher(s);
-        StringBuilder out = new StringBuilder(s.length());
-        while (m.find()) {
-            String ref = m.group();
-            String rep;
-            if (FTFY.containsKey(ref)) {
-                rep = FTFY.get(ref);
-            } else if (ref.startsWith("&#")) {
-                String u = python(ref);
-                rep = u.contains(";") ? ref : u;
-            } else {
-                rep = ref;
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(rep));
+        return FTFY_ENTITY.matcher(s).replaceAll(m -> Matcher.quoteReplacement(ftfyReplace(m.group())));
+    }
+
+    private static String ftfyReplace(String ref) {
+        if (FTFY.containsKey(ref)) {
+            return FTFY.get(ref);
         }
-        m.appendTail(out);
-        return out.toString();
+        if (ref.startsWith("&#")) {
+            String u = python(ref);
+            return u.contains(";") ? ref : u;
+        }
+        return ref;
     }
 }
