@@ -319,17 +319,19 @@ public final class ExperimentCommand implements Runnable {
             for (String row : names) {
                 double[] y = new double[windows];
                 boolean any = false;
+                List<Metrics> runs = new ArrayList<>(); // each seed's metrics.jsonl, read once
+                for (int seed = 0; seed < seeds; seed++) {
+                    Path m = out.resolve(row).resolve("seed-" + seed).resolve("metrics.jsonl");
+                    if (Files.isRegularFile(m)) {
+                        runs.add(Metrics.read(m));
+                    }
+                }
                 for (int w = 0; w < windows; w++) {
                     double from = (double) w * steps / windows + 1, to = (double) (w + 1) * steps / windows;
                     x[w] = to;
                     double sum = 0, sumRandom = 0;
                     int n = 0;
-                    for (int seed = 0; seed < seeds; seed++) {
-                        Path m = out.resolve(row).resolve("seed-" + seed).resolve("metrics.jsonl");
-                        if (!Files.isRegularFile(m)) {
-                            continue;
-                        }
-                        Metrics metrics = Metrics.read(m);
+                    for (Metrics metrics : runs) {
                         double kept = metrics.series("object_kept").mean(from, to);
                         if (Double.isFinite(kept)) {
                             sum += kept;
