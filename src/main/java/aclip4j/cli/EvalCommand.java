@@ -80,28 +80,23 @@ public final class EvalCommand implements Callable<Integer> {
         }
         aclip4j.train.AClipStep.Settings st = Trainer.settings(run.config(), m.vision, m.vision.imageSize());
         int S = m.vision.imageSize(), G = m.vision.grid(), r = st.cell(), g = G / r, K = st.keepCells();
-        aclip4j.mask.TokenSelector.Strategy strategy = attentive ? st.strategy()
-                : aclip4j.mask.TokenSelector.Strategy.RANDOM;
         java.util.SplittableRandom rng = aclip4j.data.Seeds.rng(run.config().seed(), 9, 0);
         return new Evaluator.Masker() {
             @Override
             public int[] keep(float[] pixels, int B) {
-                float[] cells = new float[B * g * g];
-                if (attentive) { // the EMA tower sees the whole image, its box and the view's are that image
-                    float[] scores = c.vision().forward(m.ema, pixels, B, null, 0, true,
-                            st.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST).scores();
-                    int[] box = new int[B * 4];
-                    for (int b = 0; b < B; b++) {
-                        box[b * 4 + 2] = S;
-                        box[b * 4 + 3] = S;
-                    }
-                    cells = c.cellPooling().pool(c.viewScores().viewScores(scores, B, G, box, box, G), B, G, r);
+                // the EMA tower sees the whole image: its box and the view's are that image
+                float[] scores = !attentive ? null : c.vision().forward(m.ema, pixels, B, null, 0, true,
+                        st.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST).scores();
+                int[] box = new int[B * 4];
+                for (int b = 0; b < B; b++) {
+                    box[b * 4 + 2] = S;
+                    box[b * 4 + 3] = S;
                 }
                 float[] noise = new float[B * g * g];
                 for (int i = 0; i < noise.length; i++) {
                     noise[i] = (float) rng.nextDouble();
                 }
-                return c.tokenSelector().select(cells, noise, B, g, r, strategy, K, st.mixedTopCells()).keepIndex();
+                return aclip4j.train.AClipStep.keptTokens(c, st, scores, B, G, box, box, G, noise);
             }
 
             @Override

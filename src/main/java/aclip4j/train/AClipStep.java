@@ -83,6 +83,19 @@ public final class AClipStep {
                          int[][] keepIndex, Map<String, Tensor> grads, Map<String, Tensor> buffers, int keptTokens,
                          double maskingSeconds) {}
 
+    /**
+     * §5 for one view: the shared score map {@code [B, Ge*Ge]} → view scores → cells → the kept patch tokens
+     * {@code [B, K*r*r]}, ascending. Without a score map (FLIP-style random masking) the noise alone chooses.
+     */
+    public static int[] keptTokens(Components c, Settings s, float[] scoreMap, int B, int Ge, int[] emaBox,
+                                   int[] viewBox, int G, float[] noise) {
+        int r = s.cell(), g = G / r;
+        float[] cells = scoreMap == null ? new float[B * g * g]
+                : c.cellPooling().pool(c.viewScores().viewScores(scoreMap, B, Ge, emaBox, viewBox, G), B, G, r);
+        TokenSelector.Strategy strategy = scoreMap != null ? s.strategy() : TokenSelector.Strategy.RANDOM;
+        return c.tokenSelector().select(cells, noise, B, g, r, strategy, s.keepCells(), s.mixedTopCells()).keepIndex();
+    }
+
     public static Result run(Components c, Model m, Settings s, Batch batch) {
         int B = batch.B();
         int V = s.views();
@@ -114,27 +127,14 @@ public final class AClipStep {
 
         // 2. Kept tokens per view (§5): shared score map → view scores → cells → selection.
         int r = s.cell();
-        int g = G / r;
         int[][] keep = new int[V][];
         int kept = N;
         long maskStart = System.nanoTime(); // wall time of §5 alone, for `aclip4j bench` (no effect on the numbers)
         if (s.variant().masks()) {
             kept = s.keepCells() * r * r;
             for (int v = 0; v < V; v++) {
-                float[] cells;
-                if (s.attentive()) {
-                    float[] viewScores = c.viewScores().viewScores(emaPass.scores(), B, Ge, batch.emaBox(),
-                            viewBoxes(batch.viewBoxes(), B, V, v), G);
-                    cells = c.cellPooling().pool(viewScores, B, G, r);
-                } else {
-                    cells = null; // FLIP-style random selection reads the noise alone
-                }
-                TokenSelector.Strategy strategy = s.attentive() ? s.strategy() : TokenSelector.Strategy.RANDOM;
-                if (cells == null) {
-                    cells = new float[B * g * g];
-                }
-                keep[v] = c.tokenSelector().select(cells, batch.noise()[v], B, g, r, strategy, s.keepCells(),
-                        s.mixedTopCells()).keepIndex();
+                keep[v] = keptTokens(c, s, s.attentive() ? emaPass.scores() : null, B, Ge, batch.emaBox(),
+                        viewBoxes(batch.viewBoxes(), B, V, v), G, batch.noise()[v]);
             }
         }
 
