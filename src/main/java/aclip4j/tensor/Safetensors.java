@@ -271,9 +271,32 @@ public final class Safetensors {
         writeAtomically(file, encode(tensors, metadata));
     }
 
-    /** Writes bytes to a sibling temporary file, syncs it, and renames it onto {@code file}. */
+    /**
+     * Writes bytes to a sibling temporary file, syncs it, and renames it onto {@code file}. A failure (a read-only
+     * or full file system, say) leaves any earlier {@code file} as it was, removes the temporary file, and throws an
+     * IOException whose message names {@code file} and the system's reason.
+     */
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path abs = file.toAbsolutePath();
+        try {
+            writeAtomicallyOrThrow(abs, bytes);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + abs + ": " + reason(e), e);
+        }
+    }
+
+    /** The system's reason for a failed file operation ("No space left on device"), without repeating the path. */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static void writeAtomicallyOrThrow(Path abs, byte[] bytes) throws IOException {
         Path dir = abs.getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");

@@ -17,9 +17,11 @@ import java.util.List;
  */
 public final class MetricsLog implements AutoCloseable {
     private final BufferedWriter out;
+    private final Path file;
 
-    private MetricsLog(BufferedWriter out) {
+    private MetricsLog(BufferedWriter out, Path file) {
         this.out = out;
+        this.file = file;
     }
 
     /** Opens the log for appending, first keeping only the well-formed lines whose {@code step <= keepUpTo}. */
@@ -40,14 +42,24 @@ public final class MetricsLog implements AutoCloseable {
             kept.forEach(line -> text.append(line).append('\n'));
             aclip4j.tensor.Safetensors.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
         }
-        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+        try {
+            return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND), file);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file.toAbsolutePath() + ": "
+                    + aclip4j.tensor.Safetensors.reason(e), e);
+        }
     }
 
     public void write(JsonObject row) throws IOException {
-        out.write(row.toString());
-        out.write('\n');
-        out.flush();
+        try {
+            out.write(row.toString());
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file.toAbsolutePath() + ": "
+                    + aclip4j.tensor.Safetensors.reason(e), e);
+        }
     }
 
     @Override

@@ -119,7 +119,12 @@ public final class Trainer {
             throw new IllegalArgumentException(out + " already holds a run (checkpoint-last.safetensors): use --resume "
                     + out + " to continue it, or choose another --out");
         }
-        Files.createDirectories(out);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new IOException("cannot create the output folder " + out.toAbsolutePath() + ": "
+                    + aclip4j.tensor.Safetensors.reason(e), e);
+        }
         Dataset train = openData(cfg, Split.TRAIN);
         Dataset heldOut = openData(cfg, Split.TEST);
         log.println("data: " + train.describe());
@@ -130,7 +135,8 @@ public final class Trainer {
         if (cfg.init() != null) {
             log.println("initialised " + initFrom(model, Path.of(cfg.init())) + " weights from " + cfg.init());
         }
-        Files.writeString(out.resolve("config.json"), cfg.toJson() + "\n", StandardCharsets.UTF_8);
+        aclip4j.tensor.Safetensors.writeAtomically(out.resolve("config.json"),
+                (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
         return new Trainer(cfg, out, log, train, heldOut, tok, model, 0);
     }
 
