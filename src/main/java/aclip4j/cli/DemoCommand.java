@@ -64,7 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
         int cells = (trainer.model().vision.grid() / st.cell()) * (trainer.model().vision.grid() / st.cell());
         System.out.println("A-CLIP demo: " + cfg.variant() + ", tiny ViT (64 px views, 8 px patches), " + cfg.steps()
                 + " steps of " + cfg.batch() + " scenes, " + cfg.views() + " views each keeping " + st.keepCells()
-                + " of " + cells + " mask cells (" + st.strategy().name().toLowerCase(java.util.Locale.ROOT)
+                + " of " + cells + " mask cells (" + st.strategy().id()
                 + ": the cells the EMA tower attends to most)");
         Evaluator.Report before = trainer.evaluate(evalImages);
         System.out.println("before training: " + before.summary());

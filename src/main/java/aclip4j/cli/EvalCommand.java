@@ -1,5 +1,6 @@
 package aclip4j.cli;
 
+import aclip4j.train.RunState;
 import aclip4j.Backend;
 import aclip4j.data.DataSource;
 import aclip4j.data.Dataset;
@@ -47,7 +48,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (!towers.equals("ema") && !towers.equals("online")) {
             throw new IllegalArgumentException("--towers is '" + towers + "', expected ema or online");
         }
-        Trainer.Loaded run = Trainer.load(checkpoint);
+        RunState.Loaded run = RunState.load(checkpoint);
         Model m = run.model();
         boolean ema = towers.equals("ema") && !m.ema.isEmpty();
         String source = data != null ? data : run.config().data();
@@ -66,7 +67,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** {@code --masks}: the run's token selection on the whole evaluation image, or null for {@code none}. */
-    private Evaluator.Masker masker(Trainer.Loaded run, Components c) {
+    private Evaluator.Masker masker(RunState.Loaded run, Components c) {
         if (masks.equals("none")) {
             return null;
         }

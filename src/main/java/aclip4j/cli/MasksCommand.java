@@ -1,8 +1,8 @@
 package aclip4j.cli;
 
+import aclip4j.train.RunState;
 import aclip4j.Backend;
 import aclip4j.mask.TokenSelector;
-import aclip4j.train.Trainer;
 import aclip4j.viz.Colormap;
 import aclip4j.viz.MaskFigure;
 import aclip4j.viz.MaskPicture;
@@ -54,13 +54,13 @@ public final class MasksCommand implements Callable<Integer> {
         Colormap cmap = Colormap.parse(colormap);
         MaskFigure.Options opt = new MaskFigure.Options(images, TokenSelector.Strategy.parse(strategy), compareRandom,
                 seed, Backend.parse(backend), data, augment);
-        Trainer.Loaded run = Trainer.load(checkpoint);
+        RunState.Loaded run = RunState.load(checkpoint);
         MaskFigure.Figure f = MaskFigure.compute(run, opt);
         MaskPicture.Layout layout = MaskPicture.Layout.of(f);
         Png.write(MaskPicture.render(f, cmap, checkpoint.toAbsolutePath().toString()), out);
         System.out.println("wrote " + out + " (" + layout.width() + "x" + layout.height() + ", " + Files.size(out)
                 + " bytes): " + f.rows().size() + " images, " + f.V() + " views, strategy "
-                + opt.strategy().name().toLowerCase(java.util.Locale.ROOT) + (compareRandom ? " and random" : "")
+                + opt.strategy().id() + (compareRandom ? " and random" : "")
                 + ", scores from the " + (f.emaTower() ? "EMA" : "online") + " tower");
         return 0;
     }

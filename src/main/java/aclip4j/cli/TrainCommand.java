@@ -1,5 +1,11 @@
 package aclip4j.cli;
 
+import aclip4j.Choice;
+import aclip4j.data.Tokenizer;
+import aclip4j.mask.AttentionScore;
+import aclip4j.mask.Boxes;
+import aclip4j.mask.TokenSelector;
+import aclip4j.train.Ssl;
 import aclip4j.Backend;
 import aclip4j.data.DataSource;
 import aclip4j.eval.Evaluator;
@@ -162,15 +168,20 @@ public final class TrainCommand implements Callable<Integer> {
     public TrainConfig config() {
         Variant v = Variant.parse(variant);
         int patch = Presets.vision(model).patch();
-        String sslChoice = ssl != null ? ssl : (v.defaultSsl ? "simclr" : "none");
+        Ssl sslChoice = ssl != null ? Ssl.parse(ssl) : (v.defaultSsl ? Ssl.SIMCLR : Ssl.NONE);
         String data = dataSpec();
         return new TrainConfig(v, views != null ? views : v.defaultViews, keep != null ? keep : Double.NaN,
-                v == Variant.CLIP_RANDOM ? "random" : strategy, scoreLayers, maskCell != null ? maskCell : 2 * patch,
-                sslChoice, byol != null ? onOff("--byol", byol) : v.defaultByol, simclrSameView, bnPerView, enclosing, Backend.parse(backend), model, data,
+                v == Variant.CLIP_RANDOM ? TokenSelector.Strategy.RANDOM
+                        : Choice.parse(TokenSelector.Strategy.class, strategy, "--strategy"),
+                Choice.parse(AttentionScore.Layers.class, scoreLayers, "--score-layers"),
+                maskCell != null ? maskCell : 2 * patch, sslChoice, byol != null ? onOff("--byol", byol) : v.defaultByol,
+                simclrSameView, bnPerView, Choice.parse(Boxes.Enclosing.class, enclosing, "--enclosing"),
+                Backend.parse(backend), model, data,
                 steps, batch, accum, lr, lrStart, lrEnd, warmup != null ? warmup : steps / 10, wd, m0, wSsl, wByol,
                 onOff("--augment", augment), onOff("--freeze-patch-embed", freezePatchEmbed), seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), checkpointEvery, evalEvery,
-                evalImages, trainImages, tokenizer != null ? tokenizer : defaultTokenizer(data), maskWarmup, init);
+                evalImages, trainImages, tokenizer != null ? Tokenizer.Kind.parse(tokenizer) : defaultTokenizer(data),
+                maskWarmup, init);
     }
 
     /** {@code --data}, with the {@code --csv-*} choices written into a {@code csv:} source (CsvDataset). */
@@ -193,9 +204,10 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** CLIP's BPE for real captions (folders, shards, tables); the data's own words for the built-in and labelled sets. */
-    static String defaultTokenizer(String data) {
+    static Tokenizer.Kind defaultTokenizer(String data) {
         DataSource.Kind k = DataSource.parse(data).kind();
-        return k == DataSource.Kind.FOLDER || k == DataSource.Kind.WDS || k == DataSource.Kind.CSV ? "clip" : "words";
+        return k == DataSource.Kind.FOLDER || k == DataSource.Kind.WDS || k == DataSource.Kind.CSV
+                ? Tokenizer.Kind.CLIP : Tokenizer.Kind.WORDS;
     }
 
     @Override

@@ -8,6 +8,23 @@ import java.util.List;
  * EOT position (the largest id, {@link #eot()}) always sees the end of the caption.
  */
 public interface Tokenizer {
+    /** Which tokenizer a run uses, {@code --tokenizer}. */
+    enum Kind implements aclip4j.Choice {
+        /** {@code clip}: OpenAI CLIP's byte-level BPE ({@link ClipBpeTokenizer}, SPEC §2). */
+        CLIP,
+        /** {@code words}: a vocabulary of the data set's own words ({@link WordTokenizer}). */
+        WORDS;
+
+        @Override
+        public String id() {
+            return aclip4j.Choice.idOf(this);
+        }
+
+        public static Kind parse(String word) {
+            return aclip4j.Choice.parse(Kind.class, word, "--tokenizer");
+        }
+    }
+
     /** Context length (77 for CLIP). */
     int context();
 

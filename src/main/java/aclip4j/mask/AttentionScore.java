@@ -1,6 +1,5 @@
 package aclip4j.mask;
 
-import java.util.Locale;
 
 /**
  * The attentive score of SPEC §3 (paper §3.3): how much the CLS query of the EMA tower attends to each patch
@@ -18,19 +17,20 @@ import java.util.Locale;
  */
 public interface AttentionScore {
     /** Which layers the score averages (§3 option {@code layers}). */
-    enum Layers {
-        /** Every layer (the paper's default, Table 2). */
+    enum Layers implements aclip4j.Choice {
+        /** {@code all}: every layer (the paper's default, Table 2). */
         ALL,
-        /** Only the last layer (ablation). */
+        /** {@code last}: only the last layer (ablation). */
         LAST;
 
-        /** Parses the golden parameter value {@code all} or {@code last}. */
+        @Override
+        public String id() {
+            return aclip4j.Choice.idOf(this);
+        }
+
+        /** Parses {@code all} or {@code last}. */
         public static Layers parse(String name) {
-            switch (name.trim().toLowerCase(Locale.ROOT)) {
-                case "all": return ALL;
-                case "last": return LAST;
-                default: throw new IllegalArgumentException("layers is '" + name + "', expected all or last");
-            }
+            return aclip4j.Choice.parse(Layers.class, name, "layers");
         }
     }
 

@@ -2,7 +2,6 @@ package aclip4j.mask;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.random.RandomGenerator;
 
 /**
@@ -21,20 +20,20 @@ public final class Boxes {
     public static final int TRIES = 10;
 
     /** How the EMA box is chosen (SPEC §4.3). */
-    public enum Enclosing {
-        /** {@code E} enlarges {@code U} at random, still inside the image. */
+    public enum Enclosing implements aclip4j.Choice {
+        /** {@code random}: {@code E} enlarges {@code U} at random, still inside the image. */
         RANDOM,
-        /** {@code E = U}. */
+        /** {@code minimal}: {@code E = U}. */
         MINIMAL;
+
+        @Override
+        public String id() {
+            return aclip4j.Choice.idOf(this);
+        }
 
         /** Parses {@code random} or {@code minimal} (any case). */
         public static Enclosing parse(String name) {
-            switch (name.trim().toLowerCase(Locale.ROOT)) {
-                case "random": return RANDOM;
-                case "minimal": return MINIMAL;
-                default: throw new IllegalArgumentException(
-                        "unknown enclosing mode '" + name + "', expected random or minimal");
-            }
+            return aclip4j.Choice.parse(Enclosing.class, name, "enclosing");
         }
     }
 

@@ -26,8 +26,8 @@ public final class Nd4jTokenSelector implements TokenSelector {
         INDArray lowerIndex = NdOps.gt(index.reshape(1, n, 1), index.reshape(1, 1, n))
                 .castTo(DataType.FLOAT);                                                      // (1,n,n): j < i
         INDArray keep = switch (strategy) {                                                  // (B,n) 0/1
-            case LOW -> ranks(Nd.f32(cellScores, B, n), true, null, lowerIndex).lt(K);
-            case HIGH -> ranks(Nd.f32(cellScores, B, n), false, null, lowerIndex).lt(K);
+            case DROP_LOW -> ranks(Nd.f32(cellScores, B, n), true, null, lowerIndex).lt(K);
+            case DROP_HIGH -> ranks(Nd.f32(cellScores, B, n), false, null, lowerIndex).lt(K);
             case RANDOM -> ranks(Nd.f32(noise, B, n), false, null, lowerIndex).lt(K);
             case MIXED -> {
                 INDArray top = ranks(Nd.f32(cellScores, B, n), true, null, lowerIndex).lt(mixedTop)

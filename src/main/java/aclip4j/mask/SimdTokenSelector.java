@@ -44,8 +44,8 @@ public final class SimdTokenSelector implements TokenSelector {
             int off = b * n;
             for (int i = 0; i < n; i++) {
                 keepCell[i] = switch (strategy) {
-                    case LOW -> rank(lanes, cellScores, off, n, i, true, null) < K;
-                    case HIGH -> rank(lanes, cellScores, off, n, i, false, null) < K;
+                    case DROP_LOW -> rank(lanes, cellScores, off, n, i, true, null) < K;
+                    case DROP_HIGH -> rank(lanes, cellScores, off, n, i, false, null) < K;
                     case RANDOM -> rank(lanes, noise, off, n, i, false, null) < K;
                     case MIXED -> rank(lanes, cellScores, off, n, i, true, null) < mixedTop;
                 };

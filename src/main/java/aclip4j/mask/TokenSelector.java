@@ -1,15 +1,13 @@
 package aclip4j.mask;
 
-import java.util.Locale;
-
 /**
  * Which patch tokens an online view keeps, SPEC §5.3–§5.5 (paper §3.3).
  *
  * <p>Per image, over its {@code n = g*g} cells (flat index {@code i = row*g + col}):
  * <ul>
- *   <li>{@link Strategy#LOW} (default): the {@code K} highest-scoring cells — the paper drops the tokens the EMA
+ *   <li>{@link Strategy#DROP_LOW} ({@code low}, the default): the {@code K} highest-scoring cells — the paper drops the tokens the EMA
  *       tower attends to least;</li>
- *   <li>{@link Strategy#HIGH}: the {@code K} lowest-scoring cells (ablation);</li>
+ *   <li>{@link Strategy#DROP_HIGH} ({@code high}): the {@code K} lowest-scoring cells (ablation);</li>
  *   <li>{@link Strategy#MIXED}: the {@code mixedTop} highest-scoring cells, then up to {@code K} the cells of
  *       smallest noise among the rest;</li>
  *   <li>{@link Strategy#RANDOM} (FLIP / MAE baseline): the {@code K} cells of smallest noise.</li>
@@ -24,30 +22,34 @@ import java.util.Locale;
  */
 public interface TokenSelector {
     /**
-     * §5.4 strategies, by their golden and command-line names, which follow the paper: a strategy is named by what
-     * it <em>drops</em>. So {@link #LOW} drops the low-scoring cells, i.e. keeps the highest EMA attention (A-CLIP's
-     * choice); {@link #HIGH} drops the high-scoring cells and keeps the lowest.
+     * §5.4 strategies. The paper and the command line name a strategy by what it <em>drops</em>: {@code low} drops
+     * the low-scoring cells, which keeps the tokens the EMA tower attends to most (A-CLIP's choice). The constants
+     * say what they do, {@link #DROP_LOW} and {@link #DROP_HIGH}; {@link #id()} is the paper's word.
      */
-    enum Strategy {
-        /** Drops the lowest scores: keeps the K highest-scoring cells (the A-CLIP default). */
-        LOW,
-        /** Drops the highest scores: keeps the K lowest-scoring cells (an ablation). */
-        HIGH,
-        /** Keeps the {@code mixedTop} highest-scoring cells, then the rest of K at random (by noise). */
-        MIXED,
-        /** Keeps K cells at random (by noise): FLIP-style masking; ignores the scores. */
-        RANDOM;
+    enum Strategy implements aclip4j.Choice {
+        /** {@code low}: drops the lowest scores, i.e. keeps the K highest-scoring cells (the A-CLIP default). */
+        DROP_LOW("low"),
+        /** {@code high}: drops the highest scores, i.e. keeps the K lowest-scoring cells (an ablation). */
+        DROP_HIGH("high"),
+        /** {@code mixed}: keeps the {@code mixedTop} highest-scoring cells, then the rest of K at random (by noise). */
+        MIXED("mixed"),
+        /** {@code random}: keeps K cells at random (by noise), FLIP-style masking; ignores the scores. */
+        RANDOM("random");
+
+        private final String id;
+
+        Strategy(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
 
         /** Parses {@code low}, {@code high}, {@code mixed} or {@code random}. */
         public static Strategy parse(String name) {
-            switch (name.trim().toLowerCase(Locale.ROOT)) {
-                case "low": return LOW;
-                case "high": return HIGH;
-                case "mixed": return MIXED;
-                case "random": return RANDOM;
-                default:
-                    throw new IllegalArgumentException("strategy is '" + name + "', expected low, high, mixed or random");
-            }
+            return aclip4j.Choice.parse(Strategy.class, name, "strategy");
         }
 
         public boolean usesScores() {

@@ -31,21 +31,21 @@ public final class AClipStep {
      * @param cell         patches per mask-cell side r (§5.2)
      * @param keepCells    cells kept per view K (§5.3); ignored for CLIP
      * @param mixedTopCells for {@code mixed}: cells kept by score first
-     * @param ssl          simclr | simsiam | none
+     * @param ssl          the §6 loss between views
      * @param emaImageSize Se, the EMA view resolution (S for A-CLIP, S/2 for A-CLIP-eff)
      * @param bnPerView    SSL heads run once per view (BatchNorm statistics over B rows) instead of once over all
      *                     V·B rows as the official code does (§6)
      */
     public record Settings(Variant variant, int views, int cell, int keepCells, TokenSelector.Strategy strategy,
-                           int mixedTopCells, AttentionScore.Layers scoreLayers, String ssl, boolean byol,
+                           int mixedTopCells, AttentionScore.Layers scoreLayers, Ssl ssl, boolean byol,
                            double temperature, boolean simclrSameView, double wSsl, double wByol,
                            boolean freezePatchEmbed, int emaImageSize, boolean bnPerView) {
         public boolean simclr() {
-            return ssl.equals("simclr");
+            return ssl == Ssl.SIMCLR;
         }
 
         public boolean simsiam() {
-            return ssl.equals("simsiam");
+            return ssl == Ssl.SIMSIAM;
         }
 
         /** These settings with another selection strategy (the random masks of {@code --mask-warmup}). */
@@ -96,14 +96,27 @@ public final class AClipStep {
         return c.tokenSelector().select(cells, noise, B, g, r, strategy, s.keepCells(), s.mixedTopCells()).keepIndex();
     }
 
+    /**
+     * One micro-batch, stage by stage: 1. the EMA tower (§3), 2. the kept tokens of each view (§5), 3. the online
+     * towers (§1, §2), 4. the losses (§6), 5. the backward pass to every online weight's gradient.
+     */
     public static Result run(Components c, Model m, Settings s, Batch batch) {
-        int B = batch.B();
-        int V = s.views();
-        int S = m.vision.imageSize();
-        int G = m.vision.grid();
-        int N = m.vision.tokens();
-        int D = m.vision.width();
-        int E = m.vision.embed();
+        checkBatch(m, s, batch);
+        VisionTower.Pass ema = emaForward(c, m, s, batch);
+        long maskStart = System.nanoTime(); // wall time of §5 alone, for `aclip4j bench` (no effect on the numbers)
+        int[][] keep = keptTokensPerView(c, m, s, batch, ema);
+        double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
+        int kept = s.variant().masks() ? s.keepCells() * s.cell() * s.cell() : m.vision.tokens();
+        Towers towers = onlineTowers(c, m, s, batch, keep, kept);
+        Losses losses = losses(c, m, s, batch.B(), towers, ema);
+        Map<String, Tensor> grads = backward(m, s, towers, losses);
+        TotalLoss.Result<float[][]> total = losses.total;
+        return new Result(total.loss(), total.clipLoss(), total.sslLoss(), total.byolLoss(),
+                losses.clip.lossPerView(), keep, grads, losses.buffers, kept, maskingSeconds);
+    }
+
+    private static void checkBatch(Model m, Settings s, Batch batch) {
+        int B = batch.B(), V = s.views(), S = m.vision.imageSize();
         if (batch.views().length != V) {
             throw new IllegalArgumentException("batch has " + batch.views().length + " views, the run uses " + V);
         }
@@ -113,129 +126,149 @@ public final class AClipStep {
                         + " values, expected B*3*S*S = " + B * 3 * S * S);
             }
         }
+    }
 
-        // 1. EMA tower on the full EMA view, no gradient: CLS for BYOL's target, attention scores for masking (§3).
-        VisionTower.Pass emaPass = null;
-        int Ge = 0;
-        if (s.variant().ema) {
-            Map<String, Tensor> emaWeights = s.emaImageSize() == S ? m.ema // A-CLIP-eff: §1.7 resampled positions
-                    : aclip4j.tower.SimdVisionTower.atResolution(m.ema, m.vision, s.emaImageSize());
-            Ge = s.emaImageSize() / m.vision.patch();
-            emaPass = c.emaVision().forward(emaWeights, batch.emaView(), B, null, 0, s.attentive(),
-                    s.scoreLayers() == AttentionScore.Layers.LAST);
+    /**
+     * Stage 1: the EMA tower on the full EMA view, no gradient: its CLS for BYOL's target and, for the attentive
+     * variants, the score map (§3). Null without an EMA tower.
+     */
+    static VisionTower.Pass emaForward(Components c, Model m, Settings s, Batch batch) {
+        if (!s.variant().ema) {
+            return null;
         }
+        Map<String, Tensor> emaWeights = s.emaImageSize() == m.vision.imageSize() ? m.ema
+                : aclip4j.tower.SimdVisionTower.atResolution(m.ema, m.vision, s.emaImageSize()); // A-CLIP-eff, §1.7
+        return c.emaVision().forward(emaWeights, batch.emaView(), batch.B(), null, 0, s.attentive(),
+                s.scoreLayers() == AttentionScore.Layers.LAST);
+    }
 
-        // 2. Kept tokens per view (§5): shared score map → view scores → cells → selection.
-        int r = s.cell();
+    /** Stage 2: each view's kept tokens (§5); null entries for CLIP, which keeps every token. */
+    static int[][] keptTokensPerView(Components c, Model m, Settings s, Batch batch, VisionTower.Pass ema) {
+        int V = s.views(), B = batch.B();
         int[][] keep = new int[V][];
-        int kept = N;
-        long maskStart = System.nanoTime(); // wall time of §5 alone, for `aclip4j bench` (no effect on the numbers)
         if (s.variant().masks()) {
-            kept = s.keepCells() * r * r;
+            int Ge = s.emaImageSize() / m.vision.patch();
             for (int v = 0; v < V; v++) {
-                keep[v] = keptTokens(c, s, s.attentive() ? emaPass.scores() : null, B, Ge, batch.emaBox(),
-                        viewBoxes(batch.viewBoxes(), B, V, v), G, batch.noise()[v]);
+                keep[v] = keptTokens(c, s, s.attentive() ? ema.scores() : null, B, Ge, batch.emaBox(),
+                        viewBoxes(batch.viewBoxes(), B, V, v), m.vision.grid(), batch.noise()[v]);
             }
         }
+        return keep;
+    }
 
-        double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
+    /** The online towers' passes: one vision pass per view, its features view-major, and the text pass. */
+    record Towers(List<VisionTower.Pass> views, float[] imageEmbed, float[][] cls, TextTower.Pass text) {}
 
-        // 3. Online vision tower on each view's kept tokens (§1), text tower on the captions (§2).
+    /** Stage 3: the online vision tower on each view's kept tokens (§1), the text tower on the captions (§2). */
+    static Towers onlineTowers(Components c, Model m, Settings s, Batch batch, int[][] keep, int kept) {
+        int V = s.views(), B = batch.B(), E = m.vision.embed();
         List<VisionTower.Pass> viewPasses = new ArrayList<>();
         float[] imageEmbed = new float[V * B * E];
+        float[][] cls = new float[V][];
         for (int v = 0; v < V; v++) {
             VisionTower.Pass p = c.vision().forward(m.online, batch.views()[v], B, keep[v],
                     keep[v] == null ? 0 : kept, false, false);
             System.arraycopy(p.features(), 0, imageEmbed, v * B * E, B * E);
             viewPasses.add(p);
+            cls[v] = p.cls();
         }
-        TextTower.Pass textPass = c.text().forward(m.online, batch.tokens(), B);
+        return new Towers(viewPasses, imageEmbed, cls, c.text().forward(m.online, batch.tokens(), B));
+    }
+
+    /** Stage 4's passes: the loss terms, the heads they ran through, and the heads' refreshed BatchNorm buffers. */
+    static final class Losses {
+        ClipLoss.Pass clip;
+        HeadOverViews simclrMlp, simsiamPred, byolProj, byolPred;
+        TotalLoss.Result<float[][]> total;
+        final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    }
+
+    /**
+     * Stage 4 (§6): CLIP's loss over every view; SimCLR or SimSiam between views, each SSL head over all views at
+     * once (V·B rows, view-major, one BatchNorm call) as the official code does, or per view with bnPerView; BYOL
+     * from each view's prediction to the EMA projector's target; their weighted sum.
+     */
+    static Losses losses(Components c, Model m, Settings s, int B, Towers t, VisionTower.Pass ema) {
+        int V = s.views(), E = m.vision.embed();
+        Losses l = new Losses();
         float logitScale = m.online.get(Model.LOGIT_SCALE).floats()[0];
+        l.clip = c.clipLoss().forward(t.imageEmbed(), t.text().features(), logitScale, V, B, E);
 
-        // 4. Losses (§6).
-        ClipLoss.Pass clipPass = c.clipLoss().forward(imageEmbed, textPass.features(), logitScale, V, B, E);
-        Map<String, Tensor> buffers = new LinkedHashMap<>();
-        Map<String, Tensor> grads = new LinkedHashMap<>();
-        float[][] dCls = new float[V][B * D];
-
-        // §6: every SSL head sees all views at once (V·B rows, view-major, one BatchNorm call) as the official code
-        // does, or, with bnPerView, each view on its own.
         LossPass<float[][]> sslPass = null;
-        HeadOverViews mlp = null, siamPred = null;
-        float[][] cls = new float[V][];
-        for (int v = 0; v < V; v++) {
-            cls[v] = viewPasses.get(v).cls();
-        }
         if (s.simclr() || s.simsiam()) {
             requireViews(V, s.ssl());
             int out = m.heads.simclrOut();
-            mlp = new HeadOverViews(c.simclrHead(), Model.sub(m.online, Model.SIMCLR), cls, B, s.bnPerView());
-            Model.putPrefixed(buffers, Model.SIMCLR, mlp.buffers);
-            HeadOverViews z = mlp;
+            HeadOverViews z = new HeadOverViews(c.simclrHead(), Model.sub(m.online, Model.SIMCLR), t.cls(), B,
+                    s.bnPerView());
+            l.simclrMlp = z;
+            Model.putPrefixed(l.buffers, Model.SIMCLR, z.buffers);
             if (s.simclr()) {
                 sslPass = ViewPairs.of(V, (a, b2) -> c.simclrLoss().forward(z.out[a], z.out[b2], B, out,
                         s.temperature(), s.simclrSameView()));
             } else {
-                siamPred = new HeadOverViews(c.byolPredictor(), Model.sub(m.online, Model.SIMSIAM_PRED), z.out, B,
-                        s.bnPerView());
-                Model.putPrefixed(buffers, Model.SIMSIAM_PRED, siamPred.buffers);
-                HeadOverViews p = siamPred;
+                HeadOverViews p = new HeadOverViews(c.byolPredictor(), Model.sub(m.online, Model.SIMSIAM_PRED), z.out,
+                        B, s.bnPerView());
+                l.simsiamPred = p;
+                Model.putPrefixed(l.buffers, Model.SIMSIAM_PRED, p.buffers);
                 sslPass = ViewPairs.of(V, (a, b2) -> c.simsiamLoss().forward(p.out[a], p.out[b2], z.out[a], z.out[b2],
                         B, out));
             }
         }
 
         LossPass<float[]> byolPass = null;
-        HeadOverViews proj = null, pred = null;
-        int Ob = m.heads.byolOut();
         if (s.byol()) {
-            if (emaPass == null) {
+            if (ema == null) {
                 throw new IllegalArgumentException("BYOL needs the EMA tower: variant " + s.variant() + " has none");
             }
-            proj = new HeadOverViews(c.byolProjector(), Model.sub(m.online, Model.BYOL_PROJ), cls, B, s.bnPerView());
-            pred = new HeadOverViews(c.byolPredictor(), Model.sub(m.online, Model.BYOL_PRED), proj.out, B,
+            l.byolProj = new HeadOverViews(c.byolProjector(), Model.sub(m.online, Model.BYOL_PROJ), t.cls(), B,
                     s.bnPerView());
-            Model.putPrefixed(buffers, Model.BYOL_PROJ, proj.buffers);
-            Model.putPrefixed(buffers, Model.BYOL_PRED, pred.buffers);
-            float[] preds = concat(pred.out);
+            l.byolPred = new HeadOverViews(c.byolPredictor(), Model.sub(m.online, Model.BYOL_PRED), l.byolProj.out, B,
+                    s.bnPerView());
+            Model.putPrefixed(l.buffers, Model.BYOL_PROJ, l.byolProj.buffers);
+            Model.putPrefixed(l.buffers, Model.BYOL_PRED, l.byolPred.buffers);
+            float[] preds = concat(l.byolPred.out);
             // the target: the EMA projector on the EMA CLS, batch statistics over its B rows, no gradient (§6)
-            float[] target = c.byolProjector().forward(Model.sub(m.ema, Model.BYOL_PROJ), emaPass.cls(), B, true).out();
-            byolPass = c.byolLoss().forward(preds, target, V, B, Ob);
+            float[] target = c.byolProjector().forward(Model.sub(m.ema, Model.BYOL_PROJ), ema.cls(), B, true).out();
+            byolPass = c.byolLoss().forward(preds, target, V, B, m.heads.byolOut());
         }
+        l.total = TotalLoss.combine(l.clip, sslPass, byolPass, new TotalLoss.Weights(s.wSsl(), s.wByol()));
+        return l;
+    }
 
-        TotalLoss.Result<float[][]> total = TotalLoss.combine(clipPass, sslPass, byolPass,
-                new TotalLoss.Weights(s.wSsl(), s.wByol()));
-
-        // 5. Backward, the reverse order: heads → CLS gradients; towers → weight gradients.
-        if (total.ssl() != null) {
-            float[][] dOut = total.ssl();
-            if (siamPred != null) { // into z through the predictor; z's own stop-gradient role adds nothing
-                dOut = siamPred.backward(dOut, grads, Model.SIMSIAM_PRED);
+    /** Stage 5: the backward pass in reverse order, heads → CLS gradients, towers → every online weight's gradient. */
+    static Map<String, Tensor> backward(Model m, Settings s, Towers t, Losses l) {
+        int V = s.views(), B = t.cls()[0].length / m.vision.width();
+        Map<String, Tensor> grads = new LinkedHashMap<>();
+        float[][] dCls = new float[V][B * m.vision.width()];
+        if (l.total.ssl() != null) {
+            float[][] dOut = l.total.ssl();
+            if (l.simsiamPred != null) { // into z through the predictor; z's own stop-gradient role adds nothing
+                dOut = l.simsiamPred.backward(dOut, grads, Model.SIMSIAM_PRED);
             }
-            float[][] dIn = mlp.backward(dOut, grads, Model.SIMCLR);
+            float[][] dIn = l.simclrMlp.backward(dOut, grads, Model.SIMCLR);
             for (int v = 0; v < V; v++) {
                 add(dCls[v], dIn[v]);
             }
         }
-        if (total.byol() != null) {
-            float[][] dPred = split(total.byol(), V);
-            float[][] dIn = proj.backward(pred.backward(dPred, grads, Model.BYOL_PRED), grads, Model.BYOL_PROJ);
+        if (l.total.byol() != null) {
+            float[][] dPred = split(l.total.byol(), V);
+            float[][] dIn = l.byolProj.backward(l.byolPred.backward(dPred, grads, Model.BYOL_PRED), grads,
+                    Model.BYOL_PROJ);
             for (int v = 0; v < V; v++) {
                 add(dCls[v], dIn[v]);
             }
         }
-        float[][] dFeat = split(total.clip().imageEmbed(), V);
+        float[][] dFeat = split(l.total.clip().imageEmbed(), V);
         for (int v = 0; v < V; v++) {
-            addAll(grads, "", viewPasses.get(v).backward(dFeat[v], dCls[v]));
+            addAll(grads, "", t.views().get(v).backward(dFeat[v], dCls[v]));
         }
-        addAll(grads, "", textPass.backward(total.clip().textEmbed()));
-        grads.put(Model.LOGIT_SCALE, Tensor.scalar(total.clip().logitScale()));
+        addAll(grads, "", t.text().backward(l.total.clip().textEmbed()));
+        grads.put(Model.LOGIT_SCALE, Tensor.scalar(l.total.clip().logitScale()));
         if (s.freezePatchEmbed()) { // §1.1: the official code freezes the patch embedding
             grads.remove("patch_embed.proj.weight");
             grads.remove("patch_embed.proj.bias");
         }
-        return new Result(total.loss(), total.clipLoss(), total.sslLoss(), total.byolLoss(), clipPass.lossPerView(),
-                keep, grads, buffers, kept, maskingSeconds);
+        return grads;
     }
 
     /** Column v of [B,V,4] boxes as [B,4]. */
@@ -321,9 +354,9 @@ public final class AClipStep {
         return parts;
     }
 
-    private static void requireViews(int V, String ssl) {
+    private static void requireViews(int V, Ssl ssl) {
         if (V < 2) {
-            throw new IllegalArgumentException("--ssl " + ssl + " compares two views, the run has " + V);
+            throw new IllegalArgumentException("--ssl " + ssl.id() + " compares two views, the run has " + V);
         }
     }
 

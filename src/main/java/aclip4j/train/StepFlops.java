@@ -46,7 +46,7 @@ public final class StepFlops {
         }
         if (cfg.sslOn()) {
             double mlp = 2 * (D * h.simclrHidden() + h.simclrHidden() * h.simclrHidden() + h.simclrHidden() * h.simclrOut());
-            double pred = cfg.ssl().equals("simsiam") ? 2 * (h.simclrOut() * h.byolHidden() + h.byolHidden() * h.simclrOut()) : 0;
+            double pred = cfg.ssl() == Ssl.SIMSIAM ? 2 * (h.simclrOut() * h.byolHidden() + h.byolHidden() * h.simclrOut()) : 0;
             heads += V * B * 3 * (mlp + pred);
         }
         if (cfg.byolOn()) {

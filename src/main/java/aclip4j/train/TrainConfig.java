@@ -1,6 +1,11 @@
 package aclip4j.train;
 
 import aclip4j.Backend;
+import aclip4j.Choice;
+import aclip4j.data.Tokenizer;
+import aclip4j.mask.AttentionScore;
+import aclip4j.mask.Boxes;
+import aclip4j.mask.TokenSelector;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -50,22 +55,35 @@ import com.google.gson.JsonObject;
  *                     instead of a fresh initialisation; null = fresh
  */
 public record TrainConfig(
-        Variant variant, int views, double keep, String strategy, String scoreLayers, int maskCell,
-        String ssl, boolean byol, boolean simclrSameView, boolean bnPerView, String enclosing, Backend backend, String model,
+        Variant variant, int views, double keep, TokenSelector.Strategy strategy, AttentionScore.Layers scoreLayers,
+        int maskCell, Ssl ssl, boolean byol, boolean simclrSameView, boolean bnPerView, Boxes.Enclosing enclosing,
+        Backend backend, String model,
         String data, int steps, int batch, int accum, double lr, double lrStart, double lrEnd, int warmup,
         double weightDecay, double m0, double wSsl, double wByol, boolean augment, boolean freezePatchEmbed,
-        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages, String tokenizer,
+        long seed, int threads, int checkpointEvery, int evalEvery, int evalImages, int trainImages, Tokenizer.Kind tokenizer,
         int maskWarmup, String init) {
 
     // Reads and writes the record; NaN never reaches a file: the default keep is written as null (strict JSON).
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
-    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+    // Choices are written as their command-line words ("low", "simclr").
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues()
+            .registerTypeAdapterFactory(Choice.GSON).create();
+    private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().serializeNulls()
+            .registerTypeAdapterFactory(Choice.GSON).create();
+
+    /** The {@code mixed} strategy's cells kept by score first: a quarter of the cells (§5.4). */
+    public static final double MIXED_TOP_SHARE = 0.25;
+    /** The SimCLR temperature τ (§6, the official code's value). */
+    public static final double SIMCLR_TEMPERATURE = 0.1;
 
     public TrainConfig {
-        if (tokenizer == null) {
-            tokenizer = "words";
+        if (tokenizer == null) { // configs written before --tokenizer existed
+            tokenizer = Tokenizer.Kind.WORDS;
         }
-        check(tokenizer, "--tokenizer", "clip", "words");
+        if (variant == null || strategy == null || scoreLayers == null || ssl == null || enclosing == null
+                || backend == null || model == null || data == null) {
+            throw new IllegalArgumentException("a run config needs variant, strategy, scoreLayers, ssl, enclosing,"
+                    + " backend, model and data; one is missing");
+        }
         if (views < 1) {
             throw new IllegalArgumentException("--views must be at least 1, got " + views);
         }
@@ -75,12 +93,8 @@ public record TrainConfig(
         if (!Double.isNaN(keep) && !(keep > 0 && keep <= 1)) {
             throw new IllegalArgumentException("--keep must be in (0, 1], got " + keep);
         }
-        check(strategy, "--strategy", "low", "high", "mixed", "random");
-        check(scoreLayers, "--score-layers", "all", "last");
-        check(ssl, "--ssl", "simclr", "simsiam", "none");
-        check(enclosing, "--enclosing", "random", "minimal");
-        if (!ssl.equals("none") && views < 2) {
-            throw new IllegalArgumentException("--ssl " + ssl + " compares two views: it needs --views 2 or more");
+        if (ssl.on() && views < 2) {
+            throw new IllegalArgumentException("--ssl " + ssl.id() + " compares two views: it needs --views 2 or more");
         }
         if (byol && !variant.ema) {
             throw new IllegalArgumentException("BYOL predicts the EMA tower's embedding: variant " + variant
@@ -90,7 +104,7 @@ public record TrainConfig(
             throw new IllegalArgumentException("need --steps >= 1, --batch >= 1 and --batch divisible by --accum, got steps "
                     + steps + ", batch " + batch + ", accum " + accum);
         }
-        if ((ssl.equals("simclr") || ssl.equals("simsiam") || byol) && batch / accum < 2) {
+        if ((ssl.on() || byol) && batch / accum < 2) {
             throw new IllegalArgumentException("BatchNorm in the SSL heads needs at least 2 images per micro-batch, got "
                     + batch / accum);
         }
@@ -120,15 +134,6 @@ public record TrainConfig(
         }
     }
 
-    private static void check(String value, String option, String... allowed) {
-        for (String a : allowed) {
-            if (a.equals(value)) {
-                return;
-            }
-        }
-        throw new IllegalArgumentException(option + " '" + value + "' is not one of " + String.join(", ", allowed));
-    }
-
     /** §5.3: the keep fraction actually used. */
     public double keepFraction() {
         if (!Double.isNaN(keep)) {
@@ -138,7 +143,7 @@ public record TrainConfig(
     }
 
     public boolean sslOn() {
-        return !ssl.equals("none");
+        return ssl.on();
     }
 
     public boolean byolOn() {

@@ -1,36 +1,20 @@
 package aclip4j.train;
 
-import aclip4j.data.Augment;
-import aclip4j.data.DataSource;
 import aclip4j.data.Dataset;
-import aclip4j.data.RgbImage;
-import aclip4j.data.Seeds;
 import aclip4j.data.Split;
 import aclip4j.data.Tokenizer;
-import aclip4j.data.Views;
-import aclip4j.data.ClipBpeTokenizer;
-import aclip4j.data.Tokenizer;
-import aclip4j.data.WordTokenizer;
 import aclip4j.ema.MomentumSchedule;
 import aclip4j.eval.Evaluator;
 import aclip4j.eval.ObjectShare;
 import aclip4j.tensor.Safetensors;
 import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
-import aclip4j.mask.AttentionScore;
-import aclip4j.mask.Box;
-import aclip4j.mask.Boxes;
 import aclip4j.mask.TokenSelector;
 import aclip4j.optim.AdamWOptimizer;
 import aclip4j.optim.LrSchedule;
-import aclip4j.tower.HeadsConfig;
-import aclip4j.tower.Presets;
 import aclip4j.tower.SslHead;
-import aclip4j.tower.TextConfig;
 import aclip4j.tower.VisionConfig;
-import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * A training run (SPEC §1–§10): data → views and EMA box (§4) → EMA update (§7) → {@link AClipStep} per
@@ -50,9 +33,6 @@ import java.util.SplittableRandom;
  * resumed from a checkpoint continues with exactly the bits it would have produced without stopping.
  */
 public final class Trainer {
-    /** Random streams of {@link Seeds#rng(long, long, long)}: one per purpose, so changing one never shifts another. */
-    static final long STREAM_INIT = 1, STREAM_ORDER = 2, STREAM_IMAGE = 3, STREAM_NOISE = 4;
-
     private final TrainConfig cfg;
     private final Path out;
     private final PrintStream log;
@@ -64,7 +44,7 @@ public final class Trainer {
     private final AClipStep.Settings settings;
     private final AdamWOptimizer optimizer;
     private final LrSchedule lrSchedule;
-    private final Augment augment;
+    private final Batches batches;
     private long step; // optimiser steps done
 
     private Trainer(TrainConfig cfg, Path out, PrintStream log, Dataset train, Dataset heldOut,
@@ -83,7 +63,7 @@ public final class Trainer {
         this.settings = settings(cfg, model.vision, Se);
         this.optimizer = new AdamWOptimizer(components.adamW(), cfg.weightDecay());
         this.lrSchedule = new LrSchedule(cfg.lr(), cfg.lrStart(), cfg.lrEnd(), cfg.warmup(), cfg.steps());
-        this.augment = new Augment(cfg.augment() ? Augment.Config.paper() : Augment.Config.none());
+        this.batches = new Batches(cfg, train, tokenizer, S, Se, settings.views(), model.vision.grid() / settings.cell());
     }
 
     /** The per-step settings a config implies (§5.3 keep count from the keep fraction). */
@@ -96,22 +76,18 @@ public final class Trainer {
         int g = v.grid() / r;
         int n = g * g;
         int K = TokenSelector.keepCount(n, cfg.keepFraction());
-        return new AClipStep.Settings(cfg.variant(), cfg.views(), r, K, TokenSelector.Strategy.parse(cfg.strategy()),
-                (int) Math.round(0.25 * n), AttentionScore.Layers.parse(cfg.scoreLayers()),
-                cfg.sslOn() ? cfg.ssl() : "none", cfg.byolOn(), 0.1, cfg.simclrSameView(), cfg.wSsl(), cfg.wByol(),
+        return new AClipStep.Settings(cfg.variant(), cfg.views(), r, K, cfg.strategy(), mixedTopCells(n),
+                cfg.scoreLayers(), cfg.ssl(), cfg.byolOn(), TrainConfig.SIMCLR_TEMPERATURE, cfg.simclrSameView(),
+                cfg.wSsl(), cfg.wByol(),
                 cfg.freezePatchEmbed(), Se, cfg.bnPerView());
     }
 
-    /** Model sizes for a preset name and a vocabulary. */
-    static Model.Parts parts(TrainConfig cfg) {
-        return new Model.Parts(cfg.sslOn() && cfg.ssl().equals("simclr"), cfg.sslOn() && cfg.ssl().equals("simsiam"),
-                cfg.byolOn(), cfg.variant().ema);
+    /** §5.4 {@code mixed}: the cells of {@code n} kept by score before the random rest (a quarter, rounded half up). */
+    public static int mixedTopCells(int n) {
+        return (int) Math.round(TrainConfig.MIXED_TOP_SHARE * n);
     }
 
-    /** Text context of the model preset (the tiny text tower reads short captions). */
-    static int context(String model) {
-        return model.equals("tiny") ? Presets.text("tiny", 100).context() : 77;
-    }
+
 
     /** A fresh run in {@code out} (refused if it already holds a checkpoint: use --resume). */
     public static Trainer start(TrainConfig cfg, Path out, PrintStream log) throws IOException {
@@ -125,113 +101,25 @@ public final class Trainer {
             throw new IOException("cannot create the output folder " + out.toAbsolutePath() + ": "
                     + aclip4j.tensor.Safetensors.reason(e), e);
         }
-        Dataset train = openData(cfg, Split.TRAIN);
-        Dataset heldOut = openData(cfg, Split.TEST);
+        Dataset train = RunState.openData(cfg, Split.TRAIN);
+        Dataset heldOut = RunState.openData(cfg, Split.TEST);
         log.println("data: " + train.describe());
-        Tokenizer tok = cfg.tokenizer().equals("clip") ? ClipBpeTokenizer.bundled(context(cfg.model()))
-                : WordTokenizer.forDataset(train, context(cfg.model()));
-        log.println("tokenizer: " + cfg.tokenizer() + ", " + tok.vocabSize() + " ids, context " + tok.context());
-        Model model = newModel(cfg, tok.vocabSize());
+        Tokenizer tok = RunState.newTokenizer(cfg, train);
+        log.println("tokenizer: " + cfg.tokenizer().id() + ", " + tok.vocabSize() + " ids, context " + tok.context());
+        Model model = RunState.newModel(cfg, tok.vocabSize());
         if (cfg.init() != null) {
-            log.println("initialised " + initFrom(model, Path.of(cfg.init())) + " weights from " + cfg.init());
+            log.println("initialised " + RunState.initFrom(model, Path.of(cfg.init())) + " weights from " + cfg.init());
         }
         aclip4j.tensor.Safetensors.writeAtomically(out.resolve("config.json"),
                 (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
         return new Trainer(cfg, out, log, train, heldOut, tok, model, 0);
     }
 
-    /**
-     * {@code --init}: overwrites every online weight of {@code model} with the tensor of the same name in
-     * {@code file} — a safetensors state dict under the PyTorch names (goldens/README.md "Weight names"), or an
-     * aclip4j checkpoint, whose online weights are used — and starts the EMA copies equal to them (§7). Strict, like
-     * {@code load_state_dict(strict=True)}: a missing weight, an unexpected one or a shape that differs is refused,
-     * named. Returns the number of weights read.
-     */
-    static int initFrom(Model model, Path file) throws IOException {
-        Safetensors.Contents c = Safetensors.read(file);
-        Map<String, Tensor> given = Checkpoint.FORMAT.equals(c.metadata().get("format"))
-                ? new Checkpoint(0, c.tensors(), c.metadata()).online() : c.tensors();
-        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), misshapen = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : model.online.entrySet()) {
-            Tensor t = given.get(e.getKey());
-            if (t == null) {
-                missing.add(e.getKey());
-            } else if (!java.util.Arrays.equals(t.shape(), e.getValue().shape()) || t.dtype() != e.getValue().dtype()) {
-                misshapen.add(e.getKey() + " " + t.dtype() + java.util.Arrays.toString(t.shape()) + " (the model's: "
-                        + e.getValue().dtype() + java.util.Arrays.toString(e.getValue().shape()) + ")");
-            }
-        }
-        for (String k : given.keySet()) {
-            if (!model.online.containsKey(k)) {
-                unexpected.add(k);
-            }
-        }
-        if (!missing.isEmpty() || !unexpected.isEmpty() || !misshapen.isEmpty()) {
-            throw new IllegalArgumentException(file + " does not fit this model (--model, --variant): "
-                    + (missing.isEmpty() ? "" : missing.size() + " missing " + first(missing) + " ")
-                    + (unexpected.isEmpty() ? "" : unexpected.size() + " unexpected " + first(unexpected) + " ")
-                    + (misshapen.isEmpty() ? "" : misshapen.size() + " of another shape " + first(misshapen)));
-        }
-        for (Map.Entry<String, Tensor> e : model.online.entrySet()) {
-            float[] src = given.get(e.getKey()).floats();
-            System.arraycopy(src, 0, e.getValue().floats(), 0, src.length);
-            Tensor emaCopy = model.ema.get(e.getKey());
-            if (emaCopy != null) {
-                System.arraycopy(src, 0, emaCopy.floats(), 0, src.length);
-            }
-        }
-        return model.online.size();
-    }
 
-    private static String first(List<String> names) {
-        return names.size() <= 4 ? names.toString() : names.subList(0, 4) + " …";
-    }
 
-    static Model newModel(TrainConfig cfg, int vocab) {
-        VisionConfig v = Presets.vision(cfg.model());
-        TextConfig t = Presets.text(cfg.model().equals("tiny") ? "tiny" : "clip-base", vocab);
-        HeadsConfig h = Presets.heads(cfg.model().equals("tiny") ? "tiny" : "paper", v.width());
-        return Model.init(v, t, h, parts(cfg), Seeds.rng(cfg.seed(), STREAM_INIT, 0));
-    }
 
-    /** One split of the run's data at the model's view resolution. */
-    static Dataset openData(TrainConfig cfg, Split split) {
-        int S = Presets.vision(cfg.model()).imageSize();
-        return DataSource.parse(cfg.data()).open(split,
-                new DataSource.Options(cfg.seed(), S, cfg.trainImages(), Math.max(cfg.evalImages(), 1)));
-    }
 
-    /** A trained model read back from a checkpoint: its config, weights and tokenizer. */
-    public record Loaded(TrainConfig config, Model model, Tokenizer tokenizer, Checkpoint checkpoint) {}
 
-    /** Reads a checkpoint written by {@link #checkpoint()}; a file without the run's config is refused. */
-    public static Loaded load(Path file) throws IOException {
-        Checkpoint ck = Checkpoint.load(file);
-        String json = ck.metadata().get("config");
-        if (json == null) {
-            throw new IOException(file + ": checkpoint metadata lacks 'config'");
-        }
-        TrainConfig cfg = TrainConfig.fromJson(json);
-        Tokenizer tok;
-        if (cfg.tokenizer().equals("clip")) {
-            tok = ClipBpeTokenizer.bundled(context(cfg.model()));
-        } else {
-            String vocabulary = ck.metadata().get("vocabulary");
-            if (vocabulary == null) {
-                throw new IOException(file + ": checkpoint metadata lacks the 'vocabulary' of its word tokenizer");
-            }
-            List<String> words = new Gson().fromJson(vocabulary, new TypeToken<List<String>>() {}.getType());
-            tok = WordTokenizer.of(words, context(cfg.model()));
-        }
-        Model fresh = newModel(cfg, tok.vocabSize());
-        Model model = new Model(fresh.vision, fresh.text, fresh.heads, ck.online(), ck.group(Checkpoint.EMA));
-        try {
-            model.validate();
-        } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
-        }
-        return new Loaded(cfg, model, tok, ck);
-    }
 
     /** Continues the run in {@code dir} from its last checkpoint, with its own config.json. */
     public static Trainer resume(Path dir, PrintStream log) throws IOException {
@@ -239,43 +127,23 @@ public final class Trainer {
         if (!Files.exists(configFile)) {
             throw new IllegalArgumentException(dir + " has no config.json: not a training run directory");
         }
-        removeTornTemporaries(dir, log);
+        RunState.removeTornTemporaries(dir, log);
         if (!Files.exists(Checkpoint.lastFile(dir))) { // stopped before its first checkpoint: nothing to lose
             TrainConfig cfg = TrainConfig.fromJson(Files.readString(configFile, StandardCharsets.UTF_8));
             log.println(dir + " has no checkpoint yet: starting it from step 0 with its config.json");
             return start(cfg, dir, log);
         }
-        Loaded loaded = load(Checkpoint.lastFile(dir));
+        RunState.Loaded loaded = RunState.load(Checkpoint.lastFile(dir));
         TrainConfig cfg = loaded.config();
         Checkpoint ck = loaded.checkpoint();
-        Dataset train = openData(cfg, Split.TRAIN);
-        Dataset heldOut = openData(cfg, Split.TEST);
+        Dataset train = RunState.openData(cfg, Split.TRAIN);
+        Dataset heldOut = RunState.openData(cfg, Split.TEST);
         Trainer t = new Trainer(cfg, dir, log, train, heldOut, loaded.tokenizer(), loaded.model(), ck.step());
-        Map<String, Tensor> m1 = ck.group(Checkpoint.EXP_AVG);
-        Map<String, Tensor> m2 = ck.group(Checkpoint.EXP_AVG_SQ);
-        for (Map.Entry<String, Tensor> e : m1.entrySet()) {
-            Tensor sq = m2.get(e.getKey());
-            if (sq == null) {
-                throw new IOException(Checkpoint.lastFile(dir) + ": exp_avg of '" + e.getKey() + "' has no exp_avg_sq");
-            }
-            t.optimizer.restore(e.getKey(), ck.step(), e.getValue(), sq);
-        }
+        RunState.restoreOptimizer(t.optimizer, ck, Checkpoint.lastFile(dir));
         log.println("resuming " + dir + " at step " + ck.step() + " of " + cfg.steps());
         return t;
     }
 
-    /** Deletes the temporary files of atomic writes a killed process left in {@code dir} ({@code .NAME.*.tmp}). */
-    static void removeTornTemporaries(Path dir, PrintStream log) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                String n = p.getFileName().toString();
-                if (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p)) {
-                    Files.delete(p);
-                    log.println("removed " + p + ", left by an interrupted write");
-                }
-            }
-        }
-    }
 
     public TrainConfig config() {
         return cfg;
@@ -361,7 +229,7 @@ public final class Trainer {
         double masking = 0;
         double[] share = null;
         for (int a = 0; a < cfg.accum(); a++) {
-            AClipStep.Batch batch = makeBatch(i, a * micro, micro);
+            AClipStep.Batch batch = batches.make(i, a * micro, micro);
             AClipStep.Result r = AClipStep.run(components, model, i < cfg.maskWarmup()
                     ? settings.withStrategy(TokenSelector.Strategy.RANDOM) : settings, batch);
             if (a == 0) {
@@ -415,7 +283,7 @@ public final class Trainer {
     List<AClipStep.Result> probeFirstMicroBatch(Components... twins) {
         int i = (int) step;
         updateEma(components, model, MomentumSchedule.momentum(cfg.m0(), i, cfg.steps()));
-        AClipStep.Batch batch = makeBatch(i, 0, cfg.batch() / cfg.accum());
+        AClipStep.Batch batch = batches.make(i, 0, cfg.batch() / cfg.accum());
         List<AClipStep.Result> results = new ArrayList<>();
         for (Components c : twins.length == 0 ? new Components[] {components} : twins) {
             results.add(AClipStep.run(c, model, settings, batch));
@@ -491,7 +359,7 @@ public final class Trainer {
         int cell = settings.cell(), g = model.vision.grid() / cell, kept = r.keptTokens();
         Dataset.Coverage[] cov = new Dataset.Coverage[B]; // the object's coverage once per image, shared by its views
         for (int b = 0; b < B; b++) {
-            cov[b] = train.objectCoverage(sampleIndex((long) i * cfg.batch() + b));
+            cov[b] = train.objectCoverage(batches.sampleIndex((long) i * cfg.batch() + b));
             if (cov[b] == null) {
                 return null;
             }
@@ -554,108 +422,9 @@ public final class Trainer {
         return ls[0];
     }
 
-    /** Micro-batch images {@code [first, first+B)} of step {@code i}: views, boxes, noise, captions (§4, §9). */
-    AClipStep.Batch makeBatch(int i, int first, int B) {
-        int S = model.vision.imageSize();
-        int Se = settings.emaImageSize();
-        int V = settings.views();
-        int g = model.vision.grid() / settings.cell();
-        boolean ema = cfg.variant().ema;
-        float[][] views = new float[V][B * 3 * S * S];
-        float[] emaView = ema ? new float[B * 3 * Se * Se] : null;
-        int[] viewBoxes = new int[B * V * 4];
-        int[] emaBox = new int[B * 4];
-        List<String> captions = new ArrayList<>();
-        Boxes.Enclosing mode = Boxes.Enclosing.parse(cfg.enclosing());
-        for (int b = 0; b < B; b++) {
-            long global = (long) i * cfg.batch() + first + b;
-            int index = sampleIndex(global);
-            SplittableRandom rng = Seeds.rng(cfg.seed(), STREAM_IMAGE, global);
-            RgbImage img = train.image(index);
-            List<Box> boxes = new ArrayList<>();
-            int[][] boxArrays = new int[V][];
-            for (int v = 0; v < V; v++) {
-                Box box = Boxes.randomResizedCrop(img.height(), img.width(), rng);
-                boxes.add(box);
-                boxArrays[v] = box.toArray();
-                System.arraycopy(boxArrays[v], 0, viewBoxes, (b * V + v) * 4, 4);
-            }
-            int[] eb = null;
-            if (ema) {
-                eb = Boxes.enclosing(boxes, img.height(), img.width(), mode, rng).toArray();
-                System.arraycopy(eb, 0, emaBox, b * 4, 4);
-            }
-            Views.Sample sample = Views.render(img, boxArrays, S, eb, Se, augment, rng);
-            for (int v = 0; v < V; v++) {
-                System.arraycopy(sample.online()[v], 0, views[v], b * 3 * S * S, 3 * S * S);
-            }
-            if (ema) {
-                System.arraycopy(sample.ema(), 0, emaView, b * 3 * Se * Se, 3 * Se * Se);
-            }
-            List<String> options = train.captions(index);
-            captions.add(options.get(rng.nextInt(options.size())));
-        }
-        float[][] noise = new float[V][B * g * g];
-        SplittableRandom nr = Seeds.rng(cfg.seed(), STREAM_NOISE, (long) i * cfg.batch() + first);
-        for (int v = 0; v < V; v++) {
-            for (int j = 0; j < noise[v].length; j++) {
-                noise[v][j] = (float) nr.nextDouble();
-            }
-        }
-        return new AClipStep.Batch(B, views, emaView, viewBoxes, emaBox, tokenizer.encodeBatch(captions), noise);
-    }
-
-    /** Sample {@code global} of the run: epochs visit every image once, in an order derived from (seed, epoch). */
-    int sampleIndex(long global) {
-        int n = train.size();
-        long epoch = global / n;
-        int pos = (int) (global % n);
-        int[] perm = permutation(epoch, n);
-        return perm[pos];
-    }
-
-    private long cachedEpoch = -1;
-    private int[] cachedPerm;
-
-    private int[] permutation(long epoch, int n) {
-        if (epoch != cachedEpoch) {
-            int[] p = new int[n];
-            for (int k = 0; k < n; k++) {
-                p[k] = k;
-            }
-            SplittableRandom r = Seeds.rng(cfg.seed(), STREAM_ORDER, epoch);
-            for (int k = n - 1; k > 0; k--) {
-                int j = r.nextInt(k + 1);
-                int tmp = p[k];
-                p[k] = p[j];
-                p[j] = tmp;
-            }
-            cachedPerm = p;
-            cachedEpoch = epoch;
-        }
-        return cachedPerm;
-    }
 
     /** The run's state: online and EMA weights, optimiser moments, step, config and tokenizer (with its vocabulary). */
     public Checkpoint checkpoint() {
-        Map<String, Tensor> tensors = new LinkedHashMap<>(model.online);
-        model.ema.forEach((k, v) -> tensors.put(Checkpoint.EMA + k, v));
-        optimizer.state().forEach((k, mo) -> {
-            tensors.put(Checkpoint.EXP_AVG + k, mo.expAvg());
-            tensors.put(Checkpoint.EXP_AVG_SQ + k, mo.expAvgSq());
-        });
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("config", cfg.toJsonObject().toString());
-        meta.put("tokenizer", cfg.tokenizer());
-        if (tokenizer instanceof WordTokenizer words) {
-            meta.put("vocabulary", new Gson().toJson(words.words()));
-        }
-        JsonObject towers = new JsonObject();
-        towers.addProperty("vision_heads", model.vision.heads());
-        towers.addProperty("text_heads", model.text.heads());
-        towers.addProperty("image_size", model.vision.imageSize());
-        towers.addProperty("patch", model.vision.patch());
-        meta.put("towers", towers.toString());
-        return new Checkpoint(step, tensors, meta);
+        return RunState.checkpoint(step, cfg, model, optimizer, tokenizer);
     }
 }

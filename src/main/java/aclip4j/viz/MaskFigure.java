@@ -1,5 +1,6 @@
 package aclip4j.viz;
 
+import aclip4j.train.RunState;
 import aclip4j.Backend;
 import aclip4j.data.Augment;
 import aclip4j.data.DataSource;
@@ -17,6 +18,8 @@ import aclip4j.mask.TokenSelector;
 import aclip4j.tower.SimdVisionTower;
 import aclip4j.tower.VisionConfig;
 import aclip4j.tower.VisionTower;
+import aclip4j.train.AClipStep;
+import aclip4j.train.Batches;
 import aclip4j.train.Components;
 import aclip4j.train.Model;
 import aclip4j.train.TrainConfig;
@@ -133,7 +136,7 @@ public final class MaskFigure {
     }
 
     /** Computes the picture's content for a loaded run. */
-    public static Figure compute(Trainer.Loaded run, Options opt) {
+    public static Figure compute(RunState.Loaded run, Options opt) {
         TrainConfig cfg = run.config();
         Model m = run.model();
         VisionConfig vc = m.vision;
@@ -145,17 +148,14 @@ public final class MaskFigure {
         // §10 A-CLIP-eff scores a half-resolution EMA view; the online tower (no EMA copy) sees the full view
         int Se = ema && cfg.variant() == Variant.ACLIP_EFF ? S / 2 : S;
         int Ge = Se / p;
-        int r = cfg.maskCell() / p;
-        if (r < 1 || cfg.maskCell() % p != 0 || G % r != 0) {
-            throw new IllegalArgumentException("mask cell " + cfg.maskCell() + " px of the run must be a multiple of the"
-                    + " patch (" + p + " px) that tiles the " + G + "x" + G + " patch grid");
-        }
+        AClipStep.Settings st = Trainer.settings(cfg, vc, Se); // cells, K and mixed top cells as the trainer's (§5)
+        int r = st.cell();
         int g = G / r;
         int n = g * g;
-        int K = TokenSelector.keepCount(n, cfg.keepFraction());
-        int mixedTop = (int) Math.round(0.25 * n); // as the trainer's settings (§5.4)
+        int K = st.keepCells();
+        int mixedTop = st.mixedTopCells();
         int V = cfg.views();
-        AttentionScore.Layers layers = AttentionScore.Layers.parse(cfg.scoreLayers());
+        AttentionScore.Layers layers = st.scoreLayers();
         int B = opt.images();
 
         String source = opt.data() != null ? opt.data() : cfg.data();
@@ -165,7 +165,7 @@ public final class MaskFigure {
                     + data.size() + " images");
         }
         Components c = Components.of(opt.backend(), vc, Se, m.text, m.heads, Lanes.preferred());
-        Boxes.Enclosing mode = Boxes.Enclosing.parse(cfg.enclosing());
+        Boxes.Enclosing mode = cfg.enclosing();
         Augment augment = new Augment(opt.augment() ? Augment.Config.paper() : Augment.Config.none());
 
         // §4: boxes and views of every image, as the trainer draws them
@@ -178,28 +178,19 @@ public final class MaskFigure {
         float[][] noise = new float[V][B * n];
         for (int b = 0; b < B; b++) {
             SplittableRandom rng = Seeds.rng(opt.seed(), STREAM_BOXES, b);
-            RgbImage img = data.image(b);
-            List<Box> vb = new ArrayList<>();
-            int[][] arrays = new int[V][];
+            Batches.ImageViews iv = Batches.draw(data.image(b), V, true, mode, S, Se, augment, rng);
+            Views.Sample sample = iv.pixels();
             for (int v = 0; v < V; v++) {
-                Box box = Boxes.randomResizedCrop(img.height(), img.width(), rng);
-                vb.add(box);
-                arrays[v] = box.toArray();
-                System.arraycopy(arrays[v], 0, viewBoxes[v], b * 4, 4);
+                System.arraycopy(iv.viewBoxes()[v].toArray(), 0, viewBoxes[v], b * 4, 4);
             }
-            Box eb = Boxes.enclosing(vb, img.height(), img.width(), mode, rng);
-            System.arraycopy(eb.toArray(), 0, emaBoxes, b * 4, 4);
-            Views.Sample sample = Views.render(img, arrays, S, eb.toArray(), Se, augment, rng);
+            System.arraycopy(iv.emaBox().toArray(), 0, emaBoxes, b * 4, 4);
             System.arraycopy(sample.ema(), 0, emaViews, b * 3 * Se * Se, 3 * Se * Se);
             emaPixels[b] = unnormalize(sample.ema(), Se);
             for (int v = 0; v < V; v++) {
                 viewPixels[b][v] = unnormalize(sample.online()[v], S);
             }
-            Box[] all = new Box[V + 1];
-            for (int v = 0; v < V; v++) {
-                all[v] = vb.get(v);
-            }
-            all[V] = eb;
+            Box[] all = java.util.Arrays.copyOf(iv.viewBoxes(), V + 1);
+            all[V] = iv.emaBox();
             boxes.add(all);
             SplittableRandom nr = Seeds.rng(opt.seed(), STREAM_NOISE, b);
             for (int v = 0; v < V; v++) {

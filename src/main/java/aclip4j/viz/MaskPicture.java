@@ -154,7 +154,7 @@ public final class MaskPicture {
                 explain(f.strategy(), f), f.keepCells(), f.n(), f.r() * f.patch(), f.kept(), f.N());
         String scores = String.format(Locale.ROOT, "§3 score over %s layers of the %d px EMA view · %s held-out"
                         + " images · boxes and noise from seed %d",
-                f.scoreLayers().name().toLowerCase(Locale.ROOT), f.Se(), f.data(), f.seed());
+                f.scoreLayers().id(), f.Se(), f.data(), f.seed());
         g.setColor(MUTED);
         fitText(g, keep, Font.PLAIN, 13, maxW, MARGIN, MARGIN + 36);
         fitText(g, scores, Font.PLAIN, 13, maxW, MARGIN, MARGIN + 53);
@@ -163,8 +163,8 @@ public final class MaskPicture {
 
     static String explain(TokenSelector.Strategy s, MaskFigure.Figure f) {
         return switch (s) {
-            case LOW -> "strategy low: keeps the highest-scoring cells";
-            case HIGH -> "strategy high: keeps the lowest-scoring cells";
+            case DROP_LOW -> "strategy low: keeps the highest-scoring cells";
+            case DROP_HIGH -> "strategy high: keeps the lowest-scoring cells";
             case MIXED -> "strategy mixed: keeps the " + f.mixedTop() + " highest-scoring cells, then random ones";
             case RANDOM -> "strategy random (FLIP): keeps random cells";
         };
@@ -175,7 +175,7 @@ public final class MaskPicture {
         g.setColor(INK);
         header(g, "(a) image, view boxes", L.tileX(0), y, L.tile());
         header(g, "(b) " + (f.emaTower() ? "EMA" : "online") + " score map", L.tileX(1), y, L.tile());
-        String s = f.strategy().name().toLowerCase(Locale.ROOT);
+        String s = f.strategy().id();
         for (int v = 0; v < L.views(); v++) {
             header(g, "(c) view " + (v + 1) + " · " + s, L.tileX(L.viewColumn(v, false)), y, L.tile());
             if (L.compareRandom()) {

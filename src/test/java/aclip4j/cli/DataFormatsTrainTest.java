@@ -1,11 +1,11 @@
 package aclip4j.cli;
 
+import aclip4j.train.RunState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import aclip4j.data.ShardedDataTest;
 import aclip4j.train.Checkpoint;
-import aclip4j.train.Trainer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +46,8 @@ class DataFormatsTrainTest {
 
         Object[] wds = train("wds:" + dir.resolve("000000.tar"), "wds");
         assertEquals(0, wds[0], (String) wds[2]);
-        Trainer.Loaded run = Trainer.load(Checkpoint.lastFile(dir.resolve("wds")));
-        assertEquals("clip", run.config().tokenizer(), "real captions default to CLIP's BPE");
+        RunState.Loaded run = RunState.load(Checkpoint.lastFile(dir.resolve("wds")));
+        assertEquals(aclip4j.data.Tokenizer.Kind.CLIP, run.config().tokenizer(), "real captions default to CLIP's BPE");
         Object[] ev = EvalCommandTest.run("eval", "--checkpoint", Checkpoint.lastFile(dir.resolve("wds")).toString(),
                 "--images", "3", "--json");
         assertEquals(0, ev[0], (String) ev[2]);
@@ -56,7 +56,7 @@ class DataFormatsTrainTest {
         Object[] table = train("csv:" + dir.resolve("t.csv"), "csv", "--csv-img-key", "image", "--csv-caption-key",
                 "caption", "--csv-separator", ";");
         assertEquals(0, table[0], (String) table[2]);
-        String data = Trainer.load(Checkpoint.lastFile(dir.resolve("csv"))).config().data();
+        String data = RunState.load(Checkpoint.lastFile(dir.resolve("csv"))).config().data();
         assertEquals("csv:" + dir.resolve("t.csv") + "::img=image::caption=caption::sep=;", data,
                 "the table's columns travel with the run, so eval and --resume read it the same way");
         Object[] misuse = train("scenes", "x", "--csv-separator", "comma");

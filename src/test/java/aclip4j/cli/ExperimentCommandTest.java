@@ -84,9 +84,9 @@ class ExperimentCommandTest {
             assertTrue(cfg.get(row).augment(), row);
         }
         aclip4j.train.TrainConfig base = cfg.get("attentive-2x50");
-        assertEquals("high", cfg.get("attentive-2x50-high").strategy());
-        assertEquals("mixed", cfg.get("attentive-2x50-mixed").strategy());
-        assertEquals("last", cfg.get("attentive-2x50-last-layer").scoreLayers());
+        assertEquals(aclip4j.mask.TokenSelector.Strategy.DROP_HIGH, cfg.get("attentive-2x50-high").strategy());
+        assertEquals(aclip4j.mask.TokenSelector.Strategy.MIXED, cfg.get("attentive-2x50-mixed").strategy());
+        assertEquals(aclip4j.mask.AttentionScore.Layers.LAST, cfg.get("attentive-2x50-last-layer").scoreLayers());
         assertEquals(8, cfg.get("attentive-2x50-cell8").maskCell());
         assertEquals(32, cfg.get("attentive-2x50-cell32").maskCell());
         assertEquals(16, base.maskCell());
@@ -95,10 +95,11 @@ class ExperimentCommandTest {
         assertEquals(4, cfg.get("attentive-4x25").views());
         assertEquals(3, cfg.get("aclip-3x33").views());
         assertTrue(cfg.get("aclip-3x33").sslOn() && cfg.get("aclip-3x33").byolOn());
-        assertEquals("mixed", cfg.get("aclip-mixed").strategy());
+        assertEquals(aclip4j.mask.TokenSelector.Strategy.MIXED, cfg.get("aclip-mixed").strategy());
         assertEquals(2, cfg.get("aclip-mixed").views());
         // an ablation differs from its base in the one option it names
-        assertEquals(new aclip4j.train.TrainConfig(base.variant(), base.views(), base.keep(), "high",
+        assertEquals(new aclip4j.train.TrainConfig(base.variant(), base.views(), base.keep(),
+                aclip4j.mask.TokenSelector.Strategy.DROP_HIGH,
                 base.scoreLayers(), base.maskCell(), base.ssl(), base.byol(), base.simclrSameView(), base.bnPerView(),
                 base.enclosing(), base.backend(), base.model(), base.data(), base.steps(), base.batch(), base.accum(),
                 base.lr(), base.lrStart(), base.lrEnd(), base.warmup(), base.weightDecay(), base.m0(), base.wSsl(),

@@ -53,7 +53,7 @@ class TokenSelectorProperties {
         int kept = c.K * r * r;
         int[] expected = new int[B * kept];
         for (int b = 0; b < B; b++) {
-            int[] t = Oracles.tokens(Oracles.keptCells(c.scores, c.noise, b * n, n, strategy.name().toLowerCase(),
+            int[] t = Oracles.tokens(Oracles.keptCells(c.scores, c.noise, b * n, n, strategy.id(),
                     c.K, c.mixedTop), g, r);
             System.arraycopy(t, 0, expected, b * kept, kept);
         }
@@ -120,8 +120,8 @@ class TokenSelectorProperties {
             System.arraycopy(Oracles.distinct(rnd, n), 0, scores, b * n, n);
         }
         TokenSelector impl = useNd4j ? new Nd4jTokenSelector() : new SimdTokenSelector();
-        Selection low = impl.select(scores, null, B, g, 1, Strategy.LOW, n / 2, 0);
-        Selection high = impl.select(scores, null, B, g, 1, Strategy.HIGH, n / 2, 0);
+        Selection low = impl.select(scores, null, B, g, 1, Strategy.DROP_LOW, n / 2, 0);
+        Selection high = impl.select(scores, null, B, g, 1, Strategy.DROP_HIGH, n / 2, 0);
         for (int i = 0; i < B * n; i++) {
             assertEquals(1, low.keepMask()[i] + high.keepMask()[i], "cell " + i + " in exactly one half");
         }
@@ -134,7 +134,7 @@ class TokenSelectorProperties {
                         @ForAll boolean useNd4j, @ForAll long seed) {
         Case c = draw(seed, B, g, r, Strategy.MIXED, levels);
         TokenSelector impl = useNd4j ? new Nd4jTokenSelector() : new SimdTokenSelector();
-        assertArrayEquals(impl.select(c.scores, c.noise, B, g, r, Strategy.LOW, c.K, 0).keepIndex(),
+        assertArrayEquals(impl.select(c.scores, c.noise, B, g, r, Strategy.DROP_LOW, c.K, 0).keepIndex(),
                 impl.select(c.scores, c.noise, B, g, r, Strategy.MIXED, c.K, c.K).keepIndex());
         assertArrayEquals(impl.select(c.scores, c.noise, B, g, r, Strategy.RANDOM, c.K, 0).keepIndex(),
                 impl.select(c.scores, c.noise, B, g, r, Strategy.MIXED, c.K, 0).keepIndex());

@@ -18,7 +18,7 @@ class TokenSelectorTest {
         // g=2, r=2 (G=4): cell 0 = tokens 0,1,4,5; cell 1 = tokens 2,3,6,7
         float[] tied = {1, 1, 1, 1};
         for (TokenSelector impl : BOTH) {
-            for (Strategy s : new Strategy[] {Strategy.LOW, Strategy.HIGH}) {
+            for (Strategy s : new Strategy[] {Strategy.DROP_LOW, Strategy.DROP_HIGH}) {
                 TokenSelector.Selection sel = impl.select(tied, null, 1, 2, 2, s, 2, 0);
                 assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7}, sel.keepIndex(), s.toString());
                 assertArrayEquals(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}, sel.keepMask());
@@ -33,10 +33,10 @@ class TokenSelectorTest {
         float[] scores = {0.1f, 0.5f, 0.5f, 0.2f};
         float[] noise = {0.9f, 0.3f, 0.1f, 0.3f};
         for (TokenSelector impl : BOTH) {
-            assertArrayEquals(new int[] {1, 2}, impl.select(scores, noise, 1, 2, 1, Strategy.LOW, 2, 0).keepIndex());
-            assertArrayEquals(new int[] {0, 3}, impl.select(scores, noise, 1, 2, 1, Strategy.HIGH, 2, 0).keepIndex());
+            assertArrayEquals(new int[] {1, 2}, impl.select(scores, noise, 1, 2, 1, Strategy.DROP_LOW, 2, 0).keepIndex());
+            assertArrayEquals(new int[] {0, 3}, impl.select(scores, noise, 1, 2, 1, Strategy.DROP_HIGH, 2, 0).keepIndex());
             // one tied top score: cell 1 wins over cell 2
-            assertArrayEquals(new int[] {1}, impl.select(scores, noise, 1, 2, 1, Strategy.LOW, 1, 0).keepIndex());
+            assertArrayEquals(new int[] {1}, impl.select(scores, noise, 1, 2, 1, Strategy.DROP_LOW, 1, 0).keepIndex());
             // random: smallest noise 0.1 (cell 2), then 0.3 tied between cells 1 and 3 -> cell 1
             assertArrayEquals(new int[] {1, 2}, impl.select(scores, noise, 1, 2, 1, Strategy.RANDOM, 2, 0).keepIndex());
             // mixed, top 1 by score = cell 1; the rest {0,2,3} by noise: cell 2, then cell 3
@@ -49,10 +49,10 @@ class TokenSelectorTest {
     void signedZerosTie() {
         float[] scores = {0f, -0f, 0f, 1f};
         for (TokenSelector impl : BOTH) {
-            assertArrayEquals(new int[] {0, 3}, impl.select(scores, null, 1, 2, 1, Strategy.LOW, 2, 0).keepIndex());
-            assertArrayEquals(new int[] {0}, impl.select(scores, null, 1, 2, 1, Strategy.HIGH, 1, 0).keepIndex());
+            assertArrayEquals(new int[] {0, 3}, impl.select(scores, null, 1, 2, 1, Strategy.DROP_LOW, 2, 0).keepIndex());
+            assertArrayEquals(new int[] {0}, impl.select(scores, null, 1, 2, 1, Strategy.DROP_HIGH, 1, 0).keepIndex());
             float[] flipped = {-0f, 0f, 0f, 1f};
-            assertArrayEquals(new int[] {0, 1}, impl.select(flipped, null, 1, 2, 1, Strategy.HIGH, 2, 0).keepIndex());
+            assertArrayEquals(new int[] {0, 1}, impl.select(flipped, null, 1, 2, 1, Strategy.DROP_HIGH, 2, 0).keepIndex());
         }
     }
 
@@ -61,7 +61,7 @@ class TokenSelectorTest {
     void batchImagesAreIndependent() {
         float[] scores = {1, 2, 3, 4, 4, 3, 2, 1};
         for (TokenSelector impl : BOTH) {
-            TokenSelector.Selection s = impl.select(scores, null, 2, 2, 1, Strategy.LOW, 1, 0);
+            TokenSelector.Selection s = impl.select(scores, null, 2, 2, 1, Strategy.DROP_LOW, 1, 0);
             assertArrayEquals(new int[] {3, 0}, s.keepIndex());
             assertArrayEquals(new byte[] {0, 0, 0, 1, 1, 0, 0, 0}, s.keepMask());
         }
@@ -72,16 +72,16 @@ class TokenSelectorTest {
         float[] four = {0.1f, 0.2f, 0.3f, 0.4f};
         for (TokenSelector impl : BOTH) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> impl.select(new float[] {0f, Float.NaN, 1f, 2f}, null, 1, 2, 1, Strategy.LOW, 1, 0));
+                    () -> impl.select(new float[] {0f, Float.NaN, 1f, 2f}, null, 1, 2, 1, Strategy.DROP_LOW, 1, 0));
             assertTrue(e.getMessage().contains("NaN"), e.getMessage());
             assertThrows(IllegalArgumentException.class,
                     () -> impl.select(four, new float[] {Float.NaN, 0, 0, 0}, 1, 2, 1, Strategy.RANDOM, 1, 0));
-            assertThrows(IllegalArgumentException.class, () -> impl.select(four, null, 1, 2, 1, Strategy.LOW, 0, 0));
-            e = assertThrows(IllegalArgumentException.class, () -> impl.select(four, null, 1, 2, 1, Strategy.LOW, 5, 0));
+            assertThrows(IllegalArgumentException.class, () -> impl.select(four, null, 1, 2, 1, Strategy.DROP_LOW, 0, 0));
+            e = assertThrows(IllegalArgumentException.class, () -> impl.select(four, null, 1, 2, 1, Strategy.DROP_LOW, 5, 0));
             assertTrue(e.getMessage().contains("K=5"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> impl.select(four, four, 1, 2, 1, Strategy.MIXED, 2, 3));
             assertThrows(IllegalArgumentException.class, () -> impl.select(four, null, 1, 2, 1, Strategy.RANDOM, 2, 0));
-            assertThrows(IllegalArgumentException.class, () -> impl.select(four, null, 1, 3, 1, Strategy.LOW, 2, 0));
+            assertThrows(IllegalArgumentException.class, () -> impl.select(four, null, 1, 3, 1, Strategy.DROP_LOW, 2, 0));
         }
         assertThrows(IllegalArgumentException.class, () -> Strategy.parse("middle"));
         assertEquals(Strategy.MIXED, Strategy.parse("Mixed"));

@@ -130,7 +130,7 @@ class TrainerTest {
         assertTrue(m.contains(Checkpoint.lastFile(run).toString()), m);
         assertTrue(!m.contains("\n"), "one line: " + m);
         assertArrayEquals(good, Files.readAllBytes(Checkpoint.lastFile(run)), "the last good checkpoint is untouched");
-        assertEquals(2, Trainer.load(Checkpoint.lastFile(run)).checkpoint().step());
+        assertEquals(2, RunState.load(Checkpoint.lastFile(run)).checkpoint().step());
         assertEquals(2, metrics(run).size(), "no metrics row for the failed step");
         assertTrue(Float.isNaN(t.model().online.get("blocks.0.attn.qkv.weight").floats()[5]));
         assertTrue(Float.isFinite(t.model().online.get("blocks.0.attn.qkv.weight").floats()[6]),
@@ -247,7 +247,7 @@ class TrainerTest {
         o.remove("tokenizer");
         String old = o.toString().replace("\"keep\":null", "\"keep\":NaN");
         assertTrue(old.contains("NaN"), old);
-        assertEquals("words", TrainConfig.fromJson(old).tokenizer());
+        assertEquals(aclip4j.data.Tokenizer.Kind.WORDS, TrainConfig.fromJson(old).tokenizer());
         assertTrue(Double.isNaN(TrainConfig.fromJson(old).keep()));
     }
 
@@ -259,8 +259,8 @@ class TrainerTest {
         assertTrue(t.tokenizer() instanceof aclip4j.data.ClipBpeTokenizer);
         assertEquals(49408, t.model().online.get("token_embedding.weight").shape()[0], "the text tower reads CLIP's ids");
         t.run(Long.MAX_VALUE);
-        Trainer.Loaded back = Trainer.load(Checkpoint.lastFile(run));
-        assertEquals("clip", back.config().tokenizer());
+        RunState.Loaded back = RunState.load(Checkpoint.lastFile(run));
+        assertEquals(aclip4j.data.Tokenizer.Kind.CLIP, back.config().tokenizer());
         assertTrue(back.tokenizer() instanceof aclip4j.data.ClipBpeTokenizer);
         assertArrayEquals(t.tokenizer().encode("a red ring at the top."), back.tokenizer().encode("a red ring at the top."));
         assertEquals("clip", back.checkpoint().metadata().get("tokenizer"));

@@ -1,5 +1,6 @@
 package aclip4j.viz;
 
+import aclip4j.train.RunState;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,13 +14,11 @@ import aclip4j.data.Dataset;
 import aclip4j.data.Split;
 import aclip4j.data.Views;
 import aclip4j.kernel.Lanes;
-import aclip4j.mask.AttentionScore;
 import aclip4j.mask.TokenSelector.Strategy;
 import aclip4j.train.AClipStep;
 import aclip4j.train.Components;
 import aclip4j.train.Model;
 import aclip4j.train.TrainConfig;
-import aclip4j.train.Trainer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,8 +28,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class MaskFigureTest {
-    static Trainer.Loaded aclip() throws IOException {
-        return Trainer.load(TinyRun.checkpoint(TinyRun.aclip()));
+    static RunState.Loaded aclip() throws IOException {
+        return RunState.load(TinyRun.checkpoint(TinyRun.aclip()));
     }
 
     /**
@@ -40,7 +39,7 @@ class MaskFigureTest {
     @ParameterizedTest
     @EnumSource(Strategy.class)
     void keptTokensAreTheTrainingStepsSelection(Strategy strategy) throws IOException {
-        Trainer.Loaded run = aclip();
+        RunState.Loaded run = aclip();
         int B = 3;
         MaskFigure.Figure f = MaskFigure.compute(run, new MaskFigure.Options(B, strategy, false, 7, Backend.SIMD, null, false));
         TrainConfig cfg = run.config();
@@ -78,7 +77,7 @@ class MaskFigureTest {
             captions.add(row.caption());
         }
         AClipStep.Settings settings = new AClipStep.Settings(cfg.variant(), V, f.r(), f.keepCells(), strategy,
-                f.mixedTop(), AttentionScore.Layers.parse(cfg.scoreLayers()), cfg.ssl(), cfg.byolOn(), 0.1, false,
+                f.mixedTop(), cfg.scoreLayers(), cfg.ssl(), cfg.byolOn(), aclip4j.train.TrainConfig.SIMCLR_TEMPERATURE, false,
                 cfg.wSsl(), cfg.wByol(), true, Se, cfg.bnPerView());
         Components c = Components.of(Backend.SIMD, m.vision, Se, m.text, m.heads, Lanes.preferred());
         AClipStep.Result r = AClipStep.run(c, m, settings,
@@ -98,7 +97,7 @@ class MaskFigureTest {
     @Test
     void selectionsMatchAHandOracle() throws IOException {
         MaskFigure.Figure f = MaskFigure.compute(aclip(),
-                new MaskFigure.Options(2, Strategy.LOW, true, 3, Backend.SIMD, null, false));
+                new MaskFigure.Options(2, Strategy.DROP_LOW, true, 3, Backend.SIMD, null, false));
         for (MaskFigure.Row row : f.rows()) {
             for (MaskFigure.View view : row.views()) {
                 assertArrayEquals(expand(topK(view.cellScores(), f.keepCells(), true), f), view.keep());
@@ -109,9 +108,9 @@ class MaskFigureTest {
 
     @Test
     void withoutAnEmaTowerTheOnlineTowerScores() throws IOException {
-        Trainer.Loaded run = Trainer.load(TinyRun.checkpoint(TinyRun.clipRandom()));
+        RunState.Loaded run = RunState.load(TinyRun.checkpoint(TinyRun.clipRandom()));
         assertTrue(run.model().ema.isEmpty());
-        MaskFigure.Figure f = MaskFigure.compute(run, new MaskFigure.Options(2, Strategy.LOW, false, 0, Backend.SIMD, null, false));
+        MaskFigure.Figure f = MaskFigure.compute(run, new MaskFigure.Options(2, Strategy.DROP_LOW, false, 0, Backend.SIMD, null, false));
         assertFalse(f.emaTower());
         assertEquals(f.S(), f.Se());
         for (MaskFigure.Row row : f.rows()) {
@@ -131,14 +130,14 @@ class MaskFigureTest {
     @Test
     void badOptionsAreRefused() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new MaskFigure.Options(0, Strategy.LOW, false, 0, Backend.SIMD, null, false));
+                () -> new MaskFigure.Options(0, Strategy.DROP_LOW, false, 0, Backend.SIMD, null, false));
         assertTrue(e.getMessage().contains("--images is 0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new MaskFigure.Options(2, Strategy.RANDOM, true, 0, Backend.SIMD, null, false));
         assertTrue(e.getMessage().contains("--compare-random"), e.getMessage());
-        Trainer.Loaded run = aclip();
+        RunState.Loaded run = aclip();
         e = assertThrows(IllegalArgumentException.class, () -> MaskFigure.compute(run,
-                new MaskFigure.Options(2, Strategy.LOW, false, 0, Backend.SIMD, "nowhere", false)));
+                new MaskFigure.Options(2, Strategy.DROP_LOW, false, 0, Backend.SIMD, "nowhere", false)));
         assertTrue(e.getMessage().contains("nowhere"), e.getMessage());
     }
 

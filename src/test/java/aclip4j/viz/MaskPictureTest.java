@@ -1,5 +1,6 @@
 package aclip4j.viz;
 
+import aclip4j.train.RunState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import aclip4j.Backend;
 import aclip4j.mask.TokenSelector.Strategy;
-import aclip4j.train.Trainer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,8 +24,8 @@ class MaskPictureTest {
     @BeforeAll
     static void compute() throws IOException {
         Png.headless();
-        figure = MaskFigure.compute(Trainer.load(TinyRun.checkpoint(TinyRun.aclip())),
-                new MaskFigure.Options(3, Strategy.LOW, true, 11, Backend.SIMD, null, false));
+        figure = MaskFigure.compute(RunState.load(TinyRun.checkpoint(TinyRun.aclip())),
+                new MaskFigure.Options(3, Strategy.DROP_LOW, true, 11, Backend.SIMD, null, false));
     }
 
     static BufferedImage roundTrip(MaskFigure.Figure f, Path dir) throws IOException {

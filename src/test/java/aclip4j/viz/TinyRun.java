@@ -1,5 +1,10 @@
 package aclip4j.viz;
 
+import aclip4j.data.Tokenizer;
+import aclip4j.mask.AttentionScore;
+import aclip4j.mask.Boxes;
+import aclip4j.mask.TokenSelector;
+import aclip4j.train.Ssl;
 import aclip4j.Backend;
 import aclip4j.train.Checkpoint;
 import aclip4j.train.TrainConfig;
@@ -44,9 +49,10 @@ public final class TinyRun {
     }
 
     static TrainConfig config(Variant v, String ssl, boolean byol) {
-        return new TrainConfig(v, 2, Double.NaN, v == Variant.CLIP_RANDOM ? "random" : "low", "all", 16, ssl, byol,
-                false, false, "random", Backend.SIMD, "tiny", "scenes", 2, 4, 1, 1e-3, 1e-6, 1e-5, 0, 0.1, 0.99, 1, 2,
-                true, true, 0, 2, 100, 0, 8, 64, "words", 0, null);
+        return new TrainConfig(v, 2, Double.NaN, v == Variant.CLIP_RANDOM ? TokenSelector.Strategy.RANDOM
+                : TokenSelector.Strategy.DROP_LOW, AttentionScore.Layers.ALL, 16, Ssl.parse(ssl), byol, false, false,
+                Boxes.Enclosing.RANDOM, Backend.SIMD, "tiny", "scenes", 2, 4, 1, 1e-3, 1e-6, 1e-5, 0, 0.1, 0.99, 1, 2,
+                true, true, 0, 2, 100, 0, 8, 64, Tokenizer.Kind.WORDS, 0, null);
     }
 
     private static void deleteTree(Path root) {

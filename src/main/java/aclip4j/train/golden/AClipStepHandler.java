@@ -52,9 +52,10 @@ public final class AClipStepHandler implements ComponentHandler {
         String strategy = golden.paramString("strategy");
         AClipStep.Settings settings = new AClipStep.Settings(variant, V, golden.paramInt("cell"),
                 golden.paramInt("keep_cells"),
-                strategy.equals("none") ? TokenSelector.Strategy.LOW : TokenSelector.Strategy.parse(strategy),
+                strategy.equals("none") ? TokenSelector.Strategy.DROP_LOW : TokenSelector.Strategy.parse(strategy),
                 golden.paramInt("mixed_top_cells", 0), AttentionScore.Layers.parse(golden.paramString("score_layers", "all")),
-                golden.paramString("ssl", "none"), golden.paramBool("byol", false), golden.paramDouble("temperature", 0.1),
+                aclip4j.train.Ssl.parse(golden.paramString("ssl", "none")), golden.paramBool("byol", false),
+                golden.paramDouble("temperature", aclip4j.train.TrainConfig.SIMCLR_TEMPERATURE),
                 golden.paramBool("simclr_same_view", false), golden.paramDouble("w_ssl", 1), golden.paramDouble("w_byol", 2),
                 golden.paramBool("freeze_patch_embed", false), Se, golden.paramBool("bn_per_view", false));
 
