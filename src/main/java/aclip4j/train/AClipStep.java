@@ -137,7 +137,7 @@ public final class AClipStep {
             return null;
         }
         Map<String, Tensor> emaWeights = s.emaImageSize() == m.vision.imageSize() ? m.ema
-                : aclip4j.tower.SimdVisionTower.atResolution(m.ema, m.vision, s.emaImageSize()); // A-CLIP-eff, §1.7
+                : aclip4j.tower.PositionEmbedding.atResolution(m.ema, m.vision, s.emaImageSize()); // A-CLIP-eff, §1.7
         return c.emaVision().forward(emaWeights, batch.emaView(), batch.B(), null, 0, s.attentive(),
                 s.scoreLayers() == AttentionScore.Layers.LAST);
     }

@@ -15,7 +15,7 @@ import aclip4j.mask.AttentionScore;
 import aclip4j.mask.Box;
 import aclip4j.mask.Boxes;
 import aclip4j.mask.TokenSelector;
-import aclip4j.tower.SimdVisionTower;
+import aclip4j.tower.PositionEmbedding;
 import aclip4j.tower.VisionConfig;
 import aclip4j.tower.VisionTower;
 import aclip4j.train.AClipStep;
@@ -203,7 +203,7 @@ public final class MaskFigure {
         // §3: score map of the full EMA view (EMA tower; the online tower when the run has no EMA copy)
         Map<String, Tensor> weights = ema ? m.ema : m.online;
         if (Se != S) { // §1.7: position embeddings resampled to the EMA grid, as the training step does
-            weights = SimdVisionTower.atResolution(weights, m.vision, Se);
+            weights = PositionEmbedding.atResolution(weights, m.vision, Se);
         }
         VisionTower.Pass pass = c.emaVision().forward(weights, emaViews, B, null, 0, true,
                 layers == AttentionScore.Layers.LAST);

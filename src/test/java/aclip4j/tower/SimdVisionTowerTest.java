@@ -280,9 +280,9 @@ class SimdVisionTowerTest {
                 pos[t * D + d] = t == 0 ? 100 + d : (t - 1) / G * 10 + (t - 1) % G + d * 0.5f; // 10*row + col
             }
         }
-        Tensor same = SimdVisionTower.resamplePosEmbed(Tensor.f32(pos, 1, 1 + G * G, D), G);
+        Tensor same = PositionEmbedding.resamplePosEmbed(Tensor.f32(pos, 1, 1 + G * G, D), G);
         assertArrayEquals(pos, same.floats(), "resampling to the same grid is the identity");
-        Tensor half = SimdVisionTower.resamplePosEmbed(Tensor.f32(pos, 1, 1 + G * G, D), 2);
+        Tensor half = PositionEmbedding.resamplePosEmbed(Tensor.f32(pos, 1, 1 + G * G, D), 2);
         assertArrayEquals(new int[] {1, 5, D}, half.shape());
         float[] h = half.floats();
         for (int d = 0; d < D; d++) {
@@ -297,11 +297,11 @@ class SimdVisionTowerTest {
         }
         // upsampling 2 → 4 clamps at the border: first output samples src max(0, -0.25) = 0
         float[] small = {0, 0, 1, 2, 3};
-        float[] up = SimdVisionTower.resamplePosEmbed(Tensor.f32(small, 1, 5, 1), 4).floats();
+        float[] up = PositionEmbedding.resamplePosEmbed(Tensor.f32(small, 1, 5, 1), 4).floats();
         float[] expectedUp = {0, 0, 0.25f, 0.75f, 1, 0.5f, 0.75f, 1.25f, 1.5f, 1.5f, 1.75f, 2.25f, 2.5f, 2, 2.25f, 2.75f, 3};
         assertArrayEquals(expectedUp, up, 1e-6f);
         VisionConfig eff = CFG.withImageSize(8);
-        Map<String, Tensor> w = SimdVisionTower.atResolution(weights(21), CFG, 8);
+        Map<String, Tensor> w = PositionEmbedding.atResolution(weights(21), CFG, 8);
         float[] img = randn(new Random(22), B * 3 * 8 * 8, 1);
         assertEquals(B * CFG.embed(), new SimdVisionTower(eff).forward(w, img, B, null, 0, true, false).features().length);
     }
