@@ -1,9 +1,8 @@
 package aclip4j.ema.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.ema.EmaUpdate;
-import aclip4j.ema.Nd4jEmaUpdate;
-import aclip4j.ema.SimdEmaUpdate;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
@@ -22,7 +21,7 @@ public final class EmaUpdateHandler implements ComponentHandler {
         int p = teacher.dim(0);
         Tensor student = golden.input("student").requireShape("in.student", p);
         double momentum = golden.paramDouble("momentum");
-        EmaUpdate ema = backend == Backend.SIMD ? new SimdEmaUpdate() : new Nd4jEmaUpdate();
+        EmaUpdate ema = Twins.of(backend).emaUpdate();
         float[] out = teacher.floats().clone(); // the case's input stays as read
         ema.update(out, student.floats(), momentum);
         return Map.of("out.teacher", Tensor.f32(out, p));

@@ -1,5 +1,6 @@
 package aclip4j.loss.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
@@ -7,8 +8,6 @@ import aclip4j.tensor.Tensor;
 import aclip4j.loss.ByolLoss;
 import aclip4j.loss.LossChecks;
 import aclip4j.loss.LossPass;
-import aclip4j.loss.Nd4jByolLoss;
-import aclip4j.loss.SimdByolLoss;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,7 +30,7 @@ public final class ByolLossHandler implements ComponentHandler {
                     + ", expected [V*B," + D + "] to match in.target's D = " + D);
         }
         int V = LossChecks.viewsOf("in.pred", pred.dim(0), B);
-        ByolLoss impl = backend == Backend.SIMD ? new SimdByolLoss() : new Nd4jByolLoss();
+        ByolLoss impl = Twins.of(backend).byolLoss();
         LossPass<float[]> pass = impl.forward(pred.toFloats(), target.toFloats(), V, B, D);
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put("out.loss", Tensor.scalar(pass.loss()));

@@ -1,13 +1,12 @@
 package aclip4j.loss.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
 import aclip4j.loss.ClipLoss;
 import aclip4j.loss.LossChecks;
-import aclip4j.loss.Nd4jClipLoss;
-import aclip4j.loss.SimdClipLoss;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,7 +34,7 @@ public final class ClipLossHandler implements ComponentHandler {
             throw new IllegalArgumentException("in.logit_scale has shape " + Arrays.toString(t.shape())
                     + ", expected a scalar []");
         }
-        ClipLoss impl = backend == Backend.SIMD ? new SimdClipLoss() : new Nd4jClipLoss();
+        ClipLoss impl = Twins.of(backend).clipLoss();
         ClipLoss.Pass pass = impl.forward(image.toFloats(), text.toFloats(), (float) t.getDouble(0), V, B, E);
         ClipLoss.Grads g = pass.backward(1f);
         Map<String, Tensor> out = new LinkedHashMap<>();

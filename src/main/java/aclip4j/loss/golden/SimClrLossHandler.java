@@ -1,13 +1,12 @@
 package aclip4j.loss.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
 import aclip4j.loss.LossPass;
-import aclip4j.loss.Nd4jSimClrLoss;
 import aclip4j.loss.SimClrLoss;
-import aclip4j.loss.SimdSimClrLoss;
 import aclip4j.loss.ViewPairGrads;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,7 +29,7 @@ public final class SimClrLossHandler implements ComponentHandler {
         Tensor b = golden.input("b").requireShape("in.b", B, D);
         double temperature = golden.paramDouble("temperature");
         boolean sameView = golden.paramBool("same_view", false);
-        SimClrLoss impl = backend == Backend.SIMD ? new SimdSimClrLoss() : new Nd4jSimClrLoss();
+        SimClrLoss impl = Twins.of(backend).simclrLoss();
         LossPass<ViewPairGrads> pass = impl.forward(a.toFloats(), b.toFloats(), B, D, temperature, sameView);
         ViewPairGrads g = pass.backward(1f);
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -1,13 +1,12 @@
 package aclip4j.loss.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
 import aclip4j.loss.LossPass;
-import aclip4j.loss.Nd4jSimSiamLoss;
 import aclip4j.loss.SimSiamLoss;
-import aclip4j.loss.SimdSimSiamLoss;
 import aclip4j.loss.ViewPairGrads;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,7 +26,7 @@ public final class SimSiamLossHandler implements ComponentHandler {
         Tensor p2 = golden.input("p2").requireShape("in.p2", B, D);
         Tensor z1 = golden.input("z1").requireShape("in.z1", B, D);
         Tensor z2 = golden.input("z2").requireShape("in.z2", B, D);
-        SimSiamLoss impl = backend == Backend.SIMD ? new SimdSimSiamLoss() : new Nd4jSimSiamLoss();
+        SimSiamLoss impl = Twins.of(backend).simsiamLoss();
         LossPass<ViewPairGrads> pass =
                 impl.forward(p1.toFloats(), p2.toFloats(), z1.toFloats(), z2.toFloats(), B, D);
         ViewPairGrads g = pass.backward(1f);

@@ -1,12 +1,11 @@
 package aclip4j.mask.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
 import aclip4j.mask.AttentionScore;
-import aclip4j.mask.Nd4jAttentionScore;
-import aclip4j.mask.SimdAttentionScore;
 import java.util.Map;
 
 /** Golden {@code attention_scores} (SPEC §3): {@code in.q, in.k [L,B,H,T,hs]}, {@code layers} -> {@code out.scores [B,N]}. */
@@ -26,7 +25,7 @@ public final class AttentionScoresHandler implements ComponentHandler {
         int T = q.dim(3);
         int hs = q.dim(4);
         AttentionScore.Layers layers = AttentionScore.Layers.parse(golden.paramString("layers", "all"));
-        AttentionScore impl = backend == Backend.SIMD ? new SimdAttentionScore() : new Nd4jAttentionScore();
+        AttentionScore impl = Twins.of(backend).attentionScore();
         float[] scores = impl.fromQueryKey(q.toFloats(), k.toFloats(), L, B, H, T, hs, layers);
         return Map.of("out.scores", Tensor.f32(scores, B, T - 1));
     }

@@ -1,12 +1,11 @@
 package aclip4j.mask.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
 import aclip4j.mask.CellPooling;
-import aclip4j.mask.Nd4jCellPooling;
-import aclip4j.mask.SimdCellPooling;
 import java.util.Map;
 
 /** Golden {@code pool_cells} (SPEC §5.2): {@code in.scores [B,G,G]}, {@code cell} (r) -> {@code out.cells [B,g,g]}. */
@@ -23,7 +22,7 @@ public final class PoolCellsHandler implements ComponentHandler {
         int G = Inputs.squareSide("in.scores", scores);
         int r = golden.paramInt("cell");
         int g = CellPooling.cellGrid(G, r);
-        CellPooling impl = backend == Backend.SIMD ? new SimdCellPooling() : new Nd4jCellPooling();
+        CellPooling impl = Twins.of(backend).cellPooling();
         return Map.of("out.cells", Tensor.f32(impl.pool(scores.toFloats(), B, G, r), B, g, g));
     }
 }

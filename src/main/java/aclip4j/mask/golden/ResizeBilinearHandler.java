@@ -1,12 +1,11 @@
 package aclip4j.mask.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
 import aclip4j.mask.BilinearResize;
-import aclip4j.mask.Nd4jBilinearResize;
-import aclip4j.mask.SimdBilinearResize;
 import java.util.Map;
 
 /** Golden {@code resize_bilinear} (SPEC §5.1): {@code in.x [B,C,Hin,Win]}, {@code out_h, out_w} -> {@code out.y}. */
@@ -23,7 +22,7 @@ public final class ResizeBilinearHandler implements ComponentHandler {
         int C = x.dim(1);
         int outH = golden.paramInt("out_h");
         int outW = golden.paramInt("out_w");
-        BilinearResize impl = backend == Backend.SIMD ? new SimdBilinearResize() : new Nd4jBilinearResize();
+        BilinearResize impl = Twins.of(backend).bilinearResize();
         float[] y = impl.resize(x.toFloats(), B * C, x.dim(2), x.dim(3), outH, outW);
         return Map.of("out.y", Tensor.f32(y, B, C, outH, outW));
     }

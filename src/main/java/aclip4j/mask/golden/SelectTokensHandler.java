@@ -1,11 +1,10 @@
 package aclip4j.mask.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
-import aclip4j.mask.Nd4jTokenSelector;
-import aclip4j.mask.SimdTokenSelector;
 import aclip4j.mask.TokenSelector;
 import java.util.Map;
 
@@ -32,7 +31,7 @@ public final class SelectTokensHandler implements ComponentHandler {
         int K = golden.paramInt("keep_cells");
         int mixedTop = golden.paramInt("mixed_top_cells", TokenSelector.defaultMixedTopCells(g * g));
         int r = golden.paramInt("cell");
-        TokenSelector impl = backend == Backend.SIMD ? new SimdTokenSelector() : new Nd4jTokenSelector();
+        TokenSelector impl = Twins.of(backend).tokenSelector();
         TokenSelector.Selection s = impl.select(scores.toFloats(), noise, B, g, r, strategy, K, mixedTop);
         return Map.of("out.keep_index", Tensor.i32(s.keepIndex(), B, s.kept()),
                 "out.keep_mask", Tensor.u8(s.keepMask(), B, s.N()));

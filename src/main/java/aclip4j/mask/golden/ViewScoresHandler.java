@@ -1,11 +1,10 @@
 package aclip4j.mask.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
-import aclip4j.mask.Nd4jViewScores;
-import aclip4j.mask.SimdViewScores;
 import aclip4j.mask.ViewScores;
 import java.util.Map;
 
@@ -27,7 +26,7 @@ public final class ViewScoresHandler implements ComponentHandler {
         int[] emaBox = Inputs.ints(golden, "ema_box", B, 4);
         int[] viewBox = Inputs.ints(golden, "view_box", B, 4);
         int G = golden.paramInt("grid");
-        ViewScores impl = backend == Backend.SIMD ? new SimdViewScores() : new Nd4jViewScores();
+        ViewScores impl = Twins.of(backend).viewScores();
         float[] sv = impl.viewScores(map.toFloats(), B, Ge, emaBox, viewBox, G);
         return Map.of("out.view_scores", Tensor.f32(sv, B, G, G));
     }

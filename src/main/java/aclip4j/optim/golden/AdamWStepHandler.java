@@ -1,13 +1,12 @@
 package aclip4j.optim.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
 import aclip4j.optim.AdamW;
 import aclip4j.optim.AdamWScalars;
-import aclip4j.optim.Nd4jAdamW;
-import aclip4j.optim.SimdAdamW;
 import java.util.Map;
 
 /**
@@ -32,7 +31,7 @@ public final class AdamWStepHandler implements ComponentHandler {
         AdamWScalars scalars = AdamWScalars.of(golden.paramDouble("lr"), golden.paramDouble("beta1"),
                 golden.paramDouble("beta2"), golden.paramDouble("eps"), golden.paramDouble("weight_decay"),
                 golden.paramInt("step"));
-        AdamW adamW = backend == Backend.SIMD ? new SimdAdamW() : new Nd4jAdamW();
+        AdamW adamW = Twins.of(backend).adamW();
         adamW.step(out, grad, expAvg, expAvgSq, scalars);
         return Map.of("out.param", Tensor.f32(out, p), "out.exp_avg", Tensor.f32(expAvg, p),
                 "out.exp_avg_sq", Tensor.f32(expAvgSq, p));

@@ -1,19 +1,15 @@
 package aclip4j.tower.golden;
 
+import aclip4j.twins.Twins;
 import aclip4j.Backend;
 import aclip4j.golden.ComponentHandler;
 import aclip4j.golden.GoldenCase;
 import aclip4j.tensor.Tensor;
-import aclip4j.tower.Nd4jTextTower;
-import aclip4j.tower.Nd4jVisionTower;
-import aclip4j.tower.SimdTextTower;
-import aclip4j.tower.SimdVisionTower;
 import aclip4j.tower.TextConfig;
 import aclip4j.tower.TextTower;
 import aclip4j.tower.VisionConfig;
 import aclip4j.tower.VisionTower;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,7 +63,7 @@ public final class TowerHandlers {
             }
             boolean last = golden.paramString("layers", "all").equals("last");
             boolean withScores = keep == null && golden.outputs().containsKey("out.scores");
-            VisionTower tower = backend == Backend.SIMD ? new SimdVisionTower(cfg) : new Nd4jVisionTower(cfg);
+            VisionTower tower = Twins.of(backend).vision(cfg);
             VisionTower.Pass pass = tower.forward(weights(golden), images.floats(), B, keep, K, withScores, last);
             Tensor probe = golden.input("probe").requireShape("in.probe", B, cfg.embed());
             Map<String, Tensor> out = new LinkedHashMap<>();
@@ -95,7 +91,7 @@ public final class TowerHandlers {
                     golden.paramInt("width"), golden.paramInt("depth"), golden.paramInt("heads"),
                     golden.paramInt("embed"));
             tokens.requireShape("in.tokens", B, cfg.context());
-            TextTower tower = backend == Backend.SIMD ? new SimdTextTower(cfg) : new Nd4jTextTower(cfg);
+            TextTower tower = Twins.of(backend).text(cfg);
             TextTower.Pass pass = tower.forward(weights(golden), tokens.ints(), B);
             Tensor probe = golden.input("probe").requireShape("in.probe", B, cfg.embed());
             Map<String, Tensor> out = new LinkedHashMap<>();
