@@ -13,4 +13,15 @@ public interface ByolLoss {
      * @throws IllegalArgumentException on a shape mismatch, a dimension below 1 or a NaN/Inf
      */
     LossPass<float[]> forward(float[] pred, float[] target, int V, int B, int D);
+
+    /** The input checks both twins make before computing (SPEC §6): shapes, finiteness, ranges. */
+    static void validate(float[] pred, float[] target, int V, int B, int D) {
+        LossChecks.requirePositiveDim("V", V);
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("D", D);
+        LossChecks.requireMatrix("pred", pred, V * B, D);
+        LossChecks.requireMatrix("target", target, B, D);
+        LossChecks.requireFinite("pred", pred, D);
+        LossChecks.requireFinite("target", target, D);
+    }
 }

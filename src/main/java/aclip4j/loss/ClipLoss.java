@@ -26,4 +26,20 @@ public interface ClipLoss {
 
     /** Gradients: imageEmbed [V*B,E], textEmbed [B,E], logitScale (of t itself, not of exp(t)). */
     record Grads(float[] imageEmbed, float[] textEmbed, float logitScale) {}
+
+    /** The input checks both twins make before computing (SPEC §6): shapes, finiteness, ranges. */
+    static void validate(float[] imageEmbed, float[] textEmbed, float logitScale, int V, int B, int E) {
+        LossChecks.requirePositiveDim("V", V);
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("E", E);
+        LossChecks.requireMatrix("image_embed", imageEmbed, V * B, E);
+        LossChecks.requireMatrix("text_embed", textEmbed, B, E);
+        LossChecks.requireFinite("image_embed", imageEmbed, E);
+        LossChecks.requireFinite("text_embed", textEmbed, E);
+        LossChecks.requireFinite("logit_scale", logitScale);
+        if (!Float.isFinite((float) StrictMath.exp(logitScale))) {
+            throw new IllegalArgumentException(
+                    "logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
+        }
+    }
 }

@@ -16,13 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Nd4jByolLoss implements ByolLoss {
     @Override
     public LossPass<float[]> forward(float[] pred, float[] target, int V, int B, int D) {
-        LossChecks.requirePositiveDim("V", V);
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("D", D);
-        LossChecks.requireMatrix("pred", pred, V * B, D);
-        LossChecks.requireMatrix("target", target, B, D);
-        LossChecks.requireFinite("pred", pred, D);
-        LossChecks.requireFinite("target", target, D);
+        ByolLoss.validate(pred, target, V, B, D);
 
         SameDiff sd = SameDiff.create();
         SDVariable pn = SameDiffLosses.normalizeRows(sd, sd.var("pred", Nd.f32(pred, V * B, D)), V * B, D);

@@ -16,18 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Nd4jClipLoss implements ClipLoss {
     @Override
     public Pass forward(float[] imageEmbed, float[] textEmbed, float logitScale, int V, int B, int E) {
-        LossChecks.requirePositiveDim("V", V);
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("E", E);
-        LossChecks.requireMatrix("image_embed", imageEmbed, V * B, E);
-        LossChecks.requireMatrix("text_embed", textEmbed, B, E);
-        LossChecks.requireFinite("image_embed", imageEmbed, E);
-        LossChecks.requireFinite("text_embed", textEmbed, E);
-        LossChecks.requireFinite("logit_scale", logitScale);
-        if (!Float.isFinite((float) Math.exp(logitScale))) {
-            throw new IllegalArgumentException(
-                    "logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
-        }
+        ClipLoss.validate(imageEmbed, textEmbed, logitScale, V, B, E);
 
         SameDiff sd = SameDiff.create();
         SDVariable image = sd.var("image_embed", Nd.f32(imageEmbed, V * B, E));

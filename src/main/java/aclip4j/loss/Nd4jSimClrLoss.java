@@ -18,16 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Nd4jSimClrLoss implements SimClrLoss {
     @Override
     public LossPass<ViewPairGrads> forward(float[] a, float[] b, int B, int D, double temperature, boolean sameView) {
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("D", D);
-        LossChecks.requireMatrix("a", a, B, D);
-        LossChecks.requireMatrix("b", b, B, D);
-        LossChecks.requireFinite("a", a, D);
-        LossChecks.requireFinite("b", b, D);
-        LossChecks.requireTemperature(temperature);
-        if (!((float) temperature > 0)) {
-            throw new IllegalArgumentException("temperature = " + temperature + " underflows to 0 in float");
-        }
+        SimClrLoss.validate(a, b, B, D, temperature);
         double tau = (float) temperature; // the SIMD twin divides by the float temperature too
 
         SameDiff sd = SameDiff.create();

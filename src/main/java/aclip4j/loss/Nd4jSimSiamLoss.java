@@ -15,16 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Nd4jSimSiamLoss implements SimSiamLoss {
     @Override
     public LossPass<ViewPairGrads> forward(float[] p1, float[] p2, float[] z1, float[] z2, int B, int D) {
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("D", D);
-        LossChecks.requireMatrix("p1", p1, B, D);
-        LossChecks.requireMatrix("p2", p2, B, D);
-        LossChecks.requireMatrix("z1", z1, B, D);
-        LossChecks.requireMatrix("z2", z2, B, D);
-        LossChecks.requireFinite("p1", p1, D);
-        LossChecks.requireFinite("p2", p2, D);
-        LossChecks.requireFinite("z1", z1, D);
-        LossChecks.requireFinite("z2", z2, D);
+        SimSiamLoss.validate(p1, p2, z1, z2, B, D);
 
         SameDiff sd = SameDiff.create();
         SDVariable p1n = SameDiffLosses.normalizeRows(sd, sd.var("p1", Nd.f32(p1, B, D)), B, D);

@@ -31,4 +31,18 @@ public interface SimClrLoss {
     default LossPass<ViewPairGrads> forward(float[] a, float[] b, int B, int D, double temperature) {
         return forward(a, b, B, D, temperature, false);
     }
+
+    /** The input checks both twins make before computing (SPEC §6): shapes, finiteness, ranges. */
+    static void validate(float[] a, float[] b, int B, int D, double temperature) {
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("D", D);
+        LossChecks.requireMatrix("a", a, B, D);
+        LossChecks.requireMatrix("b", b, B, D);
+        LossChecks.requireFinite("a", a, D);
+        LossChecks.requireFinite("b", b, D);
+        LossChecks.requireTemperature(temperature);
+        if (!((float) temperature > 0)) {
+            throw new IllegalArgumentException("temperature = " + temperature + " underflows to 0 in float");
+        }
+    }
 }

@@ -16,4 +16,18 @@ public interface SimSiamLoss {
      * @throws IllegalArgumentException on a shape mismatch or a NaN/Inf
      */
     LossPass<ViewPairGrads> forward(float[] p1, float[] p2, float[] z1, float[] z2, int B, int D);
+
+    /** The input checks both twins make before computing (SPEC §6): shapes, finiteness, ranges. */
+    static void validate(float[] p1, float[] p2, float[] z1, float[] z2, int B, int D) {
+        LossChecks.requirePositiveDim("B", B);
+        LossChecks.requirePositiveDim("D", D);
+        LossChecks.requireMatrix("p1", p1, B, D);
+        LossChecks.requireMatrix("p2", p2, B, D);
+        LossChecks.requireMatrix("z1", z1, B, D);
+        LossChecks.requireMatrix("z2", z2, B, D);
+        LossChecks.requireFinite("p1", p1, D);
+        LossChecks.requireFinite("p2", p2, D);
+        LossChecks.requireFinite("z1", z1, D);
+        LossChecks.requireFinite("z2", z2, D);
+    }
 }

@@ -27,13 +27,7 @@ public final class SimdByolLoss implements ByolLoss {
 
     @Override
     public LossPass<float[]> forward(float[] pred, float[] target, int V, int B, int D) {
-        LossChecks.requirePositiveDim("V", V);
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("D", D);
-        LossChecks.requireMatrix("pred", pred, V * B, D);
-        LossChecks.requireMatrix("target", target, B, D);
-        LossChecks.requireFinite("pred", pred, D);
-        LossChecks.requireFinite("target", target, D);
+        ByolLoss.validate(pred, target, V, B, D);
         float[] pn = new float[V * B * D], pNorms = new float[V * B];
         float[] tn = new float[B * D], tNorms = new float[B];
         LossKernels.l2NormalizeForward(lanes, pn, pNorms, pred, V * B, D);

@@ -42,19 +42,8 @@ public final class SimdClipLoss implements ClipLoss {
 
     @Override
     public Pass forward(float[] imageEmbed, float[] textEmbed, float logitScale, int V, int B, int E) {
-        LossChecks.requirePositiveDim("V", V);
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("E", E);
-        LossChecks.requireMatrix("image_embed", imageEmbed, V * B, E);
-        LossChecks.requireMatrix("text_embed", textEmbed, B, E);
-        LossChecks.requireFinite("image_embed", imageEmbed, E);
-        LossChecks.requireFinite("text_embed", textEmbed, E);
-        LossChecks.requireFinite("logit_scale", logitScale);
+        ClipLoss.validate(imageEmbed, textEmbed, logitScale, V, B, E);
         float s = (float) StrictMath.exp(logitScale); // fdlibm: the same bits on every JVM
-        if (!Float.isFinite(s)) {
-            throw new IllegalArgumentException(
-                    "logit_scale = " + logitScale + " overflows exp(t) in float, expected t < 88");
-        }
         return new SimdPass(imageEmbed, textEmbed, s, V, B, E);
     }
 

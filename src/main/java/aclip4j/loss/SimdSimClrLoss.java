@@ -39,17 +39,8 @@ public final class SimdSimClrLoss implements SimClrLoss {
 
     @Override
     public LossPass<ViewPairGrads> forward(float[] a, float[] b, int B, int D, double temperature, boolean sameView) {
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("D", D);
-        LossChecks.requireMatrix("a", a, B, D);
-        LossChecks.requireMatrix("b", b, B, D);
-        LossChecks.requireFinite("a", a, D);
-        LossChecks.requireFinite("b", b, D);
-        LossChecks.requireTemperature(temperature);
+        SimClrLoss.validate(a, b, B, D, temperature);
         float tau = (float) temperature;
-        if (!(tau > 0)) {
-            throw new IllegalArgumentException("temperature = " + temperature + " underflows to 0 in float");
-        }
         float[] an = new float[B * D];
         float[] aNorms = new float[B];
         LossKernels.l2NormalizeForward(lanes, an, aNorms, a, B, D);

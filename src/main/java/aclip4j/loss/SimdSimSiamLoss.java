@@ -29,16 +29,7 @@ public final class SimdSimSiamLoss implements SimSiamLoss {
 
     @Override
     public LossPass<ViewPairGrads> forward(float[] p1, float[] p2, float[] z1, float[] z2, int B, int D) {
-        LossChecks.requirePositiveDim("B", B);
-        LossChecks.requirePositiveDim("D", D);
-        LossChecks.requireMatrix("p1", p1, B, D);
-        LossChecks.requireMatrix("p2", p2, B, D);
-        LossChecks.requireMatrix("z1", z1, B, D);
-        LossChecks.requireMatrix("z2", z2, B, D);
-        LossChecks.requireFinite("p1", p1, D);
-        LossChecks.requireFinite("p2", p2, D);
-        LossChecks.requireFinite("z1", z1, D);
-        LossChecks.requireFinite("z2", z2, D);
+        SimSiamLoss.validate(p1, p2, z1, z2, B, D);
         float[] p1n = new float[B * D], p1Norms = new float[B];
         float[] p2n = new float[B * D], p2Norms = new float[B];
         float[] z1n = new float[B * D], z1Norms = new float[B];

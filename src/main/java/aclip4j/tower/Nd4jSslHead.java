@@ -27,7 +27,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * variable so autodiff also returns {@code dInput}. Graphs are cached per (B, training).
  */
 public final class Nd4jSslHead implements SslHead {
-    private static final double BN_EPS = 1e-5, BN_MOMENTUM = 0.1; // PyTorch BatchNorm1d defaults
     private static final String INPUT = "head_input";
     private static final int CACHE_SIZE = 4;
 
@@ -59,16 +58,6 @@ public final class Nd4jSslHead implements SslHead {
         return cfg;
     }
 
-    /** One Linear (with or without bias) and the BatchNorm prefix after it, or null for the output layer. */
-    private record Stage(String linear, boolean bias, String bn) {}
-
-    private List<Stage> stages() {
-        return switch (kind) {
-            case SIMCLR -> List.of(new Stage("layer1", true, "bn1"), new Stage("layer2", true, "bn2"),
-                    new Stage("layer3", true, null));
-            case BYOL_PROJECTOR, BYOL_PREDICTOR -> List.of(new Stage("0", false, "1"), new Stage("3", false, null));
-        };
-    }
 
     @Override
     public Pass forward(Map<String, Tensor> weights, float[] x, int B, boolean training) {
@@ -100,7 +89,7 @@ public final class Nd4jSslHead implements SslHead {
         Graph g = cache.computeIfAbsent(List.of(B, training), k -> build(B, training));
         List<String> outs = new ArrayList<>(List.of("out"));
         if (training) {
-            for (Stage s : stages()) {
+            for (Stage s : SslHead.stages(kind)) {
                 if (s.bn() != null) {
                     outs.add(s.bn() + ".batch_mean");
                     outs.add(s.bn() + ".batch_var");
@@ -115,7 +104,7 @@ public final class Nd4jSslHead implements SslHead {
         Map<String, Tensor> running = new LinkedHashMap<>();
         if (training) {
             // PyTorch: running = (1 - m) running + m batch, the variance unbiased by B / (B - 1).
-            for (Stage s : stages()) {
+            for (Stage s : SslHead.stages(kind)) {
                 if (s.bn() == null) {
                     continue;
                 }
@@ -149,7 +138,7 @@ public final class Nd4jSslHead implements SslHead {
         int in = cfg.inputWidth(kind);
         SDVariable cur = sd.var(INPUT, Nd4j.zeros(dtype, B, in));
         names.add(INPUT);
-        for (Stage s : stages()) {
+        for (Stage s : SslHead.stages(kind)) {
             cur = linear(sd, cur, v.get(s.linear() + ".weight"), s.bias() ? v.get(s.linear() + ".bias") : null);
             if (s.bn() == null) {
                 continue;

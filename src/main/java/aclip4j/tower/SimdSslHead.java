@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class SimdSslHead implements SslHead {
     /** BatchNorm1d eps and momentum (PyTorch defaults, as the official heads use). */
-    public static final float BN_EPS = 1e-5f, BN_MOMENTUM = 0.1f;
+    private static final float BN_EPS = (float) SslHead.BN_EPS, BN_MOMENTUM = (float) SslHead.BN_MOMENTUM;
 
     private final Kind kind;
     private final HeadsConfig cfg;
@@ -46,16 +46,6 @@ public final class SimdSslHead implements SslHead {
         return cfg;
     }
 
-    /** One hidden stage (linear name, optional BN prefix) or the final linear (bn null). */
-    private record Stage(String linear, boolean bias, String bn) {}
-
-    private List<Stage> stages() {
-        return switch (kind) {
-            case SIMCLR -> List.of(new Stage("layer1", true, "bn1"), new Stage("layer2", true, "bn2"),
-                    new Stage("layer3", true, null));
-            case BYOL_PROJECTOR, BYOL_PREDICTOR -> List.of(new Stage("0", false, "1"), new Stage("3", false, null));
-        };
-    }
 
     @Override
     public SimdPass forward(Map<String, Tensor> weights, float[] x, int B, boolean training) {
@@ -71,29 +61,29 @@ public final class SimdSslHead implements SslHead {
         SimdPass pass = new SimdPass(B, training);
         float[] cur = x;
         int width = in;
-        for (Stage s : stages()) {
-            int[] ws = shapes.get(s.linear + ".weight");
+        for (Stage s : SslHead.stages(kind)) {
+            int[] ws = shapes.get(s.linear() + ".weight");
             int out = ws[0];
-            float[] wgt = Weights.require(weights, s.linear + ".weight", ws);
-            float[] bias = s.bias ? Weights.require(weights, s.linear + ".bias", new int[] {out}) : null;
+            float[] wgt = Weights.require(weights, s.linear() + ".weight", ws);
+            float[] bias = s.bias() ? Weights.require(weights, s.linear() + ".bias", new int[] {out}) : null;
             Saved v = new Saved(s, cur, wgt, width, out);
             v.lin = new float[B * out];
             Matmul.matmulForward(lanes, v.lin, cur, wgt, bias, B, width, out);
             cur = v.lin;
-            if (s.bn != null) {
+            if (s.bn() != null) {
                 int[] hs = {out};
-                v.gamma = Weights.require(weights, s.bn + ".weight", hs);
-                float[] beta = Weights.require(weights, s.bn + ".bias", hs);
-                float[] rm = Weights.require(weights, s.bn + ".running_mean", hs).clone();
-                float[] rv = Weights.require(weights, s.bn + ".running_var", hs).clone();
+                v.gamma = Weights.require(weights, s.bn() + ".weight", hs);
+                float[] beta = Weights.require(weights, s.bn() + ".bias", hs);
+                float[] rm = Weights.require(weights, s.bn() + ".running_mean", hs).clone();
+                float[] rv = Weights.require(weights, s.bn() + ".running_var", hs).clone();
                 v.bn = new float[B * out];
                 v.mean = new float[out];
                 v.rstd = new float[out];
                 BatchNorm.batchnormForward(lanes, v.bn, v.mean, v.rstd, rm, rv, v.lin, v.gamma, beta, B, out,
                         BN_EPS, BN_MOMENTUM, training);
                 if (training) {
-                    pass.running.put(s.bn + ".running_mean", Tensor.f32(rm, out));
-                    pass.running.put(s.bn + ".running_var", Tensor.f32(rv, out));
+                    pass.running.put(s.bn() + ".running_mean", Tensor.f32(rm, out));
+                    pass.running.put(s.bn() + ".running_var", Tensor.f32(rv, out));
                 }
                 v.relu = new float[B * out];
                 Relu.reluForward(lanes, v.relu, v.bn, B * out);
@@ -160,18 +150,18 @@ public final class SimdSslHead implements SslHead {
             for (int i = saved.size() - 1; i >= 0; i--) {
                 Saved v = saved.get(i);
                 int n = B * v.outWidth;
-                if (v.stage.bn != null) {
+                if (v.stage.bn() != null) {
                     float[] dbn = new float[n];
                     Relu.reluBackward(lanes, dbn, v.bn, d, n);
                     float[] dlin = new float[n];
-                    BatchNorm.batchnormBackward(lanes, dlin, g.get(v.stage.bn + ".weight").floats(),
-                            g.get(v.stage.bn + ".bias").floats(), dbn, v.lin, v.gamma, v.mean, v.rstd, B, v.outWidth,
+                    BatchNorm.batchnormBackward(lanes, dlin, g.get(v.stage.bn() + ".weight").floats(),
+                            g.get(v.stage.bn() + ".bias").floats(), dbn, v.lin, v.gamma, v.mean, v.rstd, B, v.outWidth,
                             training);
                     d = dlin;
                 }
                 float[] din = new float[B * v.inWidth];
-                Tensor db = g.get(v.stage.linear + ".bias");
-                Matmul.matmulBackward(lanes, din, g.get(v.stage.linear + ".weight").floats(),
+                Tensor db = g.get(v.stage.linear() + ".bias");
+                Matmul.matmulBackward(lanes, din, g.get(v.stage.linear() + ".weight").floats(),
                         db == null ? null : db.floats(), d, v.in, v.weight, B, v.inWidth, v.outWidth);
                 d = din;
             }

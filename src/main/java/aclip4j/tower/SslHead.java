@@ -2,6 +2,7 @@ package aclip4j.tower;
 
 import aclip4j.tensor.Tensor;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +38,21 @@ import java.util.Map;
 public interface SslHead {
     /** Which of the three heads of §6. */
     enum Kind { SIMCLR, BYOL_PROJECTOR, BYOL_PREDICTOR }
+
+    /** BatchNorm1d's eps and running-statistics momentum (PyTorch's defaults, §6). */
+    double BN_EPS = 1e-5, BN_MOMENTUM = 0.1;
+
+    /** One Linear (with or without bias) and the BatchNorm prefix after it, or null for the output layer. */
+    record Stage(String linear, boolean bias, String bn) {}
+
+    /** A head's stages in order: each hidden Linear → BatchNorm1d → ReLU, then the output Linear (§6). */
+    static List<Stage> stages(Kind kind) {
+        return switch (kind) {
+            case SIMCLR -> List.of(new Stage("layer1", true, "bn1"), new Stage("layer2", true, "bn2"),
+                    new Stage("layer3", true, null));
+            case BYOL_PROJECTOR, BYOL_PREDICTOR -> List.of(new Stage("0", false, "1"), new Stage("3", false, null));
+        };
+    }
 
     /** The head this object computes. */
     Kind kind();
