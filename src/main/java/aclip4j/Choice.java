@@ -18,8 +18,13 @@ import java.util.stream.Collectors;
  * parameters. Parsing and the error for a word that is none of them live here, once.
  */
 public interface Choice {
-    /** The spelling of this value on the command line and in files. */
-    String id();
+    /**
+     * The spelling of this value on the command line and in files: by default the constant's name in lower case
+     * with '-' for '_'; an enum whose words differ from its constants' names overrides it.
+     */
+    default String id() {
+        return idOf((Enum<?>) this);
+    }
 
     /**
      * The constant of {@code type} spelled {@code word} (any case, surrounding spaces ignored); otherwise an

@@ -15,11 +15,6 @@ public interface Tokenizer {
         /** {@code words}: a vocabulary of the data set's own words ({@link WordTokenizer}). */
         WORDS;
 
-        @Override
-        public String id() {
-            return aclip4j.Choice.idOf(this);
-        }
-
         public static Kind parse(String word) {
             return aclip4j.Choice.parse(Kind.class, word, "--tokenizer");
         }

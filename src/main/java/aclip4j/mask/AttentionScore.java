@@ -23,11 +23,6 @@ public interface AttentionScore {
         /** {@code last}: only the last layer (ablation). */
         LAST;
 
-        @Override
-        public String id() {
-            return aclip4j.Choice.idOf(this);
-        }
-
         /** Parses {@code all} or {@code last}. */
         public static Layers parse(String name) {
             return aclip4j.Choice.parse(Layers.class, name, "layers");

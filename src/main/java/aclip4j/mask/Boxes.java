@@ -26,11 +26,6 @@ public final class Boxes {
         /** {@code minimal}: {@code E = U}. */
         MINIMAL;
 
-        @Override
-        public String id() {
-            return aclip4j.Choice.idOf(this);
-        }
-
         /** Parses {@code random} or {@code minimal} (any case). */
         public static Enclosing parse(String name) {
             return aclip4j.Choice.parse(Enclosing.class, name, "enclosing");

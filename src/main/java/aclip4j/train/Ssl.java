@@ -11,11 +11,6 @@ public enum Ssl implements Choice {
     /** {@code none}: no loss between views. */
     NONE;
 
-    @Override
-    public String id() {
-        return Choice.idOf(this);
-    }
-
     public static Ssl parse(String word) {
         return Choice.parse(Ssl.class, word, "--ssl");
     }
