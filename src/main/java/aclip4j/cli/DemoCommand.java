@@ -61,7 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(dir.getParent() == null ? Path.of(".") : dir.getParent());
         Trainer trainer = Trainer.start(cfg, dir, System.out);
         aclip4j.train.AClipStep.Settings st = Trainer.settings(cfg, trainer.model().vision, trainer.model().vision.imageSize());
-        int cells = (trainer.model().vision.grid() / st.cell()) * (trainer.model().vision.grid() / st.cell());
+        int cells = (trainer.model().vision.grid() / st.patchesPerCell()) * (trainer.model().vision.grid() / st.patchesPerCell());
         System.out.println("A-CLIP demo: " + cfg.variant() + ", tiny ViT (64 px views, 8 px patches), " + cfg.steps()
                 + " steps of " + cfg.batch() + " scenes, " + cfg.views() + " views each keeping " + st.keepCells()
                 + " of " + cells + " mask cells (" + st.strategy().id()

@@ -80,7 +80,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--masks attentive needs the EMA tower, and " + checkpoint + " has none");
         }
         aclip4j.train.AClipStep.Settings st = Trainer.settings(run.config(), m.vision, m.vision.imageSize());
-        int S = m.vision.imageSize(), G = m.vision.grid(), r = st.cell(), g = G / r, K = st.keepCells();
+        int S = m.vision.imageSize(), G = m.vision.grid(), r = st.patchesPerCell(), g = G / r, K = st.keepCells();
         java.util.SplittableRandom rng = aclip4j.data.Seeds.rng(run.config().seed(), 9, 0);
         return new Evaluator.Masker() {
             @Override

@@ -28,7 +28,8 @@ public final class AClipStep {
      * What one step computes (fixed for a run).
      *
      * @param views        online views V
-     * @param cell         patches per mask-cell side r (§5.2)
+     * @param patchesPerCell r, patches per side of a mask cell (§5.2; a cell is always an r×r block of patches, and
+     *                     {@code --mask-cell} gives its side in pixels, r·p)
      * @param keepCells    cells kept per view K (§5.3); ignored for CLIP
      * @param mixedTopCells for {@code mixed}: cells kept by score first
      * @param ssl          the §6 loss between views
@@ -36,7 +37,7 @@ public final class AClipStep {
      * @param bnPerView    SSL heads run once per view (BatchNorm statistics over B rows) instead of once over all
      *                     V·B rows as the official code does (§6)
      */
-    public record Settings(Variant variant, int views, int cell, int keepCells, TokenSelector.Strategy strategy,
+    public record Settings(Variant variant, int views, int patchesPerCell, int keepCells, TokenSelector.Strategy strategy,
                            int mixedTopCells, AttentionScore.Layers scoreLayers, Ssl ssl, boolean byol,
                            double temperature, boolean simclrSameView, double wSsl, double wByol,
                            boolean freezePatchEmbed, int emaImageSize, boolean bnPerView) {
@@ -50,7 +51,7 @@ public final class AClipStep {
 
         /** These settings with another selection strategy (the random masks of {@code --mask-warmup}). */
         public Settings withStrategy(TokenSelector.Strategy other) {
-            return new Settings(variant, views, cell, keepCells, other, mixedTopCells, scoreLayers, ssl, byol,
+            return new Settings(variant, views, patchesPerCell, keepCells, other, mixedTopCells, scoreLayers, ssl, byol,
                     temperature, simclrSameView, wSsl, wByol, freezePatchEmbed, emaImageSize, bnPerView);
         }
 
@@ -89,7 +90,7 @@ public final class AClipStep {
      */
     public static int[] keptTokens(Components c, Settings s, float[] scoreMap, int B, int Ge, int[] emaBox,
                                    int[] viewBox, int G, float[] noise) {
-        int r = s.cell(), g = G / r;
+        int r = s.patchesPerCell(), g = G / r;
         float[] cells = scoreMap == null ? new float[B * g * g]
                 : c.cellPooling().pool(c.viewScores().viewScores(scoreMap, B, Ge, emaBox, viewBox, G), B, G, r);
         TokenSelector.Strategy strategy = scoreMap != null ? s.strategy() : TokenSelector.Strategy.RANDOM;
@@ -106,7 +107,7 @@ public final class AClipStep {
         long maskStart = System.nanoTime(); // wall time of §5 alone, for `aclip4j bench` (no effect on the numbers)
         int[][] keep = keptTokensPerView(c, m, s, batch, ema);
         double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
-        int kept = s.variant().masks() ? s.keepCells() * s.cell() * s.cell() : m.vision.tokens();
+        int kept = s.variant().masks() ? s.keepCells() * s.patchesPerCell() * s.patchesPerCell() : m.vision.tokens();
         Towers towers = onlineTowers(c, m, s, batch, keep, kept);
         Losses losses = losses(c, m, s, batch.B(), towers, ema);
         Map<String, Tensor> grads = backward(m, s, towers, losses);

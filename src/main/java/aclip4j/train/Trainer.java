@@ -63,7 +63,7 @@ public final class Trainer {
         this.settings = settings(cfg, model.vision, Se);
         this.optimizer = new AdamWOptimizer(components.adamW(), cfg.weightDecay());
         this.lrSchedule = new LrSchedule(cfg.lr(), cfg.lrStart(), cfg.lrEnd(), cfg.warmup(), cfg.steps());
-        this.batches = new Batches(cfg, train, tokenizer, S, Se, settings.views(), model.vision.grid() / settings.cell());
+        this.batches = new Batches(cfg, train, tokenizer, S, Se, settings.views(), model.vision.grid() / settings.patchesPerCell());
     }
 
     /** The per-step settings a config implies (§5.3 keep count from the keep fraction). */
@@ -356,7 +356,7 @@ public final class Trainer {
             return null;
         }
         int B = batch.B(), V = settings.views(), S = model.vision.imageSize(), p = model.vision.patch();
-        int cell = settings.cell(), g = model.vision.grid() / cell, kept = r.keptTokens();
+        int cell = settings.patchesPerCell(), g = model.vision.grid() / cell, kept = r.keptTokens();
         Dataset.Coverage[] cov = new Dataset.Coverage[B]; // the object's coverage once per image, shared by its views
         for (int b = 0; b < B; b++) {
             cov[b] = train.objectCoverage(batches.sampleIndex((long) i * cfg.batch() + b));

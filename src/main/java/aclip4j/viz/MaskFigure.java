@@ -149,7 +149,7 @@ public final class MaskFigure {
         int Se = ema && cfg.variant() == Variant.ACLIP_EFF ? S / 2 : S;
         int Ge = Se / p;
         AClipStep.Settings st = Trainer.settings(cfg, vc, Se); // cells, K and mixed top cells as the trainer's (§5)
-        int r = st.cell();
+        int r = st.patchesPerCell();
         int g = G / r;
         int n = g * g;
         int K = st.keepCells();

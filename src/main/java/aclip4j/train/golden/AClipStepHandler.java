@@ -74,7 +74,7 @@ public final class AClipStepHandler implements ComponentHandler {
         int B = viewsT.dim(1);
         viewsT.requireShape("in.views", V, B, 3, S, S);
         float[][] views = split(viewsT.floats(), V);
-        int g = v.grid() / settings.cell();
+        int g = v.grid() / settings.patchesPerCell();
         float[][] noise = golden.hasInput("noise")
                 ? split(golden.input("noise").requireShape("in.noise", V, B, g, g).floats(), V) : new float[V][B * g * g];
         float[] emaView = golden.hasInput("ema_view")
