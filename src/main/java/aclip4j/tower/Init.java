@@ -39,7 +39,7 @@ public final class Init {
             float[] v;
             if (n.startsWith("patch_embed.")) {
                 v = uniform(rng, s, 1.0 / Math.sqrt(fanPatch));
-            } else if (n.equals("image_projection")) {
+            } else if (n.equals(Weights.IMAGE_PROJECTION)) {
                 v = normal(rng, s, Math.pow(D, -0.5));
             } else if (n.contains("norm") && n.endsWith(".weight")) {
                 v = fill(s, 1f);
@@ -63,11 +63,11 @@ public final class Init {
             String n = e.getKey();
             int[] s = e.getValue();
             float[] v;
-            if (n.equals("token_embedding.weight")) {
+            if (n.equals(Weights.TOKEN_EMBEDDING)) {
                 v = normal(rng, s, 0.02);
-            } else if (n.equals("positional_embedding")) {
+            } else if (n.equals(Weights.POSITIONAL_EMBEDDING)) {
                 v = normal(rng, s, 0.01);
-            } else if (n.equals("text_projection")) {
+            } else if (n.equals(Weights.TEXT_PROJECTION)) {
                 v = normal(rng, s, attnStd);
             } else if (n.endsWith("in_proj_weight")) {
                 v = normal(rng, s, attnStd);

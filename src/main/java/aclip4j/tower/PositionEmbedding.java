@@ -56,7 +56,7 @@ public final class PositionEmbedding {
     public static Map<String, Tensor> atResolution(Map<String, Tensor> weights, VisionConfig cfg, int imageSize) {
         VisionConfig target = cfg.withImageSize(imageSize);
         Map<String, Tensor> m = new LinkedHashMap<>(weights);
-        m.put("pos_embed", resamplePosEmbed(weights.get("pos_embed"), target.grid()));
+        m.put(Weights.POS_EMBED, resamplePosEmbed(weights.get(Weights.POS_EMBED), target.grid()));
         return m;
     }
 }

@@ -30,32 +30,12 @@ final class SimdBlock {
     /** What distinguishes the two towers' blocks. */
     record Kind(Act act, boolean causal, float eps) {}
 
-    /** The state_dict names of block {@code l}'s twelve parameters. */
-    record Names(String ln1w, String ln1b, String qkvW, String qkvB, String projW, String projB,
-                 String ln2w, String ln2b, String fcW, String fcB, String fc2W, String fc2B) {
-        /** timm ViT names. */
-        static Names vision(int l) {
-            String b = "blocks." + l + ".";
-            return new Names(b + "norm1.weight", b + "norm1.bias", b + "attn.qkv.weight", b + "attn.qkv.bias",
-                    b + "attn.proj.weight", b + "attn.proj.bias", b + "norm2.weight", b + "norm2.bias",
-                    b + "mlp.fc1.weight", b + "mlp.fc1.bias", b + "mlp.fc2.weight", b + "mlp.fc2.bias");
-        }
-
-        /** OpenAI CLIP text transformer names. */
-        static Names text(int l) {
-            String b = "transformer.resblocks." + l + ".";
-            return new Names(b + "ln_1.weight", b + "ln_1.bias", b + "attn.in_proj_weight", b + "attn.in_proj_bias",
-                    b + "attn.out_proj.weight", b + "attn.out_proj.bias", b + "ln_2.weight", b + "ln_2.bias",
-                    b + "mlp.c_fc.weight", b + "mlp.c_fc.bias", b + "mlp.c_proj.weight", b + "mlp.c_proj.bias");
-        }
-    }
-
     /** One block's parameters, each checked against its configured shape. */
     static final class Params {
-        final Names names;
+        final Weights.BlockNames names;
         final float[] ln1w, ln1b, qkvW, qkvB, projW, projB, ln2w, ln2b, fcW, fcB, fc2W, fc2B;
 
-        Params(Map<String, Tensor> m, Map<String, int[]> shapes, Names n) {
+        Params(Map<String, Tensor> m, Map<String, int[]> shapes, Weights.BlockNames n) {
             names = n;
             ln1w = get(m, shapes, n.ln1w());
             ln1b = get(m, shapes, n.ln1b());
@@ -128,7 +108,7 @@ final class SimdBlock {
     static float[] backward(Lanes lanes, Kind kind, Params w, Saved a, float[] dout, Map<String, Tensor> g,
                             int B, int T, int D, int H, int F) {
         int BT = B * T;
-        Names n = w.names;
+        Weights.BlockNames n = w.names;
         float[] dres2 = dout.clone(); // the residual passes dout through; the MLP branch adds below
         float[] dact = new float[BT * F];
         Matmul.matmulBackward(lanes, dact, g.get(n.fc2W()).floats(), g.get(n.fc2B()).floats(), dout, a.fchAct, w.fc2W,

@@ -84,14 +84,14 @@ public final class SimdTextTower implements TextTower {
 
         W(Map<String, Tensor> m) {
             Map<String, int[]> s = Weights.textShapes(cfg);
-            wte = get(m, s, "token_embedding.weight");
-            wpe = get(m, s, "positional_embedding");
-            lnfW = get(m, s, "ln_final.weight");
-            lnfB = get(m, s, "ln_final.bias");
-            proj = get(m, s, "text_projection");
+            wte = get(m, s, Weights.TOKEN_EMBEDDING);
+            wpe = get(m, s, Weights.POSITIONAL_EMBEDDING);
+            lnfW = get(m, s, Weights.LN_FINAL_WEIGHT);
+            lnfB = get(m, s, Weights.LN_FINAL_BIAS);
+            proj = get(m, s, Weights.TEXT_PROJECTION);
             blocks = new SimdBlock.Params[cfg.depth()];
             for (int l = 0; l < blocks.length; l++) {
-                blocks[l] = new SimdBlock.Params(m, s, SimdBlock.Names.text(l));
+                blocks[l] = new SimdBlock.Params(m, s, Weights.BlockNames.text(l));
             }
             projT = SimdVisionTower.transpose(proj, cfg.width(), cfg.embed());
         }
@@ -162,17 +162,17 @@ public final class SimdTextTower implements TextTower {
             float[] dProjT = new float[E * C];
             Matmul.matmulBackward(lanes, dlnf, dProjT, null, dFeatures, lnf, w.projT, B, C, E);
             float[] back = SimdVisionTower.transpose(dProjT, E, C);
-            System.arraycopy(back, 0, g.get("text_projection").floats(), 0, back.length);
+            System.arraycopy(back, 0, g.get(Weights.TEXT_PROJECTION).floats(), 0, back.length);
             float[] dpooled = new float[B * C];
-            LayerNorm.layernormBackward(lanes, dpooled, g.get("ln_final.weight").floats(), g.get("ln_final.bias").floats(),
+            LayerNorm.layernormBackward(lanes, dpooled, g.get(Weights.LN_FINAL_WEIGHT).floats(), g.get(Weights.LN_FINAL_BIAS).floats(),
                     dlnf, pooled, w.lnfW, pooledMean, pooledRstd, B, C);
             float[] dcur = new float[BT * C];
             Gather.gatherBackward(lanes, dcur, dpooled, eot, B, ctx, 1, C);
             for (int l = layers.length - 1; l >= 0; l--) {
                 dcur = SimdBlock.backward(lanes, BLOCK, w.blocks[l], layers[l], dcur, g, B, ctx, C, H, F);
             }
-            Embedding.embeddingBackward(lanes, g.get("token_embedding.weight").floats(),
-                    g.get("positional_embedding").floats(), dcur, tokens, B, ctx, C);
+            Embedding.embeddingBackward(lanes, g.get(Weights.TOKEN_EMBEDDING).floats(),
+                    g.get(Weights.POSITIONAL_EMBEDDING).floats(), dcur, tokens, B, ctx, C);
             return g;
         }
     }

@@ -157,16 +157,16 @@ public final class SimdVisionTower implements VisionTower {
 
         W(Map<String, Tensor> m) {
             Map<String, int[]> s = Weights.visionShapes(cfg);
-            patchW = get(m, s, "patch_embed.proj.weight");
-            patchB = get(m, s, "patch_embed.proj.bias");
-            cls = get(m, s, "cls_token");
-            pos = get(m, s, "pos_embed");
-            normW = get(m, s, "norm.weight");
-            normB = get(m, s, "norm.bias");
-            proj = get(m, s, "image_projection");
+            patchW = get(m, s, Weights.PATCH_WEIGHT);
+            patchB = get(m, s, Weights.PATCH_BIAS);
+            cls = get(m, s, Weights.CLS_TOKEN);
+            pos = get(m, s, Weights.POS_EMBED);
+            normW = get(m, s, Weights.NORM_WEIGHT);
+            normB = get(m, s, Weights.NORM_BIAS);
+            proj = get(m, s, Weights.IMAGE_PROJECTION);
             blocks = new SimdBlock.Params[cfg.depth()];
             for (int l = 0; l < blocks.length; l++) {
-                blocks[l] = new SimdBlock.Params(m, s, SimdBlock.Names.vision(l));
+                blocks[l] = new SimdBlock.Params(m, s, Weights.BlockNames.vision(l));
             }
             projT = transpose(proj, cfg.width(), cfg.embed());
         }
@@ -274,11 +274,11 @@ public final class SimdVisionTower implements VisionTower {
             float[] dClsOut = dCls == null ? new float[B * D] : dCls.clone();
             float[] dProjT = new float[E * D];
             Matmul.matmulBackward(lanes, dClsOut, dProjT, null, dFeatures, cls, w.projT, B, D, E);
-            float[] dProj = g.get("image_projection").floats();
+            float[] dProj = g.get(Weights.IMAGE_PROJECTION).floats();
             float[] back = transpose(dProjT, E, D);
             System.arraycopy(back, 0, dProj, 0, back.length);
             float[] dClsIn = new float[B * D];
-            LayerNorm.layernormBackward(lanes, dClsIn, g.get("norm.weight").floats(), g.get("norm.bias").floats(),
+            LayerNorm.layernormBackward(lanes, dClsIn, g.get(Weights.NORM_WEIGHT).floats(), g.get(Weights.NORM_BIAS).floats(),
                     dClsOut, clsIn, w.normW, clsMean, clsRstd, B, D);
             float[] dcur = new float[BT * D];
             Gather.gatherBackward(lanes, dcur, dClsIn, new int[B], B, Tk, 1, D);
@@ -294,9 +294,9 @@ public final class SimdVisionTower implements VisionTower {
                 Gather.gatherBackward(lanes, dx0, dcur, index, B, T, Tk, D);
             }
             float[] dpe = new float[B * N * D];
-            VitEmbed.vitEmbedBackward(lanes, dpe, g.get("cls_token").floats(), g.get("pos_embed").floats(), dx0, B, N, D);
-            Matmul.matmulBackward(lanes, null, g.get("patch_embed.proj.weight").floats(),
-                    g.get("patch_embed.proj.bias").floats(), dpe, patches, w.patchW, B * N, P, D);
+            VitEmbed.vitEmbedBackward(lanes, dpe, g.get(Weights.CLS_TOKEN).floats(), g.get(Weights.POS_EMBED).floats(), dx0, B, N, D);
+            Matmul.matmulBackward(lanes, null, g.get(Weights.PATCH_WEIGHT).floats(),
+                    g.get(Weights.PATCH_BIAS).floats(), dpe, patches, w.patchW, B * N, P, D);
             return g;
         }
     }

@@ -12,32 +12,62 @@ import java.util.Map;
 public final class Weights {
     private Weights() {}
 
+    /** Vision tower weights outside the blocks (timm ViT, plus the CLIP image projection). */
+    public static final String CLS_TOKEN = "cls_token", POS_EMBED = "pos_embed",
+            PATCH_WEIGHT = "patch_embed.proj.weight", PATCH_BIAS = "patch_embed.proj.bias",
+            NORM_WEIGHT = "norm.weight", NORM_BIAS = "norm.bias", IMAGE_PROJECTION = "image_projection";
+    /** Text tower weights outside the blocks (OpenAI CLIP). */
+    public static final String TOKEN_EMBEDDING = "token_embedding.weight", POSITIONAL_EMBEDDING = "positional_embedding",
+            LN_FINAL_WEIGHT = "ln_final.weight", LN_FINAL_BIAS = "ln_final.bias", TEXT_PROJECTION = "text_projection";
+    /** The name prefixes of the two towers' blocks. */
+    public static final String VISION_BLOCKS = "blocks.", TEXT_BLOCKS = "transformer.resblocks.";
+
+    /** The state_dict names of one transformer block's twelve parameters. */
+    public record BlockNames(String ln1w, String ln1b, String qkvW, String qkvB, String projW, String projB,
+                             String ln2w, String ln2b, String fcW, String fcB, String fc2W, String fc2B) {
+        /** timm ViT block {@code l}. */
+        public static BlockNames vision(int l) {
+            String b = VISION_BLOCKS + l + ".";
+            return new BlockNames(b + "norm1.weight", b + "norm1.bias", b + "attn.qkv.weight", b + "attn.qkv.bias",
+                    b + "attn.proj.weight", b + "attn.proj.bias", b + "norm2.weight", b + "norm2.bias",
+                    b + "mlp.fc1.weight", b + "mlp.fc1.bias", b + "mlp.fc2.weight", b + "mlp.fc2.bias");
+        }
+
+        /** OpenAI CLIP text block {@code l}. */
+        public static BlockNames text(int l) {
+            String b = TEXT_BLOCKS + l + ".";
+            return new BlockNames(b + "ln_1.weight", b + "ln_1.bias", b + "attn.in_proj_weight", b + "attn.in_proj_bias",
+                    b + "attn.out_proj.weight", b + "attn.out_proj.bias", b + "ln_2.weight", b + "ln_2.bias",
+                    b + "mlp.c_fc.weight", b + "mlp.c_fc.bias", b + "mlp.c_proj.weight", b + "mlp.c_proj.bias");
+        }
+    }
+
     /** Every vision tower weight (timm ViT plus {@code image_projection [D,E]}), in state_dict order. */
     public static Map<String, int[]> visionShapes(VisionConfig c) {
         int D = c.width(), p = c.patch(), T = c.tokens() + 1, hidden = c.mlpRatio() * D;
         Map<String, int[]> m = new LinkedHashMap<>();
-        m.put("cls_token", new int[] {1, 1, D});
-        m.put("pos_embed", new int[] {1, T, D});
-        m.put("patch_embed.proj.weight", new int[] {D, 3, p, p});
-        m.put("patch_embed.proj.bias", new int[] {D});
+        m.put(CLS_TOKEN, new int[] {1, 1, D});
+        m.put(POS_EMBED, new int[] {1, T, D});
+        m.put(PATCH_WEIGHT, new int[] {D, 3, p, p});
+        m.put(PATCH_BIAS, new int[] {D});
         for (int i = 0; i < c.depth(); i++) {
-            String b = "blocks." + i + ".";
-            m.put(b + "norm1.weight", new int[] {D});
-            m.put(b + "norm1.bias", new int[] {D});
-            m.put(b + "attn.qkv.weight", new int[] {3 * D, D});
-            m.put(b + "attn.qkv.bias", new int[] {3 * D});
-            m.put(b + "attn.proj.weight", new int[] {D, D});
-            m.put(b + "attn.proj.bias", new int[] {D});
-            m.put(b + "norm2.weight", new int[] {D});
-            m.put(b + "norm2.bias", new int[] {D});
-            m.put(b + "mlp.fc1.weight", new int[] {hidden, D});
-            m.put(b + "mlp.fc1.bias", new int[] {hidden});
-            m.put(b + "mlp.fc2.weight", new int[] {D, hidden});
-            m.put(b + "mlp.fc2.bias", new int[] {D});
+            BlockNames n = BlockNames.vision(i);
+            m.put(n.ln1w(), new int[] {D});
+            m.put(n.ln1b(), new int[] {D});
+            m.put(n.qkvW(), new int[] {3 * D, D});
+            m.put(n.qkvB(), new int[] {3 * D});
+            m.put(n.projW(), new int[] {D, D});
+            m.put(n.projB(), new int[] {D});
+            m.put(n.ln2w(), new int[] {D});
+            m.put(n.ln2b(), new int[] {D});
+            m.put(n.fcW(), new int[] {hidden, D});
+            m.put(n.fcB(), new int[] {hidden});
+            m.put(n.fc2W(), new int[] {D, hidden});
+            m.put(n.fc2B(), new int[] {D});
         }
-        m.put("norm.weight", new int[] {D});
-        m.put("norm.bias", new int[] {D});
-        m.put("image_projection", new int[] {D, c.embed()});
+        m.put(NORM_WEIGHT, new int[] {D});
+        m.put(NORM_BIAS, new int[] {D});
+        m.put(IMAGE_PROJECTION, new int[] {D, c.embed()});
         return m;
     }
 
@@ -45,27 +75,33 @@ public final class Weights {
     public static Map<String, int[]> textShapes(TextConfig c) {
         int W = c.width();
         Map<String, int[]> m = new LinkedHashMap<>();
-        m.put("positional_embedding", new int[] {c.context(), W});
-        m.put("text_projection", new int[] {W, c.embed()});
-        m.put("token_embedding.weight", new int[] {c.vocab(), W});
+        m.put(POSITIONAL_EMBEDDING, new int[] {c.context(), W});
+        m.put(TEXT_PROJECTION, new int[] {W, c.embed()});
+        m.put(TOKEN_EMBEDDING, new int[] {c.vocab(), W});
         for (int i = 0; i < c.depth(); i++) {
-            String b = "transformer.resblocks." + i + ".";
-            m.put(b + "attn.in_proj_weight", new int[] {3 * W, W});
-            m.put(b + "attn.in_proj_bias", new int[] {3 * W});
-            m.put(b + "attn.out_proj.weight", new int[] {W, W});
-            m.put(b + "attn.out_proj.bias", new int[] {W});
-            m.put(b + "ln_1.weight", new int[] {W});
-            m.put(b + "ln_1.bias", new int[] {W});
-            m.put(b + "mlp.c_fc.weight", new int[] {4 * W, W});
-            m.put(b + "mlp.c_fc.bias", new int[] {4 * W});
-            m.put(b + "mlp.c_proj.weight", new int[] {W, 4 * W});
-            m.put(b + "mlp.c_proj.bias", new int[] {W});
-            m.put(b + "ln_2.weight", new int[] {W});
-            m.put(b + "ln_2.bias", new int[] {W});
+            BlockNames n = BlockNames.text(i); // the state_dict order of a CLIP block: attention first
+            m.put(n.qkvW(), new int[] {3 * W, W});
+            m.put(n.qkvB(), new int[] {3 * W});
+            m.put(n.projW(), new int[] {W, W});
+            m.put(n.projB(), new int[] {W});
+            m.put(n.ln1w(), new int[] {W});
+            m.put(n.ln1b(), new int[] {W});
+            m.put(n.fcW(), new int[] {4 * W, W});
+            m.put(n.fcB(), new int[] {4 * W});
+            m.put(n.fc2W(), new int[] {W, 4 * W});
+            m.put(n.fc2B(), new int[] {W});
+            m.put(n.ln2w(), new int[] {W});
+            m.put(n.ln2b(), new int[] {W});
         }
-        m.put("ln_final.weight", new int[] {W});
-        m.put("ln_final.bias", new int[] {W});
+        m.put(LN_FINAL_WEIGHT, new int[] {W});
+        m.put(LN_FINAL_BIAS, new int[] {W});
         return m;
+    }
+
+    /** Whether {@code name} is a vision tower weight. */
+    public static boolean isVision(String name) {
+        return name.startsWith("patch_embed.") || name.equals(CLS_TOKEN) || name.equals(POS_EMBED)
+                || name.startsWith(VISION_BLOCKS) || name.startsWith("norm.") || name.equals(IMAGE_PROJECTION);
     }
 
     /**

@@ -266,8 +266,8 @@ public final class AClipStep {
         addAll(grads, "", t.text().backward(l.total.clip().textEmbed()));
         grads.put(Model.LOGIT_SCALE, Tensor.scalar(l.total.clip().logitScale()));
         if (s.freezePatchEmbed()) { // §1.1: the official code freezes the patch embedding
-            grads.remove("patch_embed.proj.weight");
-            grads.remove("patch_embed.proj.bias");
+            grads.remove(aclip4j.tower.Weights.PATCH_WEIGHT);
+            grads.remove(aclip4j.tower.Weights.PATCH_BIAS);
         }
         return grads;
     }

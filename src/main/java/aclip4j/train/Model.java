@@ -85,16 +85,10 @@ public final class Model {
         if (name.startsWith(BYOL_PROJ)) {
             return true;
         }
-        if (name.startsWith("transformer.") || name.equals("text_projection")) {
+        if (name.startsWith(Weights.TEXT_BLOCKS) || name.equals(Weights.TEXT_PROJECTION)) {
             return true;
         }
-        return isVision(name);
-    }
-
-    /** Vision tower weight names (timm). */
-    public static boolean isVision(String name) {
-        return name.startsWith("patch_embed.") || name.equals("cls_token") || name.equals("pos_embed")
-                || name.startsWith("blocks.") || name.startsWith("norm.") || name.equals("image_projection");
+        return Weights.isVision(name);
     }
 
     /** The towers used for evaluation (§7, §11): EMA vision and text blocks over the shared embeddings, or online. */
