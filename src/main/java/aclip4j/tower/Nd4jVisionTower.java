@@ -173,7 +173,7 @@ public final class Nd4jVisionTower implements VisionTower {
 
         // §1.1: [B,3,G,p,G,p] -> [B,G,G,3,p,p] so a patch row is (channel, row, col), the order of
         // patch_embed.proj.weight [D,3,p,p] flattened to [D,3pp] (the conv as a matmul).
-        SDVariable patches = images.reshape(B, 3, G, p, G, p).permute(0, 2, 4, 1, 3, 5).reshape(B * N, 3 * p * p);
+        SDVariable patches = patchRows(images, cfg, B);
         SDVariable pw = v.get("patch_embed.proj.weight").reshape(D, 3 * p * p);
         SDVariable pos = v.get("pos_embed").reshape(N + 1, D);
         SDVariable posPatch = pos.get(SDIndex.interval(1, N + 1), SDIndex.all());            // [N,D]
@@ -192,6 +192,23 @@ public final class Nd4jVisionTower implements VisionTower {
         SDVariable loss = features.mul(dF).sum().add(clsOut.mul(dC).sum());
         sd.setLossVariables(sd.identity("loss", loss));
         return new Graph(sd, weightShapes(cfg).keySet().toArray(new String[0]));
+    }
+
+    /**
+     * §1.1 the patches of {@code images [B,3,S,S]} as rows {@code [B*N, 3pp]}: [B,3,G,p,G,p] → [B,G,G,3,p,p], so a
+     * row is (channel, row, col), the order of {@code patch_embed.proj.weight [D,3,p,p]} flattened to [D,3pp].
+     */
+    public static SDVariable patchRows(SDVariable images, VisionConfig cfg, int B) {
+        int p = cfg.patch(), G = cfg.grid();
+        return images.reshape(B, 3, G, p, G, p).permute(0, 2, 4, 1, 3, 5).reshape(B * G * G, 3 * p * p);
+    }
+
+    /** §1.1 patch rows {@code [M,3pp]} embedded to {@code [M,D]} (the strided convolution as a Linear). */
+    public static SDVariable embedPatches(SameDiff sd, VisionConfig cfg,
+                                          java.util.function.Function<String, SDVariable> w, SDVariable rows) {
+        int p = cfg.patch(), D = cfg.width();
+        return linear(sd, rows, w.apply("patch_embed.proj.weight").reshape(D, 3 * p * p),
+                w.apply("patch_embed.proj.bias"));
     }
 
     /** The outputs {@link #encode} defines: {@code cls [B,D]}, {@code features [B,E]}, {@code scores [B,N]} or null. */
