@@ -495,6 +495,9 @@ public final class Trainer {
      * ({@link ObjectShare}), with this run's masks and with random masks of the same size drawn from the same noise;
      * null without masks or object geometry.
      */
+    /** The random masks of {@code object_kept_random}, a metric: chosen on the host whatever the backend. */
+    private static final TokenSelector HOST_SELECTOR = new aclip4j.mask.SimdTokenSelector(Lanes.preferred());
+
     private double[] objectShare(int i, AClipStep.Batch batch, int[][] keepIndex, int kept) {
         if (keepIndex == null || keepIndex[0] == null) {
             return null;
@@ -511,7 +514,7 @@ public final class Trainer {
         double sum = 0, sumRandom = 0;
         int n = 0;
         for (int v = 0; v < V; v++) {
-            int[] random = components.tokenSelector().select(new float[B * g * g], batch.noise()[v], B, g, cell,
+            int[] random = HOST_SELECTOR.select(new float[B * g * g], batch.noise()[v], B, g, cell,
                     TokenSelector.Strategy.RANDOM, settings.keepCells(), settings.mixedTopCells()).keepIndex();
             for (int b = 0; b < B; b++) {
                 int[] box = java.util.Arrays.copyOfRange(batch.viewBoxes(), (b * V + v) * 4, (b * V + v) * 4 + 4);

@@ -52,7 +52,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Host↔ND4J bytes per step ({@link Traffic}), with {@code Bm} images per micro-batch and {@code A} micro-batches:
  * in, per micro-batch, {@code 4·(V·Bm·3·S² + Bm·3·Se² + Bm·ctx + V·Bm·Kt)} (online views, EMA view, token ids,
- * kept-token indices, {@code Kt} tokens kept per view); out, per micro-batch, {@code 4·Bm·Ge²} (the score map, only
+ * kept-token indices, {@code Kt} tokens kept per view, none without masks); out, per micro-batch, {@code 4·Bm·Ge²} (the score map, only
  * for attentive selection) and 16 (four loss terms); per step 8 + 8 (non-finite counts of the state and of the
  * gradients) and 4 (the clamped logit scale). {@link #stepTraffic} computes it; the noise and boxes stay on the host.
  */
@@ -98,7 +98,7 @@ public final class Nd4jStepEngine implements StepEngine {
         int S = m.vision.imageSize(), Se = s.emaImageSize(), V = s.views(), Ge = Se / m.vision.patch();
         int kept = s.variant().masks() ? s.keepCells() * s.cell() * s.cell() : m.vision.tokens();
         long in = 4L * ((long) V * microBatch * 3 * S * S + (s.variant().ema ? (long) microBatch * 3 * Se * Se : 0)
-                + (long) microBatch * context + (long) V * microBatch * kept);
+                + (long) microBatch * context + (s.variant().masks() ? (long) V * microBatch * kept : 0));
         long out = (s.attentive() && s.variant().masks() ? 4L * microBatch * Ge * Ge : 0) + 16;
         return accum * (in + out) + 8 + 8 + 4;
     }
@@ -149,7 +149,9 @@ public final class Nd4jStepEngine implements StepEngine {
     @Override
     public Outcome step(int i, double lr, double momentum, AClipStep.Settings s, int accum, Batches batches) {
         upload();
+        long T0 = System.nanoTime();
         checkFiniteState(i + 1);
+        long T1 = System.nanoTime();
         hostStale = true;
         // §7: at the start of every step, before the EMA forward; BatchNorm buffers are not averaged.
         ema.forEach((name, t) -> {
@@ -157,6 +159,7 @@ public final class Nd4jStepEngine implements StepEngine {
                 emaUpdate.update(t, online.get(name), momentum);
             }
         });
+        long T2 = System.nanoTime();
         Map<String, INDArray> grads = new LinkedHashMap<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0, masking = 0;
         int kept = 0;
@@ -187,7 +190,9 @@ public final class Nd4jStepEngine implements StepEngine {
             kept = r.kept;
             masking += r.maskingSeconds;
         }
+        long T3 = System.nanoTime();
         checkFinite(i + 1, clip, ssl, byol, grads);
+        long T4 = System.nanoTime();
         // §8 AdamW, in place, every trainable tensor that has a gradient (the frozen patch embedding has none).
         for (Map.Entry<String, INDArray> e : online.entrySet()) {
             String name = e.getKey();
@@ -209,6 +214,8 @@ public final class Nd4jStepEngine implements StepEngine {
         Transforms.min(ls, Model.LOGIT_SCALE_MAX, false);
         Traffic.out(4);
         float logitScale = ls.getFloat(0);
+        long T5 = System.nanoTime();
+        if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE state %.3f ema %.3f micro %.3f gradcheck %.3f adamw %.3f%n", (T1-T0)/1e9, (T2-T1)/1e9, (T3-T2)/1e9, (T4-T3)/1e9, (T5-T4)/1e9);
         return new Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
 
@@ -228,11 +235,13 @@ public final class Nd4jStepEngine implements StepEngine {
         int Ge = s.emaImageSize() / model.vision.patch();
         if (s.variant().ema) {
             StepGraphs.Ema eg = emaGraphs.computeIfAbsent(B, b -> new StepGraphs.Ema(model, s, b, ema));
+            long E0 = System.nanoTime();
             StepGraphs.Ema.Out o = eg.run(Nd.f32(batch.emaView(), B, 3, s.emaImageSize(), s.emaImageSize()));
             target = o.target();
             if (s.attentive() && s.variant().masks()) {
                 scores = Nd.floats(o.scores());
             }
+            if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE emagraph %.3f%n", (System.nanoTime()-E0)/1e9);
         }
         // 2. §5 on the host, as AClipStep does it.
         int[][] keep = new int[V][];
@@ -258,7 +267,9 @@ public final class Nd4jStepEngine implements StepEngine {
             local[v] = keep[v] == null ? tg.allTokens() : indices(keep[v]);
         }
         INDArray ids = indices(batch.tokens());
+        long R0 = System.nanoTime();
         StepGraphs.Train.Out o = tg.run(images, local, ids.reshape(B, ctx), target);
+        if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE traingraph %.3f%n", (System.nanoTime()-R0)/1e9);
 
         // 4. Gradients outside autodiff: position rows and token rows scattered back by segment sums.
         Map<String, INDArray> grads = o.grads();
