@@ -260,12 +260,12 @@ public final class Nd4jStepEngine implements StepEngine {
         int K = kept;
         StepGraphs.Train tg = trainGraphs.computeIfAbsent(List.of(B, K), k -> new StepGraphs.Train(model, s, B, K,
                 online));
-        INDArray[] images = new INDArray[V];
-        INDArray[] local = new INDArray[V];
+        INDArray[] views = new INDArray[V];
         for (int v = 0; v < V; v++) {
-            images[v] = Nd.f32(batch.views()[v], B, 3, S, S);
-            local[v] = keep[v] == null ? tg.allTokens() : indices(keep[v]);
+            views[v] = Nd.f32(batch.views()[v], B, 3, S, S);
         }
+        INDArray images = V == 1 ? views[0] : Nd4j.concat(0, views); // [V*B,3,S,S], view-major, in ND4J
+        INDArray local = s.variant().masks() ? indices(concat(keep)) : tg.allTokens();
         INDArray ids = indices(batch.tokens());
         long R0 = System.nanoTime();
         StepGraphs.Train.Out o = tg.run(images, local, ids.reshape(B, ctx), target);
@@ -275,10 +275,7 @@ public final class Nd4jStepEngine implements StepEngine {
         Map<String, INDArray> grads = o.grads();
         int T = N + 1, D = model.vision.width();
         INDArray dPos = grads.get("pos_embed").reshape(T, D);
-        for (int v = 0; v < V; v++) {
-            INDArray seg = segmentSum(o.posRowGrads()[v], local[v].add(1), T);
-            dPos.addi(seg);
-        }
+        dPos.addi(segmentSum(o.posRowGrads(), local.add(1), T));
         grads.put("pos_embed", dPos.reshape(1, T, D));
         grads.put("token_embedding.weight", segmentSum(o.tokenRowGrads(), ids, model.text.vocab()));
         // §6 BatchNorm running statistics of the online heads, refreshed in place in call order.
@@ -295,6 +292,21 @@ public final class Nd4jStepEngine implements StepEngine {
     /** Row gather on the ND4J side ({@code out[i] = src[idx[i]]}). */
     static INDArray gatherRows(INDArray src, INDArray idx) {
         return Nd4j.exec(new Gather(src, idx, 0))[0];
+    }
+
+    /** The views' kept indices, view-major, as one array. */
+    private static int[] concat(int[][] parts) {
+        int n = 0;
+        for (int[] p : parts) {
+            n += p.length;
+        }
+        int[] all = new int[n];
+        int o = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, all, o, p.length);
+            o += p.length;
+        }
+        return all;
     }
 
     /** Indices copied into ND4J as INT32 (counted). */

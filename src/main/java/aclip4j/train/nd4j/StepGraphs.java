@@ -111,8 +111,8 @@ final class StepGraphs {
     }
 
     /**
-     * The online side of a micro-batch (SPEC §1.3–§1.5, §2, §6): per view the kept patches gathered from the
-     * images by index inside the graph, embedded, plus their position rows (a variable {@code pos_rows.v} the
+     * The online side of a micro-batch (SPEC §1.3–§1.5, §2, §6): the V views as one batch of V·B images, their
+     * kept patches gathered by index inside the graph, embedded, plus their position rows (a variable {@code pos_rows} the
      * engine fills by a gather and whose gradient it scatters back into {@code pos_embed}); CLS first; the vision
      * blocks; the text tower on its token rows (variable {@code token_rows}, likewise); the SSL heads over all
      * V·B rows (or per view with {@code bnPerView}); CLIP, SimCLR or SimSiam over every view pair, and BYOL against
@@ -131,7 +131,7 @@ final class StepGraphs {
         private final boolean byol;
         private final aclip4j.tower.HeadsConfig heads;
 
-        record Out(float[] losses, Map<String, INDArray> grads, INDArray[] posRowGrads, INDArray tokenRowGrads,
+        record Out(float[] losses, Map<String, INDArray> grads, INDArray posRowGrads, INDArray tokenRowGrads,
                    List<BufferUpdate> batchStats) {}
 
         Train(Model m, AClipStep.Settings s, int B, int K, Map<String, INDArray> online) {
@@ -147,33 +147,28 @@ final class StepGraphs {
             int D = vc.width(), E = vc.embed(), T = N + 1;
             Map<String, SDVariable> vars = new LinkedHashMap<>();
             Function<String, SDVariable> w = name -> vars.computeIfAbsent(name, n -> variable(sd, n, online));
-            // b*N for every kept slot of image b: local kept index + offset = row of the [B*N,3pp] patch matrix
-            offsets = Nd4j.arange(0, B).castTo(DataType.INT).muli(N).reshape(B, 1).repeat(1, K).reshape(B * K);
-            allTokens = Nd4j.arange(0, N).castTo(DataType.INT).reshape(1, N).repeat(0, B).reshape(B * N);
+            // All V views go through the tower as one batch of V·B images, view-major (every op of §1 acts per
+            // image, so this is V passes in one): row i·N + k of the [V·B·N, 3pp] patch matrix is patch k of
+            // image i; a kept slot's row is its local index plus i·N.
+            int R = V * B;
+            offsets = Nd4j.arange(0, R).castTo(DataType.INT).muli(N).reshape(R, 1).repeat(1, K).reshape(R * K);
+            allTokens = Nd4j.arange(0, N).castTo(DataType.INT).reshape(1, N).repeat(0, R).reshape(R * N);
             SDVariable offsetConst = sd.constant("keep_offsets", offsets);
-
-            SDVariable[] features = new SDVariable[V];
-            SDVariable[] cls = new SDVariable[V];
-            for (int v = 0; v < V; v++) {
-                SDVariable images = sd.placeHolder("images." + v, DataType.FLOAT, B, 3, vc.imageSize(), vc.imageSize());
-                SDVariable keep = sd.placeHolder("keep." + v, DataType.INT, B * K);
-                SDVariable rows = sd.gather(Nd4jVisionTower.patchRows(images, vc, B), keep.add(offsetConst), 0);
-                SDVariable posRows = sd.var("pos_rows." + v, Nd4j.zeros(DataType.FLOAT, B * K, D));
-                wrt.add(posRows.name());
-                SDVariable tokens = Nd4jVisionTower.embedPatches(sd, vc, w, rows).add(posRows).reshape(B, K, D);
-                SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply("cls_token"), w.apply("pos_embed"), T,
-                        B, D), tokens);
-                Nd4jVisionTower.Encoded enc = Nd4jVisionTower.encode(sd, vc, w, x, B, K + 1, false, false,
-                        "v" + v + ".");
-                features[v] = enc.features();
-                cls[v] = enc.cls();
-            }
+            SDVariable images = sd.placeHolder("images", DataType.FLOAT, R, 3, vc.imageSize(), vc.imageSize());
+            SDVariable keep = sd.placeHolder("keep", DataType.INT, R * K);
+            SDVariable rows = sd.gather(Nd4jVisionTower.patchRows(images, vc, R), keep.add(offsetConst), 0);
+            SDVariable posRows = sd.var("pos_rows", Nd4j.zeros(DataType.FLOAT, R * K, D));
+            wrt.add(posRows.name());
+            SDVariable tokens = Nd4jVisionTower.embedPatches(sd, vc, w, rows).add(posRows).reshape(R, K, D);
+            SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply("cls_token"), w.apply("pos_embed"), T, R,
+                    D), tokens);
+            Nd4jVisionTower.Encoded enc = Nd4jVisionTower.encode(sd, vc, w, x, R, K + 1, false, false, "vision.");
+            SDVariable cls = enc.cls();                                                                // [V*B,D]
             SDVariable tokenRows = sd.var("token_rows", Nd4j.zeros(DataType.FLOAT, B * ctx, m.text.width()));
             wrt.add(tokenRows.name());
             SDVariable eot = sd.placeHolder("eot_select", DataType.FLOAT, B, 1, ctx);
             SDVariable text = Nd4jTextTower.encode(sd, m.text, w, tokenRows, eot, B, DataType.FLOAT, "text_features");
-            SDVariable image = V == 1 ? features[0] : sd.concat(0, features);                      // [V*B,E]
-            SDVariable clip = Nd4jClipLoss.define(sd, image, text, w.apply(Model.LOGIT_SCALE), V, B, E, "clip.");
+            SDVariable clip = Nd4jClipLoss.define(sd, enc.features(), text, w.apply(Model.LOGIT_SCALE), V, B, E, "clip.");
 
             SDVariable ssl = null;
             if (s.simclr() || s.simsiam()) {
@@ -181,9 +176,10 @@ final class StepGraphs {
                     throw new IllegalArgumentException("--ssl " + s.ssl() + " compares two views, the run has " + V);
                 }
                 int out = m.heads.simclrOut();
-                SDVariable[] z = head(SslHead.Kind.SIMCLR, Model.SIMCLR, cls, w, s.bnPerView());
-                SDVariable[] p = s.simsiam() ? head(SslHead.Kind.BYOL_PREDICTOR, Model.SIMSIAM_PRED, z, w,
-                        s.bnPerView()) : null;
+                SDVariable zAll = head(SslHead.Kind.SIMCLR, Model.SIMCLR, cls, w, s.bnPerView());
+                SDVariable[] z = views(zAll, out);
+                SDVariable[] p = s.simsiam() ? views(head(SslHead.Kind.BYOL_PREDICTOR, Model.SIMSIAM_PRED, zAll, w,
+                        s.bnPerView()), out) : null;
                 double tau = (float) s.temperature(); // as the twins: the float temperature
                 List<SDVariable> pairs = new ArrayList<>();
                 for (int a = 0; a < V; a++) {
@@ -203,11 +199,10 @@ final class StepGraphs {
             SDVariable byolLoss = null;
             if (s.byol()) {
                 int ob = m.heads.byolOut();
-                SDVariable[] proj = head(SslHead.Kind.BYOL_PROJECTOR, Model.BYOL_PROJ, cls, w, s.bnPerView());
-                SDVariable[] pred = head(SslHead.Kind.BYOL_PREDICTOR, Model.BYOL_PRED, proj, w, s.bnPerView());
+                SDVariable proj = head(SslHead.Kind.BYOL_PROJECTOR, Model.BYOL_PROJ, cls, w, s.bnPerView());
+                SDVariable pred = head(SslHead.Kind.BYOL_PREDICTOR, Model.BYOL_PRED, proj, w, s.bnPerView());
                 SDVariable target = sd.placeHolder("byol_target", DataType.FLOAT, B, ob);
-                byolLoss = Nd4jByolLoss.define(sd, V == 1 ? pred[0] : sd.concat(0, pred), sd.tile(target, V, 1),
-                        V, B, ob, "byol.loss");
+                byolLoss = Nd4jByolLoss.define(sd, pred, sd.tile(target, V, 1), V, B, ob, "byol.loss");
             }
             SDVariable total = clip;
             if (ssl != null) {
@@ -232,7 +227,7 @@ final class StepGraphs {
             Nd4jGraphs.createGradFunctionQuietly(sd);
         }
 
-        /** The indices 0..N-1 for every image (an unmasked view keeps every token). */
+        /** The indices 0..N-1 for every image of every view (an unmasked view keeps every token). */
         INDArray allTokens() {
             return allTokens;
         }
@@ -241,28 +236,31 @@ final class StepGraphs {
             return new StopGradient(sd, x).outputVariable();
         }
 
+        /** The V view-major parts {@code [B,width]} of {@code x [V*B,width]}. */
+        private SDVariable[] views(SDVariable x, int width) {
+            return V == 1 ? new SDVariable[] {x} : sd.unstack(x.reshape(V, B, width), 0, V);
+        }
+
         /**
-         * One §6 head over every view's rows, view-major, as one call (BatchNorm statistics over V·B rows, the
-         * official code) or one call per view; records the running-statistics refreshes in that order.
+         * One §6 head over every view's rows {@code [V*B,in]}, view-major, as one call (BatchNorm statistics over
+         * V·B rows, the official code) or one call per view; records the running-statistics refreshes in that order.
          */
-        private SDVariable[] head(SslHead.Kind kind, String prefix, SDVariable[] in, Function<String, SDVariable> w,
-                                  boolean perView) {
+        private SDVariable head(SslHead.Kind kind, String prefix, SDVariable in, Function<String, SDVariable> w,
+                                boolean perView) {
             Function<String, SDVariable> hw = n -> w.apply(prefix + n);
-            SDVariable[] out = new SDVariable[V];
-            if (perView || V == 1) {
-                for (int v = 0; v < V; v++) {
-                    Nd4jSslHead.Defined d = Nd4jSslHead.define(sd, kind, hw, in[v], true, prefix + "v" + v + ".");
-                    out[v] = d.out();
-                    record(prefix, d, B);
-                }
-                return out;
+            if (!perView || V == 1) {
+                Nd4jSslHead.Defined d = Nd4jSslHead.define(sd, kind, hw, in, true, prefix + "all.");
+                record(prefix, d, V * B);
+                return d.out();
             }
-            Nd4jSslHead.Defined d = Nd4jSslHead.define(sd, kind, hw, sd.concat(0, in), true, prefix + "all.");
-            record(prefix, d, V * B);
-            int width = heads.outputWidth(kind);
-            SDVariable[] parts = sd.unstack(d.out().reshape(V, B, width), 0, V);
-            System.arraycopy(parts, 0, out, 0, V);
-            return out;
+            SDVariable[] parts = views(in, heads.inputWidth(kind));
+            SDVariable[] out = new SDVariable[V];
+            for (int v = 0; v < V; v++) {
+                Nd4jSslHead.Defined d = Nd4jSslHead.define(sd, kind, hw, parts[v], true, prefix + "v" + v + ".");
+                out[v] = d.out();
+                record(prefix, d, B);
+            }
+            return sd.concat(0, out);
         }
 
         private void record(String prefix, Nd4jSslHead.Defined d, int rows) {
@@ -277,14 +275,12 @@ final class StepGraphs {
          * One execution: forward, losses, gradients. {@code keep[v]} holds view v's kept patch indices {@code [B*K]}
          * (ascending per image), {@code ids [B,ctx]} the token ids, {@code target [B,Ob]} the EMA BYOL target.
          */
-        Out run(INDArray[] images, INDArray[] keep, INDArray ids, INDArray target) {
+        Out run(INDArray images, INDArray keep, INDArray ids, INDArray target) {
             Map<String, INDArray> ph = new HashMap<>();
             INDArray pos = online.get("pos_embed").reshape(N + 1, online.get("pos_embed").size(2));
-            for (int v = 0; v < V; v++) {
-                ph.put("images." + v, images[v]);
-                ph.put("keep." + v, keep[v]);
-                sd.getVariable("pos_rows." + v).setArray(Nd4jStepEngine.gatherRows(pos, keep[v].add(1)));
-            }
+            ph.put("images", images);
+            ph.put("keep", keep);
+            sd.getVariable("pos_rows").setArray(Nd4jStepEngine.gatherRows(pos, keep.add(1)));
             sd.getVariable("token_rows").setArray(Nd4jStepEngine.gatherRows(online.get("token_embedding.weight"),
                     ids.reshape(B * ctx)));
             ph.put("eot_select", Nd4jTextTower.eotSelect(ids, ctx, DataType.FLOAT));
@@ -297,10 +293,7 @@ final class StepGraphs {
             float[] losses = {out.get("loss").getFloat(0), out.get("clip.loss").getFloat(0),
                     out.get("ssl_loss").getFloat(0), out.get("byol_loss").getFloat(0)};
             Map<String, INDArray> grads = new LinkedHashMap<>(r.getGradients());
-            INDArray[] posRows = new INDArray[V];
-            for (int v = 0; v < V; v++) {
-                posRows[v] = grads.remove("pos_rows." + v);
-            }
+            INDArray posRows = grads.remove("pos_rows");
             INDArray tokenRows = grads.remove("token_rows");
             List<BufferUpdate> stats = new ArrayList<>();
             for (Object[] b : buffers) {
