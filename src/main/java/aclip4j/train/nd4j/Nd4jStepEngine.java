@@ -25,6 +25,11 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.api.ops.impl.shape.Gather;
@@ -153,10 +158,13 @@ public final class Nd4jStepEngine implements StepEngine {
         checkFiniteState(i + 1);
         long T1 = System.nanoTime();
         hostStale = true;
-        // §7: at the start of every step, before the EMA forward; BatchNorm buffers are not averaged.
+        // §7: at the start of every step, before the EMA forward; BatchNorm buffers are not averaged. The
+        // temporary of each tensor's update lives in a reused workspace.
         ema.forEach((name, t) -> {
             if (!SslHead.isBuffer(name)) {
-                emaUpdate.update(t, online.get(name), momentum);
+                try (MemoryWorkspace ws = updateWorkspace()) {
+                    emaUpdate.update(t, online.get(name), momentum);
+                }
             }
         });
         long T2 = System.nanoTime();
@@ -193,7 +201,8 @@ public final class Nd4jStepEngine implements StepEngine {
         long T3 = System.nanoTime();
         checkFinite(i + 1, clip, ssl, byol, grads);
         long T4 = System.nanoTime();
-        // §8 AdamW, in place, every trainable tensor that has a gradient (the frozen patch embedding has none).
+        // §8 AdamW, in place, every trainable tensor that has a gradient (the frozen patch embedding has none);
+        // moments start at zero on a tensor's first update, allocated once outside any workspace.
         for (Map.Entry<String, INDArray> e : online.entrySet()) {
             String name = e.getKey();
             INDArray g = grads.get(name);
@@ -205,8 +214,10 @@ public final class Nd4jStepEngine implements StepEngine {
             INDArray v = expAvgSq.computeIfAbsent(name, k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             long t = updates.merge(name, 1L, Long::sum);
             double wd = optimizer.weightDecayOf(name, p.rank());
-            adamW.step(p, g.reshape(p.shape()), m, v, AdamWScalars.of(lr, AdamWOptimizer.BETA1,
-                    AdamWOptimizer.BETA2, AdamWOptimizer.EPS, wd, t));
+            try (MemoryWorkspace ws = updateWorkspace()) { // AdamW's four temporaries, reused tensor to tensor
+                adamW.step(p, g.reshape(p.shape()), m, v, AdamWScalars.of(lr, AdamWOptimizer.BETA1,
+                        AdamWOptimizer.BETA2, AdamWOptimizer.EPS, wd, t));
+            }
         }
         // §6: the logit scale is clamped to [0, ln 100] after every optimiser step.
         INDArray ls = online.get(Model.LOGIT_SCALE);
@@ -218,6 +229,26 @@ public final class Nd4jStepEngine implements StepEngine {
         if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE state %.3f ema %.3f micro %.3f gradcheck %.3f adamw %.3f%n", (T1-T0)/1e9, (T2-T1)/1e9, (T3-T2)/1e9, (T4-T3)/1e9, (T5-T4)/1e9);
         return new Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
+
+    /**
+     * The workspace of the in-place updates: sized once for the largest tensor's temporaries (AdamW makes four of
+     * the tensor's size, the EMA update one), reset when each tensor's update closes it, so steady-state updates
+     * allocate no new native memory. Only temporaries are made inside it; resident arrays are created outside.
+     */
+    private MemoryWorkspace updateWorkspace() {
+        if (workspace == null) {
+            long largest = 0;
+            for (INDArray a : online.values()) {
+                largest = Math.max(largest, a.length());
+            }
+            workspace = WorkspaceConfiguration.builder().initialSize(5 * 4 * largest + (1 << 16))
+                    .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.NONE)
+                    .policySpill(SpillPolicy.REALLOCATE).build();
+        }
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(workspace, "aclip4j-nd4j-updates");
+    }
+
+    private WorkspaceConfiguration workspace;
 
     private record MicroResult(float[] losses, Map<String, INDArray> grads, int[][] keep, int kept,
                                double maskingSeconds) {}

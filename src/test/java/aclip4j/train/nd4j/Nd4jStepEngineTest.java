@@ -211,4 +211,27 @@ class Nd4jStepEngineTest {
             assertEquals(s.get(i).get("loss").getAsDouble(), r.get(i).get("loss").getAsDouble(), "loss of step " + (i + 1));
         }
     }
+
+    /**
+     * The numerical guard on the resident state (CLIP: no EMA score map, whose §5 input check would refuse the
+     * NaN first, as on the host path): at lr 1e30 the first AdamW update moves weights by about 1e30, the
+     * next forward overflows, and the run stops before updating, with one line naming the step and the last good
+     * checkpoint; the checkpoint on disk and metrics.jsonl hold only the good steps.
+     */
+    @Test
+    void aNonFiniteStepStopsTheResidentRunBeforeTheUpdate() throws IOException {
+        Parallel.setThreads(2);
+        Path run = dir.resolve("nan");
+        Trainer t = Trainer.start(config("--variant", "clip", "--steps", "4", "--lr", "1e30", "--checkpoint-every", "1",
+                "--backend", "nd4j"), run, quiet);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> t.run(Long.MAX_VALUE));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("non-finite values at step "), m);
+        assertTrue(m.contains(Checkpoint.lastFile(run).toString()) && !m.contains("\n"), m);
+        int failed = Integer.parseInt(m.substring("non-finite values at step ".length()).split(":")[0]);
+        assertTrue(failed >= 2, m);
+        assertEquals(failed - 1, metrics(run).size(), "no metrics row for the failed step");
+        assertEquals(failed - 1, Checkpoint.load(Checkpoint.lastFile(run)).step());
+    }
 }
