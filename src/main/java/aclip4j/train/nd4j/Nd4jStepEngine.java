@@ -225,6 +225,12 @@ public final class Nd4jStepEngine implements StepEngine {
         Transforms.min(ls, Model.LOGIT_SCALE_MAX, false);
         Traffic.out(4);
         float logitScale = ls.getFloat(0);
+        long G0 = System.nanoTime();
+        // SameDiff's executions leave every op's output to the garbage collector (its array cache stays empty in
+        // 1.0.0-M2.1), about 350 MB per tiny step at batch 32; the Java heap barely grows, so without a collection
+        // per step the process grows until JavaCPP's limits throttle it (BENCHMARKS.md "ND4J resident engine").
+        Nd4j.getMemoryManager().invokeGc();
+        if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE gc %.3f physical %.0f MB%n", (System.nanoTime() - G0) / 1e9, org.bytedeco.javacpp.Pointer.physicalBytes() / 1e6);
         long T5 = System.nanoTime();
         if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE state %.3f ema %.3f micro %.3f gradcheck %.3f adamw %.3f%n", (T1-T0)/1e9, (T2-T1)/1e9, (T3-T2)/1e9, (T4-T3)/1e9, (T5-T4)/1e9);
         return new Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
