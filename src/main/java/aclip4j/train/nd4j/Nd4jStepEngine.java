@@ -16,14 +16,12 @@ import aclip4j.train.Checkpoint;
 import aclip4j.train.Components;
 import aclip4j.train.Model;
 import aclip4j.train.StepEngine;
-import aclip4j.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -154,9 +152,7 @@ public final class Nd4jStepEngine implements StepEngine {
     @Override
     public Outcome step(int i, double lr, double momentum, AClipStep.Settings s, int accum, Batches batches) {
         upload();
-        long T0 = System.nanoTime();
         checkFiniteState(i + 1);
-        long T1 = System.nanoTime();
         hostStale = true;
         // §7: at the start of every step, before the EMA forward; BatchNorm buffers are not averaged. The
         // temporary of each tensor's update lives in a reused workspace.
@@ -167,7 +163,6 @@ public final class Nd4jStepEngine implements StepEngine {
                 }
             }
         });
-        long T2 = System.nanoTime();
         Map<String, INDArray> grads = new LinkedHashMap<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0, masking = 0;
         int kept = 0;
@@ -198,9 +193,7 @@ public final class Nd4jStepEngine implements StepEngine {
             kept = r.kept;
             masking += r.maskingSeconds;
         }
-        long T3 = System.nanoTime();
         checkFinite(i + 1, clip, ssl, byol, grads);
-        long T4 = System.nanoTime();
         // §8 AdamW, in place, every trainable tensor that has a gradient (the frozen patch embedding has none);
         // moments start at zero on a tensor's first update, allocated once outside any workspace.
         for (Map.Entry<String, INDArray> e : online.entrySet()) {
@@ -225,14 +218,10 @@ public final class Nd4jStepEngine implements StepEngine {
         Transforms.min(ls, Model.LOGIT_SCALE_MAX, false);
         Traffic.out(4);
         float logitScale = ls.getFloat(0);
-        long G0 = System.nanoTime();
         // SameDiff's executions leave every op's output to the garbage collector (its array cache stays empty in
         // 1.0.0-M2.1), about 350 MB per tiny step at batch 32; the Java heap barely grows, so without a collection
         // per step the process grows until JavaCPP's limits throttle it (BENCHMARKS.md "ND4J resident engine").
         Nd4j.getMemoryManager().invokeGc();
-        if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE gc %.3f physical %.0f MB%n", (System.nanoTime() - G0) / 1e9, org.bytedeco.javacpp.Pointer.physicalBytes() / 1e6);
-        long T5 = System.nanoTime();
-        if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE state %.3f ema %.3f micro %.3f gradcheck %.3f adamw %.3f%n", (T1-T0)/1e9, (T2-T1)/1e9, (T3-T2)/1e9, (T4-T3)/1e9, (T5-T4)/1e9);
         return new Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
 
@@ -272,13 +261,11 @@ public final class Nd4jStepEngine implements StepEngine {
         int Ge = s.emaImageSize() / model.vision.patch();
         if (s.variant().ema) {
             StepGraphs.Ema eg = emaGraphs.computeIfAbsent(B, b -> new StepGraphs.Ema(model, s, b, ema));
-            long E0 = System.nanoTime();
             StepGraphs.Ema.Out o = eg.run(Nd.f32(batch.emaView(), B, 3, s.emaImageSize(), s.emaImageSize()));
             target = o.target();
             if (s.attentive() && s.variant().masks()) {
                 scores = Nd.floats(o.scores());
             }
-            if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE emagraph %.3f%n", (System.nanoTime()-E0)/1e9);
         }
         // 2. §5 on the host, as AClipStep does it.
         int[][] keep = new int[V][];
@@ -304,9 +291,7 @@ public final class Nd4jStepEngine implements StepEngine {
         INDArray images = V == 1 ? views[0] : Nd4j.concat(0, views); // [V*B,3,S,S], view-major, in ND4J
         INDArray local = s.variant().masks() ? indices(concat(keep)) : tg.allTokens();
         INDArray ids = indices(batch.tokens());
-        long R0 = System.nanoTime();
         StepGraphs.Train.Out o = tg.run(images, local, ids.reshape(B, ctx), target);
-        if (System.getProperty("aclip4j.nd.timing") != null) System.err.printf("PROFILE traingraph %.3f%n", (System.nanoTime()-R0)/1e9);
 
         // 4. Gradients outside autodiff: position rows and token rows scattered back by segment sums.
         Map<String, INDArray> grads = o.grads();
@@ -422,15 +407,5 @@ public final class Nd4jStepEngine implements StepEngine {
         throw new IllegalStateException("non-finite values at step " + stepNumber + ": " + what + ". Stopped before "
                 + "updating the weights; the last good checkpoint is " + lastCheckpoint
                 + " (resume with a lower --lr, or check the data)");
-    }
-
-    /** The resident array of an online tensor (tests). */
-    INDArray onlineArray(String name) {
-        return online == null ? null : online.get(name);
-    }
-
-    /** Trainable names in the model's order (tests). */
-    static List<String> trainableNames(Model m) {
-        return new ArrayList<>(Trainer.trainable(m.online).keySet());
     }
 }
