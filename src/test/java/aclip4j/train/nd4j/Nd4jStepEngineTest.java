@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** The resident ND4J engine ([3/7]) against the SIMD step, its host↔ND4J traffic, and resume. */
@@ -67,12 +69,15 @@ class Nd4jStepEngineTest {
      * Tiny A-CLIP (two attentive views, SimCLR, BYOL, EMA), two steps at lr 2e-3 from step 0 (no warm-up), on each
      * engine: every loss term of both steps within 1e-4 relative (step 1: the same weights and batch; step 2: after
      * one AdamW update, one EMA update and a §5 selection from the updated EMA tower), and the same kept tokens
-     * (the logged share of the object they hold, to 1e-12).
+     * (the logged share of the object they hold, to 1e-12). Also with two micro-batches per step (gradients
+     * accumulated, BatchNorm statistics carried between them) and as A-CLIP-eff (EMA view at S/2, positions
+     * resampled in the EMA graph, §1.7).
      */
-    @Test
-    void residentStepLossesAgreeWithTheSimdStep() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"--variant aclip", "--variant aclip --accum 2", "--variant aclip-eff"})
+    void residentStepLossesAgreeWithTheSimdStep(String options) throws IOException {
         Parallel.setThreads(2);
-        List<List<JsonObject>> r = twoRuns("losses");
+        List<List<JsonObject>> r = twoRuns("losses", options.split(" "));
         List<JsonObject> a = r.get(0), b = r.get(1);
         assertEquals(2, b.size());
         for (int i = 0; i < 2; i++) {
@@ -80,7 +85,7 @@ class Nd4jStepEngineTest {
                 double x = a.get(i).get(k).getAsDouble(), y = b.get(i).get(k).getAsDouble();
                 assertTrue(x != 0, k + " is a real term here");
                 assertEquals(x, y, (k.equals("object_kept") ? 1e-12 : 1e-4) * Math.max(1, Math.abs(x)),
-                        "step " + (i + 1) + " " + k);
+                        options + ": step " + (i + 1) + " " + k);
             }
         }
     }
