@@ -19,10 +19,8 @@ public final class Nd4jByolLoss implements ByolLoss {
         ByolLoss.validate(pred, target, V, B, D);
 
         SameDiff sd = SameDiff.create();
-        SDVariable pn = SameDiffLosses.normalizeRows(sd, sd.var("pred", Nd.f32(pred, V * B, D)), V * B, D);
-        SDVariable tn = SameDiffLosses.normalizeRows(sd, sd.constant(Nd4j.tile(Nd.f32(target, B, D), V, 1)), V * B, D);
-        SDVariable cos = SameDiffLosses.sumRows(sd, pn.mul(tn), D, false);                   // (V*B)
-        SDVariable loss = sd.mean("loss", cos.mul(-2.0).add(2.0));
+        SDVariable loss = define(sd, sd.var("pred", Nd.f32(pred, V * B, D)),
+                sd.constant(Nd4j.tile(Nd.f32(target, B, D), V, 1)), V, B, D, "loss");
 
         OutAndGrad result = SameDiffLosses.run(sd, loss, List.of("loss"), "pred");
         Map<String, INDArray> grads = result.getGradients();
@@ -39,5 +37,18 @@ public final class Nd4jByolLoss implements ByolLoss {
                 return Nd.floats(g.mul(dLoss));
             }
         };
+    }
+
+    /**
+     * BYOL (§6) in {@code sd}: {@code mean(2 - 2 cos(pred, target))} over the {@code V*B} rows, {@code target}
+     * already tiled to the view-major {@code [V*B,D]} and free of gradient, named {@code name}. Shared with the
+     * resident training engine ({@code aclip4j.train.nd4j}).
+     */
+    public static SDVariable define(SameDiff sd, SDVariable pred, SDVariable tiledTarget, int V, int B, int D,
+                                    String name) {
+        SDVariable pn = SameDiffLosses.normalizeRows(sd, pred, V * B, D);
+        SDVariable tn = SameDiffLosses.normalizeRows(sd, tiledTarget, V * B, D);
+        SDVariable cos = SameDiffLosses.sumRows(sd, pn.mul(tn), D, false);                   // (V*B)
+        return sd.mean(name, cos.mul(-2.0).add(2.0));
     }
 }

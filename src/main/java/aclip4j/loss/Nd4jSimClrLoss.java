@@ -23,13 +23,7 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
 
         SameDiff sd = SameDiff.create();
         SDVariable av = sd.var("a", Nd.f32(a, B, D));
-        SDVariable an = SameDiffLosses.normalizeRows(sd, av, B, D);
-        SDVariable bn = sameView ? an : SameDiffLosses.normalizeRows(sd, sd.var("b", Nd.f32(b, B, D)), B, D);
-        SDVariable mask = sd.constant(Nd4j.eye(B).castTo(DataType.FLOAT).muli(SimClrLoss.LARGE_NUM));
-        SDVariable lossA = side(sd, an, bn, mask, tau, B, D);
-        SDVariable lossB = side(sd, bn, an, mask, tau, B, D);
-        SDVariable loss = lossA.add(lossB).div("loss", 2.0);
-
+        SDVariable loss = define(sd, av, sameView ? av : sd.var("b", Nd.f32(b, B, D)), B, D, tau, sameView, "loss");
         String[] wrt = sameView ? new String[] {"a"} : new String[] {"a", "b"};
         OutAndGrad result = SameDiffLosses.run(sd, loss, List.of("loss"), wrt);
         Map<String, INDArray> grads = result.getGradients();
@@ -47,6 +41,21 @@ public final class Nd4jSimClrLoss implements SimClrLoss {
                 return new ViewPairGrads(Nd.floats(ga.mul(dLoss)), Nd.floats(gb.mul(dLoss)));
             }
         };
+    }
+
+    /**
+     * NT-Xent (§6) of two views {@code a, b [B,D]} in {@code sd} at temperature {@code tau} (already rounded to
+     * float), named {@code name}; with {@code sameView} {@code b} is ignored and {@code a} used for both. Shared with
+     * the resident training engine ({@code aclip4j.train.nd4j}).
+     */
+    public static SDVariable define(SameDiff sd, SDVariable a, SDVariable b, int B, int D, double tau,
+                                    boolean sameView, String name) {
+        SDVariable an = SameDiffLosses.normalizeRows(sd, a, B, D);
+        SDVariable bn = sameView ? an : SameDiffLosses.normalizeRows(sd, b, B, D);
+        SDVariable mask = sd.constant(Nd4j.eye(B).castTo(DataType.FLOAT).muli(SimClrLoss.LARGE_NUM));
+        SDVariable lossA = side(sd, an, bn, mask, tau, B, D);
+        SDVariable lossB = side(sd, bn, an, mask, tau, B, D);
+        return lossA.add(lossB).div(name, 2.0);
     }
 
     /** CE([x y^T / τ | x x^T / τ − 1e9 I], diag) for normalised x, y (B,D). */

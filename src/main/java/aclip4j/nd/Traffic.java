@@ -4,9 +4,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bytes copied between the Java heap and ND4J's buffers (in either direction), counted at every conversion the
- * {@code Nd4j…} twins make ({@link Nd} and the tower graphs). {@code aclip4j bench} reads it around a training step:
- * today's twin rebuilds every weight as a new INDArray per component call, so a step moves several times the model;
- * a resident ND4J engine (issue [3/7]) would move only the step's inputs and its scalar outputs.
+ * {@code Nd4j…} twins make ({@link Nd} and the tower graphs) and at every copy of the resident training engine
+ * ({@code aclip4j.train.nd4j.Nd4jStepEngine}). {@code aclip4j bench} reads it around a training step: the component
+ * twins rebuild every weight as a new INDArray per call, so a step through them moves several times the model; the
+ * resident engine ([3/7]) moves only the step's inputs, the EMA score map and scalars.
  */
 public final class Traffic {
     private Traffic() {}

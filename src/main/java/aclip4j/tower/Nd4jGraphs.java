@@ -21,9 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link Tensor}s and INDArrays.
  *
  * <p>Every matmul is {@code sd.mmul} with transpose flags (libnd4j's {@code matmul} op, which calls gemm) so a
- * PyTorch {@code [out,in]} weight is used as stored, never copied transposed.
+ * PyTorch {@code [out,in]} weight is used as stored, never copied transposed. Public for the resident training
+ * engine ({@code aclip4j.train.nd4j}), which builds its step graphs from the same pieces.
  */
-final class Nd4jGraphs {
+public final class Nd4jGraphs {
     /** SameDiff's createGradFunction prints one line per op to System.out; it is swapped out under this lock. */
     private static final Object STDOUT_LOCK = new Object();
 
@@ -70,7 +71,7 @@ final class Nd4jGraphs {
     }
 
     /** y [M,out] = x [M,in] @ w^T + b, with w [out,in] as PyTorch stores it; b may be null. */
-    static SDVariable linear(SameDiff sd, SDVariable x, SDVariable w, SDVariable b) {
+    public static SDVariable linear(SameDiff sd, SDVariable x, SDVariable w, SDVariable b) {
         SDVariable y = sd.mmul(x, w, false, true, false);
         return b == null ? y : sd.nn().biasAdd(y, b, false);
     }
@@ -164,7 +165,7 @@ final class Nd4jGraphs {
      * never pay for it) while System.out is muted: SameDiff 1.0.0-M2.1 prints
      * "Added differentiated op …" with System.out.println for every op, with no logger to turn off.
      */
-    static void createGradFunctionQuietly(SameDiff sd) {
+    public static void createGradFunctionQuietly(SameDiff sd) {
         synchronized (STDOUT_LOCK) {
             PrintStream out = System.out;
             System.setOut(new PrintStream(OutputStream.nullOutputStream()));

@@ -136,30 +136,56 @@ public final class Nd4jSslHead implements SslHead {
             }
         }
         int in = cfg.inputWidth(kind);
-        SDVariable cur = sd.var(INPUT, Nd4j.zeros(dtype, B, in));
+        SDVariable input = sd.var(INPUT, Nd4j.zeros(dtype, B, in));
         names.add(INPUT);
+        SDVariable out = sd.identity("out", define(sd, kind, v::get, input, training, "").out());
+        SDVariable dOut = sd.placeHolder("dOut", dtype, B, cfg.outputWidth(kind));
+        sd.setLossVariables(sd.identity("loss", out.mul(dOut).sum()));
+        return new Graph(sd, names.toArray(new String[0]));
+    }
+
+    /** What {@link #define} builds: the head's output and, in training, each BatchNorm's batch statistics. */
+    public record Defined(SDVariable out, Map<String, SDVariable[]> batchStats) {}
+
+    /**
+     * The §6 head on {@code input [R, in]}: hidden {@code Linear → BatchNorm1d → ReLU} stages and the final Linear.
+     * In training each BatchNorm normalises by the batch mean and biased batch variance over the R rows (their
+     * gradients flow) and {@code batchStats} maps its prefix ({@code bn1}, {@code 1}, …) to
+     * {@code {mean [1,h], biased variance [1,h]}}, named {@code prefix + bn + ".batch_mean"/".batch_var"}; in
+     * evaluation {@code w} must give the running statistics too. Shared by this twin's graphs and the resident
+     * training engine ({@code aclip4j.train.nd4j}).
+     *
+     * @param w the head's tensors by their names within the head ({@code layer1.weight}, {@code bn1.running_mean}, …)
+     */
+    public static Defined define(SameDiff sd, Kind kind, java.util.function.Function<String, SDVariable> w,
+                                 SDVariable input, boolean training, String prefix) {
+        SDVariable cur = input;
+        Map<String, SDVariable[]> stats = new LinkedHashMap<>();
         for (Stage s : SslHead.stages(kind)) {
-            cur = linear(sd, cur, v.get(s.linear() + ".weight"), s.bias() ? v.get(s.linear() + ".bias") : null);
+            cur = linear(sd, cur, w.apply(s.linear() + ".weight"), s.bias() ? w.apply(s.linear() + ".bias") : null);
             if (s.bn() == null) {
                 continue;
             }
             SDVariable centred;
             SDVariable variance;
             if (training) {
-                SDVariable mean = sd.identity(s.bn() + ".batch_mean", cur.mean(true, 0));              // [1,h]
+                SDVariable mean = sd.identity(prefix + s.bn() + ".batch_mean", cur.mean(true, 0));          // [1,h]
                 centred = cur.sub(mean);
-                variance = sd.identity(s.bn() + ".batch_var", centred.mul(centred).mean(true, 0));  // biased
+                variance = sd.identity(prefix + s.bn() + ".batch_var", centred.mul(centred).mean(true, 0)); // biased
+                stats.put(s.bn(), new SDVariable[] {mean, variance});
             } else {
-                centred = cur.sub(v.get(s.bn() + ".running_mean"));
-                variance = v.get(s.bn() + ".running_var");
+                centred = cur.sub(w.apply(s.bn() + ".running_mean"));
+                variance = w.apply(s.bn() + ".running_var");
             }
             SDVariable normed = centred.mul(variance.add(BN_EPS).pow(-0.5));
-            cur = sd.nn().relu(normed.mul(v.get(s.bn() + ".weight")).add(v.get(s.bn() + ".bias")), 0.0);
+            cur = sd.nn().relu(normed.mul(w.apply(s.bn() + ".weight")).add(w.apply(s.bn() + ".bias")), 0.0);
         }
-        SDVariable out = sd.identity("out", cur);
-        SDVariable dOut = sd.placeHolder("dOut", dtype, B, cfg.outputWidth(kind));
-        sd.setLossVariables(sd.identity("loss", out.mul(dOut).sum()));
-        return new Graph(sd, names.toArray(new String[0]));
+        return new Defined(cur, stats);
+    }
+
+    /** PyTorch's running-statistics rule, in place: {@code r = (1 - 0.1) r + 0.1 batch}. */
+    public static void updateRunning(INDArray running, INDArray batch) {
+        running.muli(1 - BN_MOMENTUM).addi(batch.reshape(running.shape()).mul(BN_MOMENTUM));
     }
 
     /** A forward pass kept for its backward; arrays are in the graph's float type. */

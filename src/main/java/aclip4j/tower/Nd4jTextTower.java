@@ -143,33 +143,56 @@ public final class Nd4jTextTower implements TextTower {
             long[] shape = Arrays.stream(e.getValue()).asLongStream().toArray();
             v.put(e.getKey(), sd.var(e.getKey(), Nd4j.zeros(dtype, shape)));
         }
+        SDVariable select = sd.placeHolder("eot_select", dtype, B, 1, ctx);
+        SDVariable features = encode(sd, cfg, v::get, v.get(TOKEN_ROWS), select, B, dtype, "features");
+        SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
+        sd.setLossVariables(sd.identity("loss", features.mul(dF).sum()));
+        return new Graph(sd, shapes.keySet().toArray(new String[0]));
+    }
+
+    /**
+     * §2 from the looked-up token rows to the features: positions, the causal blocks, EOT pooling by the one-hot
+     * {@code eotSelect [B,1,ctx]} rows, {@code ln_final} and {@code text_projection}. Shared by this twin's graph and
+     * the resident training engine ({@code aclip4j.train.nd4j}); the graph may hold one text tower.
+     *
+     * @param w         the weights by their CLIP names
+     * @param tokenRows {@code [B*ctx,W]} the rows of {@code token_embedding.weight} at the tokens
+     * @param name      the name of the {@code [B,E]} output
+     */
+    public static SDVariable encode(SameDiff sd, TextConfig cfg, java.util.function.Function<String, SDVariable> w,
+                                    SDVariable tokenRows, SDVariable eotSelect, int B, DataType dtype, String name) {
+        int ctx = cfg.context(), W = cfg.width(), H = cfg.heads();
         // Strictly-upper-triangular additive mask [ctx,ctx]: column > row.
         INDArray rows = Nd4j.arange(0, ctx).castTo(DataType.INT).reshape(ctx, 1).broadcast(ctx, ctx);
         INDArray cols = Nd4j.arange(0, ctx).castTo(DataType.INT).reshape(1, ctx).broadcast(ctx, ctx);
         SDVariable mask = sd.constant("causal_mask", cols.gt(rows).castTo(dtype).muli(MASKED));
 
-        SDVariable x = v.get(TOKEN_ROWS).reshape(B, ctx, W).add(v.get("positional_embedding"));   // [B,ctx,W]
+        SDVariable x = tokenRows.reshape(B, ctx, W).add(w.apply("positional_embedding"));   // [B,ctx,W]
         for (int i = 0; i < cfg.depth(); i++) {
             String b = "transformer.resblocks." + i + ".";
-            SDVariable h = layerNorm(x, v.get(b + "ln_1.weight"), v.get(b + "ln_1.bias"), LN_EPS, 2);
-            Nd4jGraphs.Attention a = attention(sd, h, B, ctx, W, H, v.get(b + "attn.in_proj_weight"),
-                    v.get(b + "attn.in_proj_bias"), v.get(b + "attn.out_proj.weight"),
-                    v.get(b + "attn.out_proj.bias"), mask);
+            SDVariable h = layerNorm(x, w.apply(b + "ln_1.weight"), w.apply(b + "ln_1.bias"), LN_EPS, 2);
+            Nd4jGraphs.Attention a = attention(sd, h, B, ctx, W, H, w.apply(b + "attn.in_proj_weight"),
+                    w.apply(b + "attn.in_proj_bias"), w.apply(b + "attn.out_proj.weight"),
+                    w.apply(b + "attn.out_proj.bias"), mask);
             x = x.add(a.out());
-            SDVariable m = layerNorm(x, v.get(b + "ln_2.weight"), v.get(b + "ln_2.bias"), LN_EPS, 2)
+            SDVariable m = layerNorm(x, w.apply(b + "ln_2.weight"), w.apply(b + "ln_2.bias"), LN_EPS, 2)
                     .reshape(B * ctx, W);
-            m = quickGelu(sd, linear(sd, m, v.get(b + "mlp.c_fc.weight"), v.get(b + "mlp.c_fc.bias")));
-            m = linear(sd, m, v.get(b + "mlp.c_proj.weight"), v.get(b + "mlp.c_proj.bias"));
+            m = quickGelu(sd, linear(sd, m, w.apply(b + "mlp.c_fc.weight"), w.apply(b + "mlp.c_fc.bias")));
+            m = linear(sd, m, w.apply(b + "mlp.c_proj.weight"), w.apply(b + "mlp.c_proj.bias"));
             x = x.add(m.reshape(B, ctx, W));
         }
         // Pool first, then ln_final: LayerNorm acts per token, so this equals CLIP's ln_final-then-index.
-        SDVariable select = sd.placeHolder("eot_select", dtype, B, 1, ctx);
-        SDVariable pooled = sd.mmul(select, x).reshape(B, W);                                      // [B,W]
-        pooled = layerNorm(pooled, v.get("ln_final.weight"), v.get("ln_final.bias"), LN_EPS, 1);
-        SDVariable features = sd.mmul("features", pooled, v.get("text_projection"));             // [B,E]
-        SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
-        sd.setLossVariables(sd.identity("loss", features.mul(dF).sum()));
-        return new Graph(sd, shapes.keySet().toArray(new String[0]));
+        SDVariable pooled = sd.mmul(eotSelect, x).reshape(B, W);                                   // [B,W]
+        pooled = layerNorm(pooled, w.apply("ln_final.weight"), w.apply("ln_final.bias"), LN_EPS, 1);
+        return sd.mmul(name, pooled, w.apply("text_projection"));                                 // [B,E]
+    }
+
+    /**
+     * The §2 pooling rows {@code [B,1,ctx]} for token ids {@code [B,ctx]} already in ND4J: one-hot at each row's
+     * first largest id (the EOT token).
+     */
+    public static INDArray eotSelect(INDArray ids, int ctx, DataType dtype) {
+        return Nd4jGraphs.oneHot(Nd4j.argMax(ids, 1).reshape(ids.size(0), 1), ctx, dtype);
     }
 
     /** A forward pass kept for its backward; arrays are in the graph's float type. */

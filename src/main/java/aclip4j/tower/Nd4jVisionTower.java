@@ -33,7 +33,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code gather}, whose SameDiff backward fails in 1.0.0-M2.1 (see {@link Nd4jGraphs#oneHot}).
  *
  * <p>{@code pos_embed} must be at this config's resolution: for the §1.7 EMA view at another size, resample it
- * first ({@code SimdVisionTower.atResolution}, a plain function of the weights) and use a config of that size.
+ * first ({@code PositionEmbedding.atResolution}, a plain function of the weights) and use a config of that size.
  *
  * <p>The graph's float type is a constructor argument: FLOAT for the project, DOUBLE for finite-difference tests.
  */
@@ -173,11 +173,10 @@ public final class Nd4jVisionTower implements VisionTower {
 
         // §1.1: [B,3,G,p,G,p] -> [B,G,G,3,p,p] so a patch row is (channel, row, col), the order of
         // patch_embed.proj.weight [D,3,p,p] flattened to [D,3pp] (the conv as a matmul).
-        SDVariable patches = images.reshape(B, 3, G, p, G, p).permute(0, 2, 4, 1, 3, 5).reshape(B * N, 3 * p * p);
+        SDVariable patches = patchRows(images, cfg, B);
         SDVariable pw = v.get("patch_embed.proj.weight").reshape(D, 3 * p * p);
         SDVariable pos = v.get("pos_embed").reshape(N + 1, D);
         SDVariable posPatch = pos.get(SDIndex.interval(1, N + 1), SDIndex.all());            // [N,D]
-        SDVariable posCls = pos.get(SDIndex.interval(0, 1), SDIndex.all()).reshape(1, 1, D);
         // §1.2: position is added before any token is dropped.
         SDVariable tokens = linear(sd, patches, pw, v.get("patch_embed.proj.bias")).reshape(B, N, D).add(posPatch);
         if (key.K() >= 0) {
@@ -185,40 +184,86 @@ public final class Nd4jVisionTower implements VisionTower {
             SDVariable select = sd.placeHolder("keep_select", dtype, B, key.K(), N);
             tokens = sd.mmul(select, tokens);
         }
-        SDVariable cls = sd.tile(v.get("cls_token").add(posCls), B, 1, 1);                    // [B,1,D]
-        SDVariable x = sd.concat(1, cls, tokens);                                              // [B,Tk,D]
-
-        SDVariable scoreSum = null;
-        for (int i = 0; i < L; i++) {
-            String b = "blocks." + i + ".";
-            SDVariable h = layerNorm(x, v.get(b + "norm1.weight"), v.get(b + "norm1.bias"), LN_EPS, 2);
-            Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, v.get(b + "attn.qkv.weight"),
-                    v.get(b + "attn.qkv.bias"), v.get(b + "attn.proj.weight"), v.get(b + "attn.proj.bias"), null);
-            x = x.add(a.out());
-            if (key.withScores() && (!key.lastLayerOnly() || i == L - 1)) {
-                // §3: CLS query row, patch keys 1..T-1 (CLS-to-CLS dropped, no renormalisation), summed over heads.
-                SDVariable row = a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1),
-                        SDIndex.interval(1, Tk)).reshape(B, H, N).sum(1);
-                scoreSum = scoreSum == null ? row : scoreSum.add(row);
-            }
-            SDVariable m = layerNorm(x, v.get(b + "norm2.weight"), v.get(b + "norm2.bias"), LN_EPS, 2)
-                    .reshape(B * Tk, D);
-            m = geluErf(sd, linear(sd, m, v.get(b + "mlp.fc1.weight"), v.get(b + "mlp.fc1.bias")));
-            m = linear(sd, m, v.get(b + "mlp.fc2.weight"), v.get(b + "mlp.fc2.bias"));
-            x = x.add(m.reshape(B, Tk, D));
-        }
-        x = layerNorm(x, v.get("norm.weight"), v.get("norm.bias"), LN_EPS, 2);
-        SDVariable clsOut = sd.identity("cls", firstToken(x, B, D));                          // [B,D]
-        SDVariable features = sd.mmul("features", clsOut, v.get("image_projection"));       // [B,E], §1.5
-        if (key.withScores()) {
-            int layers = key.lastLayerOnly() ? 1 : L;
-            sd.identity("scores", scoreSum.mul(1.0 / ((double) layers * H)));
-        }
+        SDVariable x = sd.concat(1, clsRow(sd, v.get("cls_token"), v.get("pos_embed"), N + 1, B, D), tokens); // [B,Tk,D]
+        Encoded enc = encode(sd, cfg, v::get, x, B, Tk, key.withScores(), key.lastLayerOnly(), "");
+        SDVariable clsOut = enc.cls(), features = enc.features();
         SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
         SDVariable dC = sd.placeHolder("dCls", dtype, B, D);
         SDVariable loss = features.mul(dF).sum().add(clsOut.mul(dC).sum());
         sd.setLossVariables(sd.identity("loss", loss));
         return new Graph(sd, weightShapes(cfg).keySet().toArray(new String[0]));
+    }
+
+    /**
+     * §1.1 the patches of {@code images [B,3,S,S]} as rows {@code [B*N, 3pp]}: [B,3,G,p,G,p] → [B,G,G,3,p,p], so a
+     * row is (channel, row, col), the order of {@code patch_embed.proj.weight [D,3,p,p]} flattened to [D,3pp].
+     */
+    public static SDVariable patchRows(SDVariable images, VisionConfig cfg, int B) {
+        int p = cfg.patch(), G = cfg.grid();
+        return images.reshape(B, 3, G, p, G, p).permute(0, 2, 4, 1, 3, 5).reshape(B * G * G, 3 * p * p);
+    }
+
+    /** §1.1 patch rows {@code [M,3pp]} embedded to {@code [M,D]} (the strided convolution as a Linear). */
+    public static SDVariable embedPatches(SameDiff sd, VisionConfig cfg,
+                                          java.util.function.Function<String, SDVariable> w, SDVariable rows) {
+        int p = cfg.patch(), D = cfg.width();
+        return linear(sd, rows, w.apply("patch_embed.proj.weight").reshape(D, 3 * p * p),
+                w.apply("patch_embed.proj.bias"));
+    }
+
+    /** The outputs {@link #encode} defines: {@code cls [B,D]}, {@code features [B,E]}, {@code scores [B,N]} or null. */
+    public record Encoded(SDVariable cls, SDVariable features, SDVariable scores) {}
+
+    /**
+     * §1.2 the CLS token with its position, {@code cls_token + pos_embed[0]}, tiled to {@code [B,1,D]}.
+     *
+     * @param posEmbed {@code [1,T,D]}
+     */
+    public static SDVariable clsRow(SameDiff sd, SDVariable clsToken, SDVariable posEmbed, int T, int B, int D) {
+        SDVariable posCls = posEmbed.reshape(T, D).get(SDIndex.interval(0, 1), SDIndex.all()).reshape(1, 1, D);
+        return sd.tile(clsToken.add(posCls), B, 1, 1);
+    }
+
+    /**
+     * §1.4–§1.6 and §3 on an embedded token sequence {@code x [B,Tk,D]} (CLS first): the blocks, the final
+     * LayerNorm of the CLS row, the projection and, with {@code withScores}, the attentive score of the CLS query
+     * over the {@code Tk - 1} patch keys. Shared by this twin's graphs and the resident training engine
+     * ({@code aclip4j.train.nd4j}); {@code prefix} keeps the output names apart when one graph holds several passes.
+     *
+     * @param w the weights by their timm names (unprefixed)
+     */
+    public static Encoded encode(SameDiff sd, VisionConfig cfg, java.util.function.Function<String, SDVariable> w,
+                                 SDVariable x, int B, int Tk, boolean withScores, boolean lastLayerOnly,
+                                 String prefix) {
+        int D = cfg.width(), H = cfg.heads(), L = cfg.depth(), N = Tk - 1;
+        SDVariable scoreSum = null;
+        for (int i = 0; i < L; i++) {
+            String b = "blocks." + i + ".";
+            SDVariable h = layerNorm(x, w.apply(b + "norm1.weight"), w.apply(b + "norm1.bias"), LN_EPS, 2);
+            Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, w.apply(b + "attn.qkv.weight"),
+                    w.apply(b + "attn.qkv.bias"), w.apply(b + "attn.proj.weight"), w.apply(b + "attn.proj.bias"), null);
+            x = x.add(a.out());
+            if (withScores && (!lastLayerOnly || i == L - 1)) {
+                // §3: CLS query row, patch keys 1..T-1 (CLS-to-CLS dropped, no renormalisation), summed over heads.
+                SDVariable row = a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1),
+                        SDIndex.interval(1, Tk)).reshape(B, H, N).sum(1);
+                scoreSum = scoreSum == null ? row : scoreSum.add(row);
+            }
+            SDVariable m = layerNorm(x, w.apply(b + "norm2.weight"), w.apply(b + "norm2.bias"), LN_EPS, 2)
+                    .reshape(B * Tk, D);
+            m = geluErf(sd, linear(sd, m, w.apply(b + "mlp.fc1.weight"), w.apply(b + "mlp.fc1.bias")));
+            m = linear(sd, m, w.apply(b + "mlp.fc2.weight"), w.apply(b + "mlp.fc2.bias"));
+            x = x.add(m.reshape(B, Tk, D));
+        }
+        x = layerNorm(x, w.apply("norm.weight"), w.apply("norm.bias"), LN_EPS, 2);
+        SDVariable clsOut = sd.identity(prefix + "cls", firstToken(x, B, D));                  // [B,D]
+        SDVariable features = sd.mmul(prefix + "features", clsOut, w.apply("image_projection")); // [B,E], §1.5
+        SDVariable scores = null;
+        if (withScores) {
+            int layers = lastLayerOnly ? 1 : L;
+            scores = sd.identity(prefix + "scores", scoreSum.mul(1.0 / ((double) layers * H)));
+        }
+        return new Encoded(clsOut, features, scores);
     }
 
     /** A forward pass kept for its backward; arrays are in the graph's float type. */

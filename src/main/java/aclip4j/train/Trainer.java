@@ -45,6 +45,7 @@ public final class Trainer {
     private final AdamWOptimizer optimizer;
     private final LrSchedule lrSchedule;
     private final Batches batches;
+    private final StepEngine engine;
     private long step; // optimiser steps done
 
     private Trainer(TrainConfig cfg, Path out, PrintStream log, Dataset train, Dataset heldOut,
@@ -64,6 +65,10 @@ public final class Trainer {
         this.optimizer = new AdamWOptimizer(components.adamW(), cfg.weightDecay());
         this.lrSchedule = new LrSchedule(cfg.lr(), cfg.lrStart(), cfg.lrEnd(), cfg.warmup(), cfg.steps());
         this.batches = new Batches(cfg, train, tokenizer, S, Se, settings.views(), model.vision.grid() / settings.patchesPerCell());
+        // The one seam between backends: ND4J runs keep their state resident in ND4J (aclip4j.train.nd4j).
+        this.engine = cfg.backend() == aclip4j.Backend.ND4J
+                ? new aclip4j.train.nd4j.Nd4jStepEngine(model, optimizer, cfg.weightDecay(), Checkpoint.lastFile(out))
+                : this::hostStep;
     }
 
     /** The per-step settings a config implies (§5.3 keep count from the keep fraction). */
@@ -150,6 +155,7 @@ public final class Trainer {
     }
 
     public Model model() {
+        engine.syncToHost();
         return model;
     }
 
@@ -176,6 +182,7 @@ public final class Trainer {
 
     /** Held-out evaluation with the EMA towers ({@code useEma}, when the run has them) or the online ones. */
     public Evaluator.Report evaluate(int images, boolean useEma) {
+        engine.syncToHost();
         boolean ema = useEma && !model.ema.isEmpty();
         return Evaluator.evaluate(components.vision(), components.text(), model.evalWeights(ema),
                 model.vision.imageSize(), model.vision.embed(), heldOut, tokenizer, images, 32, ema ? "ema" : "online");
@@ -220,22 +227,50 @@ public final class Trainer {
         int i = (int) step;
         double lr = lrSchedule.at(i);
         double m = MomentumSchedule.momentum(cfg.m0(), i, cfg.steps());
+        int micro = cfg.batch() / cfg.accum();
+        StepEngine.Outcome o = engine.step(i, lr, m, i < cfg.maskWarmup()
+                ? settings.withStrategy(TokenSelector.Strategy.RANDOM) : settings, cfg.accum(),
+                a -> batches.make(i, a * micro, micro));
+        double[] share = objectShare(i, o.firstBatch(), o.firstKeep(), o.keptTokens());
+        JsonObject row = new JsonObject();
+        row.addProperty("step", i + 1);
+        row.addProperty("loss", o.loss());
+        row.addProperty("clip_loss", o.clipLoss());
+        row.addProperty("ssl_loss", o.sslLoss());
+        row.addProperty("byol_loss", o.byolLoss());
+        row.addProperty("lr", lr);
+        if (!model.ema.isEmpty()) { // no EMA, no momentum: left out rather than NaN, which strict JSON lacks
+            row.addProperty("momentum", m);
+        }
+        row.addProperty("logit_scale", o.logitScale());
+        row.addProperty("kept_tokens", o.keptTokens());
+        row.addProperty("masking_seconds", o.maskingSeconds());
+        if (share != null && Double.isFinite(share[0]) && Double.isFinite(share[1])) {
+            row.addProperty("object_kept", share[0]);
+            row.addProperty("object_kept_random", share[1]);
+        }
+        return row;
+    }
+
+    /** The host {@link StepEngine}: {@link AClipStep} per micro-batch on this run's components and Java arrays. */
+    private StepEngine.Outcome hostStep(int i, double lr, double m, AClipStep.Settings stepSettings, int accum,
+                                        StepEngine.MicroBatches microBatches) {
         checkFiniteWeights(i + 1);
         updateEma(components, model, m); // §7: at the start of every step, before the EMA forward
-        int micro = cfg.batch() / cfg.accum();
         Map<String, Tensor> grads = new LinkedHashMap<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0;
         int kept = 0;
         double masking = 0;
-        double[] share = null;
-        for (int a = 0; a < cfg.accum(); a++) {
-            AClipStep.Batch batch = batches.make(i, a * micro, micro);
-            AClipStep.Result r = AClipStep.run(components, model, i < cfg.maskWarmup()
-                    ? settings.withStrategy(TokenSelector.Strategy.RANDOM) : settings, batch);
+        AClipStep.Batch first = null;
+        int[][] firstKeep = null;
+        for (int a = 0; a < accum; a++) {
+            AClipStep.Batch batch = microBatches.get(a);
+            AClipStep.Result r = AClipStep.run(components, model, stepSettings, batch);
             if (a == 0) {
-                share = objectShare(i, batch, r);
+                first = batch;
+                firstKeep = r.keepIndex();
             }
-            float scale = 1f / cfg.accum(); // §8: each micro-batch loss is divided by the micro-batch count
+            float scale = 1f / accum; // §8: each micro-batch loss is divided by the micro-batch count
             r.grads().forEach((name, g) -> {
                 float[] src = g.floats();
                 Tensor have = grads.computeIfAbsent(name, k -> Tensor.f32(new float[src.length], g.shape()));
@@ -245,34 +280,17 @@ public final class Trainer {
                 }
             });
             model.online.putAll(r.buffers());
-            loss += r.loss() / cfg.accum();
-            clip += r.clipLoss() / cfg.accum();
-            ssl += r.sslLoss() / cfg.accum();
-            byol += r.byolLoss() / cfg.accum();
+            loss += r.loss() / accum;
+            clip += r.clipLoss() / accum;
+            ssl += r.sslLoss() / accum;
+            byol += r.byolLoss() / accum;
             kept = r.keptTokens();
             masking += r.maskingSeconds();
         }
         checkFinite(i + 1, clip, ssl, byol, grads); // before the update: the weights in memory stay the last good ones
         optimizer.step(trainable(model.online), grads, lr);
         float logitScale = clampLogitScale(model.online);
-        JsonObject row = new JsonObject();
-        row.addProperty("step", i + 1);
-        row.addProperty("loss", loss);
-        row.addProperty("clip_loss", clip);
-        row.addProperty("ssl_loss", ssl);
-        row.addProperty("byol_loss", byol);
-        row.addProperty("lr", lr);
-        if (!model.ema.isEmpty()) { // no EMA, no momentum: left out rather than NaN, which strict JSON lacks
-            row.addProperty("momentum", m);
-        }
-        row.addProperty("logit_scale", logitScale);
-        row.addProperty("kept_tokens", kept);
-        row.addProperty("masking_seconds", masking);
-        if (share != null && Double.isFinite(share[0]) && Double.isFinite(share[1])) {
-            row.addProperty("object_kept", share[0]);
-            row.addProperty("object_kept_random", share[1]);
-        }
-        return row;
+        return new StepEngine.Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
 
     /**
@@ -351,12 +369,15 @@ public final class Trainer {
      * ({@link ObjectShare}), with this run's masks and with random masks of the same size drawn from the same noise;
      * null without masks or object geometry.
      */
-    private double[] objectShare(int i, AClipStep.Batch batch, AClipStep.Result r) {
-        if (r.keepIndex() == null || r.keepIndex()[0] == null) {
+    /** The random masks of {@code object_kept_random}, a metric: chosen on the host whatever the backend. */
+    private static final TokenSelector HOST_SELECTOR = new aclip4j.mask.SimdTokenSelector(Lanes.preferred());
+
+    private double[] objectShare(int i, AClipStep.Batch batch, int[][] keepIndex, int kept) {
+        if (keepIndex == null || keepIndex[0] == null) {
             return null;
         }
         int B = batch.B(), V = settings.views(), S = model.vision.imageSize(), p = model.vision.patch();
-        int cell = settings.patchesPerCell(), g = model.vision.grid() / cell, kept = r.keptTokens();
+        int cell = settings.patchesPerCell(), g = model.vision.grid() / cell;
         Dataset.Coverage[] cov = new Dataset.Coverage[B]; // the object's coverage once per image, shared by its views
         for (int b = 0; b < B; b++) {
             cov[b] = train.objectCoverage(batches.sampleIndex((long) i * cfg.batch() + b));
@@ -367,12 +388,12 @@ public final class Trainer {
         double sum = 0, sumRandom = 0;
         int n = 0;
         for (int v = 0; v < V; v++) {
-            int[] random = components.tokenSelector().select(new float[B * g * g], batch.noise()[v], B, g, cell,
+            int[] random = HOST_SELECTOR.select(new float[B * g * g], batch.noise()[v], B, g, cell,
                     TokenSelector.Strategy.RANDOM, settings.keepCells(), settings.mixedTopCells()).keepIndex();
             for (int b = 0; b < B; b++) {
                 int[] box = java.util.Arrays.copyOfRange(batch.viewBoxes(), (b * V + v) * 4, (b * V + v) * 4 + 4);
                 double[] mass = ObjectShare.patchMass(cov[b].values(), cov[b].height(), cov[b].width(), box, S, p);
-                double a = ObjectShare.keptShare(mass, r.keepIndex()[v], b * kept, kept, 1.0);
+                double a = ObjectShare.keptShare(mass, keepIndex[v], b * kept, kept, 1.0);
                 double rnd = ObjectShare.keptShare(mass, random, b * kept, kept, 1.0);
                 if (Double.isFinite(a) && Double.isFinite(rnd)) {
                     sum += a;
@@ -425,6 +446,7 @@ public final class Trainer {
 
     /** The run's state: online and EMA weights, optimiser moments, step, config and tokenizer (with its vocabulary). */
     public Checkpoint checkpoint() {
+        engine.syncToHost();
         return RunState.checkpoint(step, cfg, model, optimizer, tokenizer);
     }
 }

@@ -1,0 +1,242 @@
+package aclip4j.train.nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import aclip4j.cli.TrainCommand;
+import aclip4j.kernel.Parallel;
+import aclip4j.nd.Traffic;
+import aclip4j.tensor.Tensor;
+import aclip4j.train.Checkpoint;
+import aclip4j.train.TrainConfig;
+import aclip4j.train.Trainer;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** The resident ND4J engine ([3/7]) against the SIMD step, its host↔ND4J traffic, and resume. */
+class Nd4jStepEngineTest {
+    @TempDir
+    Path dir;
+
+    private final PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+    static TrainConfig config(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--steps", "20", "--batch", "8", "--lr", "2e-3", "--warmup", "0",
+                "--train-images", "64", "--eval-images", "8", "--checkpoint-every", "10", "--m0", "0.9",
+                "--threads", "2"));
+        args.addAll(List.of(extra));
+        TrainCommand t = new TrainCommand();
+        new CommandLine(t).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(new String[0]));
+        return t.config();
+    }
+
+    private static List<JsonObject> metrics(Path run) throws IOException {
+        List<JsonObject> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
+            rows.add(JsonParser.parseString(line).getAsJsonObject());
+        }
+        return rows;
+    }
+
+    private List<List<JsonObject>> twoRuns(String name, String... extra) throws IOException {
+        List<List<JsonObject>> rows = new ArrayList<>();
+        for (String backend : List.of("simd", "nd4j")) {
+            List<String> args = new ArrayList<>(List.of("--variant", "aclip", "--steps", "2", "--backend", backend));
+            args.addAll(List.of(extra));
+            Path run = dir.resolve(name + "-" + backend);
+            Trainer.start(config(args.toArray(new String[0])), run, quiet).run(2);
+            rows.add(metrics(run));
+        }
+        return rows;
+    }
+
+    /**
+     * Tiny A-CLIP (two attentive views, SimCLR, BYOL, EMA), two steps at lr 2e-3 from step 0 (no warm-up), on each
+     * engine: every loss term of both steps within 1e-4 relative (step 1: the same weights and batch; step 2: after
+     * one AdamW update, one EMA update and a §5 selection from the updated EMA tower), and the same kept tokens
+     * (the logged share of the object they hold, to 1e-12). Also with two micro-batches per step (gradients
+     * accumulated, BatchNorm statistics carried between them) and as A-CLIP-eff (EMA view at S/2, positions
+     * resampled in the EMA graph, §1.7).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"--variant aclip", "--variant aclip --accum 2", "--variant aclip-eff"})
+    void residentStepLossesAgreeWithTheSimdStep(String options) throws IOException {
+        Parallel.setThreads(2);
+        List<List<JsonObject>> r = twoRuns("losses", options.split(" "));
+        List<JsonObject> a = r.get(0), b = r.get(1);
+        assertEquals(2, b.size());
+        for (int i = 0; i < 2; i++) {
+            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss", "logit_scale", "object_kept")) {
+                double x = a.get(i).get(k).getAsDouble(), y = b.get(i).get(k).getAsDouble();
+                assertTrue(x != 0, k + " is a real term here");
+                assertEquals(x, y, (k.equals("object_kept") ? 1e-12 : 1e-4) * Math.max(1, Math.abs(x)),
+                        options + ": step " + (i + 1) + " " + k);
+            }
+        }
+    }
+
+    /**
+     * The state after two steps (BYOL off: its predictor has ReLU inputs within float32 rounding of 0, where one
+     * flipped ReLU moves the head gradients by percents without either twin being wrong; see TrainerTest's parity
+     * test), lr 2e-3 from step 0. Every weight, EMA weight and moment element within 1e-6 + 1e-4·|w|, except at most
+     * 1 % of a tensor's elements; and tensors whose exact gradient is 0 (key biases: the softmax ignores a shift
+     * shared by all keys; the SimCLR head's Linear biases before a BatchNorm) hold rounding noise, which AdamW's first
+     * steps turn into ±lr moves: for them, and everywhere, at most 2 lr per update apart. BatchNorm running buffers
+     * within 1e-4 relative, plus 0.1·4 lr where a noisy bias feeds the mean. The weights did move: most qkv weights by more than lr/2.
+     */
+    @Test
+    void residentStateAgreesWithTheSimdStateAfterTwoUpdates() throws IOException {
+        Parallel.setThreads(2);
+        twoRuns("state", "--byol", "off");
+        Map<String, Tensor> ws = Checkpoint.load(Checkpoint.lastFile(dir.resolve("state-simd"))).tensors();
+        Map<String, Tensor> wn = Checkpoint.load(Checkpoint.lastFile(dir.resolve("state-nd4j"))).tensors();
+        assertEquals(ws.keySet(), wn.keySet(), "the same safetensors names as the SIMD path");
+        double lr = 2e-3;
+        int strict = 0;
+        for (String name : ws.keySet()) {
+            float[] x = ws.get(name).floats(), y = wn.get(name).floats();
+            assertEquals(x.length, y.length, name);
+            if (name.contains("running_")) {
+                for (int j = 0; j < x.length; j++) {
+                    // + the refresh (momentum 0.1) of a mean shifted by a noisy bias above (at most 4 lr apart)
+                    assertEquals(x[j], y[j], 1e-4 * Math.max(1, Math.abs(x[j])) + 0.1 * 4 * lr, name + "[" + j + "]");
+                }
+                continue;
+            }
+            int noisy = 0;
+            double worst = 0;
+            for (int j = 0; j < x.length; j++) {
+                double d = Math.abs((double) x[j] - y[j]);
+                worst = Math.max(worst, d);
+                if (d > 1e-6 + 1e-4 * Math.abs(x[j])) {
+                    noisy++;
+                }
+            }
+            assertTrue(worst <= 2 * 2 * lr + 1e-6, name + ": largest difference " + worst);
+            boolean zeroGradient = name.endsWith("qkv.bias") || name.endsWith("in_proj_bias")
+                    || name.endsWith("image_mlp.layer1.bias") || name.endsWith("image_mlp.layer2.bias");
+            if (!zeroGradient) {
+                assertTrue(noisy <= Math.max(1, 0.01 * x.length), name + ": " + noisy + " of " + x.length
+                        + " elements differ by more than 1e-6 + 1e-4 |w|");
+                strict++;
+            }
+        }
+        assertTrue(strict > 100, "tensors compared element by element: " + strict);
+        float[] before = Trainer.start(config("--variant", "aclip", "--steps", "2", "--byol", "off"),
+                dir.resolve("init"), quiet).model().online.get("blocks.0.attn.qkv.weight").floats();
+        float[] after = wn.get("blocks.0.attn.qkv.weight").floats();
+        int changed = 0;
+        for (int j = 0; j < before.length; j++) {
+            if (Math.abs(after[j] - before[j]) > 0.5 * lr) {
+                changed++;
+            }
+        }
+        assertTrue(changed > before.length / 2, changed + " of " + before.length + " qkv weights moved by > lr/2");
+    }
+
+    /**
+     * After a warm-up step, a step moves exactly its inputs into ND4J — online views, the EMA view, token ids and
+     * kept-token indices (int32) — and reads back exactly the EMA score map (for §5 selection on the host, attentive
+     * variants only), four loss terms per micro-batch, two non-finite counts (8 bytes each) and the clamped logit
+     * scale. No weight, gradient or moment crosses. The noise and boxes never leave the host.
+     */
+    @Test
+    void aStepMovesOnlyItsInputsAndScalars() throws IOException {
+        Parallel.setThreads(2);
+        int B = 8, S = 64, ctx = 32, kept = 9 * 4; // tiny: 4x4 cells of 2x2 patches, 9 cells kept per view
+        long scalarsOut = 16 + 8 + 8 + 4;
+        // A-CLIP: two views, EMA view at S, scores [B, 8*8]
+        assertTraffic(config("--variant", "aclip", "--steps", "3", "--backend", "nd4j"), "aclip",
+                4L * (2L * B * 3 * S * S + B * 3 * S * S + B * ctx + 2L * B * kept), 4L * B * 64 + scalarsOut);
+        // A-CLIP-eff: the EMA view at S/2, scores [B, 4*4]
+        assertTraffic(config("--variant", "aclip-eff", "--steps", "3", "--backend", "nd4j"), "aclip-eff",
+                4L * (2L * B * 3 * S * S + B * 3 * 32 * 32 + B * ctx + 2L * B * kept), 4L * B * 16 + scalarsOut);
+        // CLIP: one view keeping every token (its indices are built in ND4J once), no EMA, no scores
+        assertTraffic(config("--variant", "clip", "--steps", "3", "--backend", "nd4j"), "clip",
+                4L * (B * 3 * S * S + B * ctx), scalarsOut);
+        // two micro-batches of 4: inputs and per-micro-batch scalars twice, per-step scalars once
+        int b = 4;
+        assertTraffic(config("--variant", "aclip", "--steps", "3", "--accum", "2", "--backend", "nd4j"), "accum",
+                2 * 4L * (2L * b * 3 * S * S + b * 3 * S * S + b * ctx + 2L * b * kept),
+                2 * (4L * b * 64 + 16) + 8 + 8 + 4);
+    }
+
+    private void assertTraffic(TrainConfig cfg, String name, long in, long out) throws IOException {
+        Trainer t = Trainer.start(cfg, dir.resolve(name), quiet);
+        t.benchStep(); // uploads the state and builds the graphs
+        long in0 = Traffic.toNd4j(), out0 = Traffic.fromNd4j();
+        t.benchStep();
+        long movedIn = Traffic.toNd4j() - in0, movedOut = Traffic.fromNd4j() - out0;
+        assertEquals(in, movedIn, name + ": bytes into ND4J per step");
+        assertEquals(out, movedOut, name + ": bytes out of ND4J per step");
+        assertEquals(in + out, Nd4jStepEngine.stepTraffic(t.model(), Trainer.settings(cfg, t.model().vision,
+                t.emaImageSize()), cfg.batch() / cfg.accum(), cfg.accum(), 32), name + ": the documented accounting");
+    }
+
+    /**
+     * {@code --resume} on the resident engine: two steps, a checkpoint, a new process state from it (weights, EMA,
+     * moments and step counts uploaded again), two more steps: the same bits as four steps straight, at one
+     * ND4J thread count.
+     */
+    @Test
+    void resumeContinuesWithTheSameBits() throws IOException {
+        Parallel.setThreads(2);
+        TrainConfig cfg = config("--variant", "aclip", "--steps", "4", "--checkpoint-every", "2", "--backend", "nd4j");
+        Path straight = dir.resolve("straight"), split = dir.resolve("split");
+        Trainer.start(cfg, straight, quiet).run(Long.MAX_VALUE);
+        Trainer.start(cfg, split, quiet).run(2);
+        Trainer resumed = Trainer.resume(split, quiet);
+        assertEquals(2, resumed.step());
+        resumed.run(Long.MAX_VALUE);
+        Map<String, Tensor> a = Checkpoint.load(Checkpoint.lastFile(straight)).tensors();
+        Map<String, Tensor> b = Checkpoint.load(Checkpoint.lastFile(split)).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        assertTrue(a.keySet().stream().anyMatch(k -> k.startsWith(Checkpoint.EXP_AVG_SQ)), "moments checkpointed");
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).floats(), b.get(k).floats(), k + " differs after resume");
+        }
+        List<JsonObject> s = metrics(straight), r = metrics(split);
+        assertEquals(4, r.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(s.get(i).get("loss").getAsDouble(), r.get(i).get("loss").getAsDouble(), "loss of step " + (i + 1));
+        }
+    }
+
+    /**
+     * The numerical guard on the resident state (CLIP: no EMA score map, whose §5 input check would refuse the
+     * NaN first, as on the host path): at lr 1e30 the first AdamW update moves weights by about 1e30, the
+     * next forward overflows, and the run stops before updating, with one line naming the step and the last good
+     * checkpoint; the checkpoint on disk and metrics.jsonl hold only the good steps.
+     */
+    @Test
+    void aNonFiniteStepStopsTheResidentRunBeforeTheUpdate() throws IOException {
+        Parallel.setThreads(2);
+        Path run = dir.resolve("nan");
+        Trainer t = Trainer.start(config("--variant", "clip", "--steps", "4", "--lr", "1e30", "--checkpoint-every", "1",
+                "--backend", "nd4j"), run, quiet);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> t.run(Long.MAX_VALUE));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("non-finite values at step "), m);
+        assertTrue(m.contains(Checkpoint.lastFile(run).toString()) && !m.contains("\n"), m);
+        int failed = Integer.parseInt(m.substring("non-finite values at step ".length()).split(":")[0]);
+        assertTrue(failed >= 2, m);
+        assertEquals(failed - 1, metrics(run).size(), "no metrics row for the failed step");
+        assertEquals(failed - 1, Checkpoint.load(Checkpoint.lastFile(run)).step());
+    }
+}
