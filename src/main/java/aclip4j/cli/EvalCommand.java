@@ -86,8 +86,9 @@ public final class EvalCommand implements Callable<Integer> {
             @Override
             public int[] keep(float[] pixels, int B) {
                 // the EMA tower sees the whole image: its box and the view's are that image
-                float[] scores = !attentive ? null : c.vision().forward(m.ema, pixels, B, null, 0, true,
-                        st.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST).scores();
+                float[] scores = !attentive ? null : aclip4j.train.AClipStep.scoreMap(c, c.vision().forward(m.ema,
+                        pixels, B, null, 0, true, st.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST),
+                        m.vision, B, S);
                 int[] box = new int[B * 4];
                 for (int b = 0; b < B; b++) {
                     box[b * 4 + 2] = S;

@@ -46,6 +46,19 @@ public interface AttentionScore {
      */
     float[] fromClsAttention(float[] clsProbs, int L, int B, int H, int T, Layers layers);
 
+    /**
+     * The score of every layer a tower kept ({@code VisionTower.Pass.clsAttention}, {@code [L',B,H,T]}, the
+     * layers chosen by the tower's {@code lastLayerOnly}): {@code fromClsAttention} over all {@code L'} of them.
+     */
+    default float[] fromTowerRows(float[] clsRows, int B, int H, int T) {
+        long perLayer = (long) B * H * T;
+        if (clsRows == null || clsRows.length == 0 || clsRows.length % perLayer != 0) {
+            throw new IllegalArgumentException("CLS attention rows hold " + (clsRows == null ? "null" : clsRows.length)
+                    + " values, expected a multiple of B*H*T = " + perLayer);
+        }
+        return fromClsAttention(clsRows, (int) (clsRows.length / perLayer), B, H, T, Layers.ALL);
+    }
+
     /** The softmax scale as timm applies it: {@code hs^-0.5} rounded to float32. */
     static float scale(int hs) {
         return (float) Math.pow(hs, -0.5);

@@ -1,6 +1,9 @@
 package aclip4j.mask;
 
 import aclip4j.nd.Nd;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -36,6 +39,21 @@ public final class Nd4jAttentionScore implements AttentionScore {
         INDArray probs = Nd.f32(clsProbs, L, B, H, T).get(NDArrayIndex.interval(first, L), NDArrayIndex.all(),
                 NDArrayIndex.all(), NDArrayIndex.all());
         return patchMean(probs, T, H, L - first);
+    }
+
+    /**
+     * The same §3 score as a node of a SameDiff graph, for a graph that keeps it on the device (the resident
+     * training engine): {@code clsRows [L',B,H,T]} → {@code [B,T-1]}, keys 1..T-1 summed over layers and heads and
+     * divided by {@code L'*H}.
+     */
+    public static SDVariable define(SameDiff sd,
+                                                               SDVariable clsRows,
+                                                               int layers, int H, int T, String name) {
+        AttentionScore.checkDims(layers, 1, H, T, 1);
+        SDVariable patches = clsRows.get(SDIndex.all(),
+                SDIndex.all(), SDIndex.all(),
+                SDIndex.interval(1, T));                         // (L',B,H,N)
+        return sd.identity(name, patches.sum(0, 2).div((double) layers * H));
     }
 
     /** probs (L',B,H,T) -> (B,N): keys 1..T-1, summed over layers and heads, divided by L'*H (§3). */

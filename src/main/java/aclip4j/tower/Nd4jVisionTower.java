@@ -21,10 +21,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The SPEC §1 vision tower (timm ViT, pre-norm) and the §3 attentive score as a SameDiff graph; gradients by
+ * The SPEC §1 vision tower (timm ViT, pre-norm), with the CLS attention rows of the §3 score, as a SameDiff graph; gradients by
  * SameDiff autodiff of {@code sum(features * dFeatures) + sum(cls * dCls)}.
  *
- * <p>A graph is built once per (B, K, withScores, lastLayerOnly) and cached, because SameDiff graph building and
+ * <p>A graph is built once per (B, K, withClsAttention, lastLayerOnly) and cached, because SameDiff graph building and
  * gradient-graph creation cost far more than a small forward. Weights are graph variables whose arrays are
  * replaced on every call; a graph is used by one thread at a time. The backward re-runs the forward inside
  * SameDiff (its gradient API takes placeholders, not saved activations).
@@ -92,13 +92,13 @@ public final class Nd4jVisionTower implements VisionTower {
 
     @Override
     public Pass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
-                        boolean withScores, boolean lastLayerOnly) {
-        return forwardNd(weights, images, B, keepIndex, K, withScores, lastLayerOnly);
+                        boolean withClsAttention, boolean lastLayerOnly) {
+        return forwardNd(weights, images, B, keepIndex, K, withClsAttention, lastLayerOnly);
     }
 
     /** {@link #forward} returning the ND4J pass, whose arrays keep the graph's float type. */
     public NdPass forwardNd(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
-                            boolean withScores, boolean lastLayerOnly) {
+                            boolean withClsAttention, boolean lastLayerOnly) {
         int S = cfg.imageSize(), N = cfg.tokens();
         if (B <= 0) {
             throw new IllegalArgumentException("batch " + B + " must be positive");
@@ -109,12 +109,13 @@ public final class Nd4jVisionTower implements VisionTower {
         }
         if (keepIndex != null) {
             checkKeepIndex(keepIndex, B, K, N);
-            if (withScores) {
-                throw new IllegalArgumentException("§3 scores come from the unmasked tower: keepIndex must be null");
+            if (withClsAttention) {
+                throw new IllegalArgumentException("the §3 score's CLS attention comes from the unmasked tower:"
+                        + " keepIndex must be null");
             }
         }
-        if (withScores && cfg.depth() == 0) {
-            throw new IllegalArgumentException("§3 scores need at least one block, depth is 0");
+        if (withClsAttention && cfg.depth() == 0) {
+            throw new IllegalArgumentException("the §3 score's CLS attention needs at least one block, depth is 0");
         }
         Map<String, INDArray> w = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
@@ -126,11 +127,11 @@ public final class Nd4jVisionTower implements VisionTower {
             aclip4j.nd.Traffic.in(4L * keepIndex.length);
             ph.put("keep_select", Nd4jGraphs.oneHot(Nd4j.createFromArray(keepIndex).reshape(B, K), N, dtype)); // [B,K,N]
         }
-        Key key = new Key(B, keepIndex == null ? -1 : K, withScores, withScores && lastLayerOnly);
+        Key key = new Key(B, keepIndex == null ? -1 : K, withClsAttention, withClsAttention && lastLayerOnly);
         Graph g = cache.computeIfAbsent(key, this::build);
         List<String> outs = new ArrayList<>(List.of("features", "cls"));
-        if (withScores) {
-            outs.add("scores");
+        if (withClsAttention) {
+            outs.add("cls_attention");
         }
         Map<String, INDArray> res;
         synchronized (g) {
@@ -138,7 +139,7 @@ public final class Nd4jVisionTower implements VisionTower {
             res = g.sd.output(ph, outs.toArray(new String[0]));
         }
         return new NdPass(g, w, ph, res.get("features").dup(), res.get("cls").dup(),
-                withScores ? res.get("scores").dup() : null, B);
+                withClsAttention ? res.get("cls_attention").dup() : null, B);
     }
 
     private static void checkKeepIndex(int[] keepIndex, int B, int K, int N) {
@@ -157,7 +158,7 @@ public final class Nd4jVisionTower implements VisionTower {
         }
     }
 
-    private record Key(int B, int K, boolean withScores, boolean lastLayerOnly) {}
+    private record Key(int B, int K, boolean withClsAttention, boolean lastLayerOnly) {}
 
     private Graph build(Key key) {
         int B = key.B(), S = cfg.imageSize(), p = cfg.patch(), G = cfg.grid(), N = cfg.tokens();
@@ -185,7 +186,7 @@ public final class Nd4jVisionTower implements VisionTower {
             tokens = sd.mmul(select, tokens);
         }
         SDVariable x = sd.concat(1, clsRow(sd, v.get("cls_token"), v.get("pos_embed"), N + 1, B, D), tokens); // [B,Tk,D]
-        Encoded enc = encode(sd, cfg, v::get, x, B, Tk, key.withScores(), key.lastLayerOnly(), "");
+        Encoded enc = encode(sd, cfg, v::get, x, B, Tk, key.withClsAttention(), key.lastLayerOnly(), "");
         SDVariable clsOut = enc.cls(), features = enc.features();
         SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
         SDVariable dC = sd.placeHolder("dCls", dtype, B, D);
@@ -211,8 +212,11 @@ public final class Nd4jVisionTower implements VisionTower {
                 w.apply("patch_embed.proj.bias"));
     }
 
-    /** The outputs {@link #encode} defines: {@code cls [B,D]}, {@code features [B,E]}, {@code scores [B,N]} or null. */
-    public record Encoded(SDVariable cls, SDVariable features, SDVariable scores) {}
+    /**
+     * The outputs {@link #encode} defines: {@code cls [B,D]}, {@code features [B,E]}, and {@code clsAttention
+     * [L',B,H,Tk]} (the CLS query's softmax rows, for {@code mask/Nd4jAttentionScore}) or null.
+     */
+    public record Encoded(SDVariable cls, SDVariable features, SDVariable clsAttention) {}
 
     /**
      * §1.2 the CLS token with its position, {@code cls_token + pos_embed[0]}, tiled to {@code [B,1,D]}.
@@ -226,28 +230,26 @@ public final class Nd4jVisionTower implements VisionTower {
 
     /**
      * §1.4–§1.6 and §3 on an embedded token sequence {@code x [B,Tk,D]} (CLS first): the blocks, the final
-     * LayerNorm of the CLS row, the projection and, with {@code withScores}, the attentive score of the CLS query
-     * over the {@code Tk - 1} patch keys. Shared by this twin's graphs and the resident training engine
+     * LayerNorm of the CLS row, the projection and, with {@code withClsAttention}, the CLS query's attention rows
+     * that the §3 score is made of. Shared by this twin's graphs and the resident training engine
      * ({@code aclip4j.train.nd4j}); {@code prefix} keeps the output names apart when one graph holds several passes.
      *
      * @param w the weights by their timm names (unprefixed)
      */
     public static Encoded encode(SameDiff sd, VisionConfig cfg, java.util.function.Function<String, SDVariable> w,
-                                 SDVariable x, int B, int Tk, boolean withScores, boolean lastLayerOnly,
+                                 SDVariable x, int B, int Tk, boolean withClsAttention, boolean lastLayerOnly,
                                  String prefix) {
-        int D = cfg.width(), H = cfg.heads(), L = cfg.depth(), N = Tk - 1;
-        SDVariable scoreSum = null;
+        int D = cfg.width(), H = cfg.heads(), L = cfg.depth();
+        List<SDVariable> rows = new ArrayList<>();
         for (int i = 0; i < L; i++) {
             String b = "blocks." + i + ".";
             SDVariable h = layerNorm(x, w.apply(b + "norm1.weight"), w.apply(b + "norm1.bias"), LN_EPS, 2);
             Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, w.apply(b + "attn.qkv.weight"),
                     w.apply(b + "attn.qkv.bias"), w.apply(b + "attn.proj.weight"), w.apply(b + "attn.proj.bias"), null);
             x = x.add(a.out());
-            if (withScores && (!lastLayerOnly || i == L - 1)) {
-                // §3: CLS query row, patch keys 1..T-1 (CLS-to-CLS dropped, no renormalisation), summed over heads.
-                SDVariable row = a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1),
-                        SDIndex.interval(1, Tk)).reshape(B, H, N).sum(1);
-                scoreSum = scoreSum == null ? row : scoreSum.add(row);
+            if (withClsAttention && (!lastLayerOnly || i == L - 1)) { // the CLS query's row over all Tk keys
+                rows.add(a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1), SDIndex.all())
+                        .reshape(1, B, H, Tk));
             }
             SDVariable m = layerNorm(x, w.apply(b + "norm2.weight"), w.apply(b + "norm2.bias"), LN_EPS, 2)
                     .reshape(B * Tk, D);
@@ -258,12 +260,12 @@ public final class Nd4jVisionTower implements VisionTower {
         x = layerNorm(x, w.apply("norm.weight"), w.apply("norm.bias"), LN_EPS, 2);
         SDVariable clsOut = sd.identity(prefix + "cls", firstToken(x, B, D));                  // [B,D]
         SDVariable features = sd.mmul(prefix + "features", clsOut, w.apply("image_projection")); // [B,E], §1.5
-        SDVariable scores = null;
-        if (withScores) {
-            int layers = lastLayerOnly ? 1 : L;
-            scores = sd.identity(prefix + "scores", scoreSum.mul(1.0 / ((double) layers * H)));
+        SDVariable clsAttention = null;
+        if (withClsAttention) {
+            clsAttention = sd.identity(prefix + "cls_attention",
+                    rows.size() == 1 ? rows.get(0) : sd.concat(0, rows.toArray(new SDVariable[0])));
         }
-        return new Encoded(clsOut, features, scores);
+        return new Encoded(clsOut, features, clsAttention);
     }
 
     /** A forward pass kept for its backward; arrays are in the graph's float type. */
@@ -273,17 +275,17 @@ public final class Nd4jVisionTower implements VisionTower {
         private final Map<String, INDArray> placeholders;
         private final INDArray features;
         private final INDArray cls;
-        private final INDArray scores;
+        private final INDArray clsAttention;
         private final int B;
 
         private NdPass(Graph graph, Map<String, INDArray> weights, Map<String, INDArray> placeholders,
-                       INDArray features, INDArray cls, INDArray scores, int B) {
+                       INDArray features, INDArray cls, INDArray clsAttention, int B) {
             this.graph = graph;
             this.weights = weights;
             this.placeholders = placeholders;
             this.features = features;
             this.cls = cls;
-            this.scores = scores;
+            this.clsAttention = clsAttention;
             this.B = B;
         }
 
@@ -295,8 +297,8 @@ public final class Nd4jVisionTower implements VisionTower {
             return cls;
         }
 
-        public INDArray scoresNd() {
-            return scores;
+        public INDArray clsAttentionNd() {
+            return clsAttention;
         }
 
         @Override
@@ -310,8 +312,8 @@ public final class Nd4jVisionTower implements VisionTower {
         }
 
         @Override
-        public float[] scores() {
-            return scores == null ? null : Nd4jGraphs.floats(scores);
+        public float[] clsAttention() {
+            return clsAttention == null ? null : Nd4jGraphs.floats(clsAttention);
         }
 
         @Override

@@ -20,8 +20,8 @@ import java.util.Map;
  *
  * <p>Every step is a kernel/ call at the tower's {@link Lanes} (the linear layers included), so
  * {@code Lanes.SCALAR} runs the scalar specification and each vector width gives the same bits (docs/SPEC.md §13).
- * The tower's own arithmetic is scalar only: the §3 scores (double sums over layers, then heads, in order) and the
- * §1.7 position resampling.
+ * With {@code withClsAttention} it also hands out the CLS query's attention rows, which {@code mask/AttentionScore}
+ * turns into the §3 score.
  */
 public final class SimdVisionTower implements VisionTower {
     /** LayerNorm eps of timm's ViT (§1.4). */
@@ -48,7 +48,7 @@ public final class SimdVisionTower implements VisionTower {
 
     @Override
     public SimdPass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
-                            boolean withScores, boolean lastLayerOnly) {
+                            boolean withClsAttention, boolean lastLayerOnly) {
         int S = cfg.imageSize(), N = cfg.tokens(), T = N + 1, D = cfg.width(), p = cfg.patch(), P = 3 * p * p;
         if (B <= 0) {
             throw new IllegalArgumentException("batch B = " + B + ", expected at least 1");
@@ -63,8 +63,8 @@ public final class SimdVisionTower implements VisionTower {
             }
         }
         int[] index = keepIndex == null ? null : tokenIndex(keepIndex, B, K, N);
-        if (withScores && (index != null || cfg.depth() == 0)) {
-            throw new IllegalArgumentException("attentive scores (§3) need the full unmasked view and depth >= 1"
+        if (withClsAttention && (index != null || cfg.depth() == 0)) {
+            throw new IllegalArgumentException("CLS attention for the §3 score needs the full unmasked view and depth >= 1"
                     + ", got keepIndex " + (index == null ? "null" : "[B," + K + "]") + ", depth " + cfg.depth());
         }
         W w = new W(weights);
@@ -83,8 +83,8 @@ public final class SimdVisionTower implements VisionTower {
         }
         SimdPass pass = new SimdPass(w, B, Tk, index, patches, x0, x);
         pass.runBlocksAndHead();
-        if (withScores) {
-            pass.scores = attentiveScores(pass, lastLayerOnly);
+        if (withClsAttention) {
+            pass.clsAttention = clsAttentionRows(pass, lastLayerOnly);
         }
         return pass;
     }
@@ -126,28 +126,20 @@ public final class SimdVisionTower implements VisionTower {
         return index;
     }
 
-    /** §3: s[b][i] = mean over the layers used and the heads of P[l][b][h][0][1+i]. */
-    private float[] attentiveScores(SimdPass pass, boolean lastLayerOnly) {
-        int B = pass.B, T = pass.Tk, N = T - 1, H = cfg.heads(), L = cfg.depth();
+    /** The CLS query's softmax row of every head, {@code [L',B,H,T]}, for the blocks asked for (§3 takes them). */
+    private float[] clsAttentionRows(SimdPass pass, boolean lastLayerOnly) {
+        int B = pass.B, T = pass.Tk, H = cfg.heads(), L = cfg.depth();
         int first = lastLayerOnly ? L - 1 : 0;
-        double[] sum = new double[B * N];
+        float[] rows = new float[(L - first) * B * H * T];
         for (int l = first; l < L; l++) {
             float[] att = pass.layers[l].att;
             for (int b = 0; b < B; b++) {
                 for (int h = 0; h < H; h++) {
-                    int row = ((b * H + h) * T) * T; // query 0 (CLS)
-                    for (int i = 0; i < N; i++) {
-                        sum[b * N + i] += att[row + 1 + i];
-                    }
+                    System.arraycopy(att, ((b * H + h) * T) * T, rows, (((l - first) * B + b) * H + h) * T, T);
                 }
             }
         }
-        float[] s = new float[B * N];
-        double inv = 1.0 / ((L - first) * H);
-        for (int i = 0; i < s.length; i++) {
-            s[i] = (float) (sum[i] * inv);
-        }
-        return s;
+        return rows;
     }
 
     /** Weights of one call, checked against the config. */
@@ -196,7 +188,7 @@ public final class SimdVisionTower implements VisionTower {
         final float[] x0;      // (B,T,D) embedded tokens before dropping
         final float[] x;       // (B,Tk,D) the blocks' input
         final SimdBlock.Saved[] layers;
-        float[] clsIn, clsMean, clsRstd, cls, features, scores;
+        float[] clsIn, clsMean, clsRstd, cls, features, clsAttention;
 
         SimdPass(W w, int B, int Tk, int[] index, float[] patches, float[] x0, float[] x) {
             this.w = w;
@@ -235,8 +227,8 @@ public final class SimdVisionTower implements VisionTower {
         }
 
         @Override
-        public float[] scores() {
-            return scores;
+        public float[] clsAttention() {
+            return clsAttention;
         }
 
         /** (B,T,D) the embedded tokens before dropping (null when run from tokens). */

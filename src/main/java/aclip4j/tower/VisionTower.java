@@ -15,11 +15,11 @@ public interface VisionTower {
      * @param weights   the tower's weights by name
      * @param images    [B,3,S,S] normalised pixels
      * @param keepIndex [B,K] ascending kept patch indices (0..N-1), or null to keep all N tokens (§1.3, §5.5)
-     * @param withScores also compute attention probabilities and the §3 attentive score (unmasked only)
-     * @param lastLayerOnly §3 option {@code layers=last}
+     * @param withClsAttention also keep the CLS query's attention rows, what the §3 score is made of (unmasked only)
+     * @param lastLayerOnly    keep them for the last block only (§3 option {@code layers=last})
      */
     Pass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
-                 boolean withScores, boolean lastLayerOnly);
+                 boolean withClsAttention, boolean lastLayerOnly);
 
     /** One forward pass, kept so its backward can run. */
     interface Pass {
@@ -29,8 +29,12 @@ public interface VisionTower {
         /** cls [B,D]: the CLS token after the final LayerNorm, before the projection (the SSL heads' input, §6). */
         float[] cls();
 
-        /** scores [B,N] of §3, or null when not requested. */
-        float[] scores();
+        /**
+         * clsAttention [L',B,H,T]: the softmax row of the CLS query in each block asked for ({@code L' = L}, or 1
+         * with {@code lastLayerOnly}), every head, over all T keys; null when not requested. {@code mask/AttentionScore}
+         * turns it into the §3 score.
+         */
+        float[] clsAttention();
 
         /**
          * Gradients of {@code sum(features * dFeatures) + sum(cls * dCls)} for every weight, by weight name

@@ -9,6 +9,7 @@ import aclip4j.mask.AttentionScore;
 import aclip4j.mask.TokenSelector;
 import aclip4j.tower.SslHead;
 import aclip4j.tower.TextTower;
+import aclip4j.tower.VisionConfig;
 import aclip4j.tower.VisionTower;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,7 +132,7 @@ public final class AClipStep {
 
     /**
      * Stage 1: the EMA tower on the full EMA view, no gradient: its CLS for BYOL's target and, for the attentive
-     * variants, the score map (§3). Null without an EMA tower.
+     * variants, the CLS attention rows the §3 score map is made of. Null without an EMA tower.
      */
     static VisionTower.Pass emaForward(Components c, Model m, Settings s, Batch batch) {
         if (!s.variant().ema) {
@@ -143,14 +144,24 @@ public final class AClipStep {
                 s.scoreLayers() == AttentionScore.Layers.LAST);
     }
 
+    /**
+     * §3: the score map {@code [B, Ge*Ge]} of a tower pass that kept its CLS attention rows, through
+     * {@code mask/AttentionScore}.
+     */
+    public static float[] scoreMap(Components c, VisionTower.Pass pass, VisionConfig v, int B, int imageSize) {
+        int Ge = imageSize / v.patch();
+        return c.attentionScore().fromTowerRows(pass.clsAttention(), B, v.heads(), Ge * Ge + 1);
+    }
+
     /** Stage 2: each view's kept tokens (§5); null entries for CLIP, which keeps every token. */
     static int[][] keptTokensPerView(Components c, Model m, Settings s, Batch batch, VisionTower.Pass ema) {
         int V = s.views(), B = batch.B();
         int[][] keep = new int[V][];
         if (s.variant().masks()) {
             int Ge = s.emaImageSize() / m.vision.patch();
+            float[] scoreMap = s.attentive() ? scoreMap(c, ema, m.vision, B, s.emaImageSize()) : null;
             for (int v = 0; v < V; v++) {
-                keep[v] = keptTokens(c, s, s.attentive() ? ema.scores() : null, B, Ge, batch.emaBox(),
+                keep[v] = keptTokens(c, s, scoreMap, B, Ge, batch.emaBox(),
                         viewBoxes(batch.viewBoxes(), B, V, v), m.vision.grid(), batch.noise()[v]);
             }
         }

@@ -7,6 +7,7 @@ import aclip4j.loss.ByolLoss;
 import aclip4j.loss.ClipLoss;
 import aclip4j.loss.SimClrLoss;
 import aclip4j.loss.SimSiamLoss;
+import aclip4j.mask.AttentionScore;
 import aclip4j.mask.CellPooling;
 import aclip4j.mask.TokenSelector;
 import aclip4j.mask.ViewScores;
@@ -29,7 +30,8 @@ import aclip4j.twins.Twins;
 public record Components(Backend backend, VisionTower vision, VisionTower emaVision, TextTower text,
                          SslHead simclrHead, SslHead byolProjector, SslHead byolPredictor,
                          ClipLoss clipLoss, SimClrLoss simclrLoss, SimSiamLoss simsiamLoss, ByolLoss byolLoss,
-                         ViewScores viewScores, CellPooling cellPooling, TokenSelector tokenSelector,
+                         AttentionScore attentionScore, ViewScores viewScores, CellPooling cellPooling,
+                         TokenSelector tokenSelector,
                          EmaUpdate emaUpdate, AdamW adamW) {
 
     public static Components of(Backend backend, VisionConfig v, int emaImageSize, TextConfig t, HeadsConfig h,
@@ -38,6 +40,6 @@ public record Components(Backend backend, VisionTower vision, VisionTower emaVis
         return new Components(backend, tw.vision(v), tw.vision(v.withImageSize(emaImageSize)), tw.text(t),
                 tw.sslHead(SslHead.Kind.SIMCLR, h), tw.sslHead(SslHead.Kind.BYOL_PROJECTOR, h),
                 tw.sslHead(SslHead.Kind.BYOL_PREDICTOR, h), tw.clipLoss(), tw.simclrLoss(), tw.simsiamLoss(),
-                tw.byolLoss(), tw.viewScores(), tw.cellPooling(), tw.tokenSelector(), tw.emaUpdate(), tw.adamW());
+                tw.byolLoss(), tw.attentionScore(), tw.viewScores(), tw.cellPooling(), tw.tokenSelector(), tw.emaUpdate(), tw.adamW());
     }
 }

@@ -207,7 +207,7 @@ public final class MaskFigure {
         }
         VisionTower.Pass pass = c.emaVision().forward(weights, emaViews, B, null, 0, true,
                 layers == AttentionScore.Layers.LAST);
-        float[] scores = pass.scores(); // [B, Ge*Ge]
+        float[] scores = AClipStep.scoreMap(c, pass, m.vision, B, Se); // [B, Ge*Ge]
 
         // §5: view scores → cells → kept tokens, per view
         byte[][] keep = new byte[V][];

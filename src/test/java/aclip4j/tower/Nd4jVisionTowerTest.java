@@ -87,7 +87,9 @@ class Nd4jVisionTowerTest {
                     Nd4jTowerReference.Out ref = Nd4jTowerReference.vision(c, w, img, B, null, 0, last);
                     assertClose("features", ref.features(), d(pass.features()), 2e-5, 2e-4);
                     assertClose("cls", ref.cls(), d(pass.cls()), 2e-5, 2e-4);
-                    assertClose("scores", ref.scores(), d(pass.scores()), 1e-6, 1e-4);
+                    float[] scores = new aclip4j.mask.Nd4jAttentionScore().fromTowerRows(pass.clsAttention(), B,
+                            c.heads(), c.tokens() + 1);
+                    assertClose("scores", ref.scores(), d(scores), 1e-6, 1e-4);
                 }
             }
         }
@@ -105,7 +107,13 @@ class Nd4jVisionTowerTest {
         Nd4jTowerReference.Out ref = Nd4jTowerReference.vision(CFG, w, img, B, null, 0, false);
         assertClose("features", ref.features(), d(pass.featuresNd()), 1e-12, 1e-10);
         assertClose("cls", ref.cls(), d(pass.clsNd()), 1e-12, 1e-10);
-        assertClose("scores", ref.scores(), d(pass.scoresNd()), 1e-13, 1e-10);
+        // the §3 mean of the double CLS rows: keys 1..T-1, summed over layers and heads, over L*H
+        int T = CFG.tokens() + 1;
+        org.nd4j.linalg.api.ndarray.INDArray rows = pass.clsAttentionNd();
+        org.nd4j.linalg.api.ndarray.INDArray mean = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, T)).sum(0, 2).div(CFG.depth() * CFG.heads());
+        assertClose("scores", ref.scores(), d(mean), 1e-13, 1e-10);
     }
 
     @Test
@@ -119,7 +127,7 @@ class Nd4jVisionTowerTest {
         Nd4jVisionTower tower = new Nd4jVisionTower(c);
         Map<String, Tensor> wt = Nd4jTowerReference.tensors(w, shapes, false);
         VisionTower.Pass pass = tower.forward(wt, Nd4jTowerReference.toFloats(img), B, keep, K, false, false);
-        assertNull(pass.scores());
+        assertNull(pass.clsAttention());
         Nd4jTowerReference.Out ref = Nd4jTowerReference.vision(c, w, img, B, keep, K, false);
         assertClose("masked features", ref.features(), d(pass.features()), 2e-5, 2e-4);
         assertClose("masked cls", ref.cls(), d(pass.cls()), 2e-5, 2e-4);

@@ -161,9 +161,19 @@ class SimdVisionTowerTest {
                 // the CLS-to-CLS weight is dropped without renormalising (§3): scores sum to below 1
                 assertTrue(total < 1.0 && total > 0.0, "score mass " + total);
             }
-            assertClose("scores last=" + last, expected, p.scores(), 1e-7, 1e-6);
+            float[] scores = new aclip4j.mask.SimdAttentionScore().fromTowerRows(p.clsAttention(), B, H, T);
+            assertClose("scores last=" + last, expected, scores, 1e-7, 1e-6);
+            // the rows handed out are the attention rows of the CLS query, bit for bit
+            for (int l = last ? L - 1 : 0, r = 0; l < L; l++, r++) {
+                for (int bh = 0; bh < B * H; bh++) {
+                    for (int j = 0; j < T; j++) {
+                        assertEquals(Float.floatToRawIntBits(p.attention(l)[bh * T * T + j]),
+                                Float.floatToRawIntBits(p.clsAttention()[(r * B * H + bh) * T + j]));
+                    }
+                }
+            }
         }
-        assertNull(tower.forward(w, img, B, null, 0, false, false).scores());
+        assertNull(tower.forward(w, img, B, null, 0, false, false).clsAttention());
         assertThrows(IllegalArgumentException.class, () -> tower.forward(w, img, B, KEEP, K, true, false));
     }
 
@@ -233,7 +243,7 @@ class SimdVisionTowerTest {
                     assertSameBits(at + "cls", ref.cls(), a.cls());
                     assertSameBits(at + "features", ref.features(), a.features());
                     if (scores) {
-                        assertSameBits(at + "scores", ref.scores(), a.scores());
+                        assertSameBits(at + "CLS attention", ref.clsAttention(), a.clsAttention());
                     }
                     Map<String, Tensor> ga = a.backward(probeF, probeC), gb = b.backward(probeF, probeC);
                     assertEquals(gref.keySet(), ga.keySet());

@@ -384,13 +384,13 @@ class TrainerTest {
                 aclip4j.kernel.Lanes.preferred());
         Components byol = new Components(s.backend(), s.vision(), s.emaVision(), s.text(), s.simclrHead(),
                 n.byolProjector(), n.byolPredictor(), s.clipLoss(), s.simclrLoss(), s.simsiamLoss(), n.byolLoss(),
-                s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
+                s.attentionScore(), s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
         Components simclr = new Components(s.backend(), s.vision(), s.emaVision(), s.text(), n.simclrHead(),
                 s.byolProjector(), s.byolPredictor(), s.clipLoss(), n.simclrLoss(), s.simsiamLoss(), s.byolLoss(),
-                s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
+                s.attentionScore(), s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
         Components clip = new Components(s.backend(), s.vision(), s.emaVision(), s.text(), s.simclrHead(),
                 s.byolProjector(), s.byolPredictor(), n.clipLoss(), s.simclrLoss(), s.simsiamLoss(), s.byolLoss(),
-                s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
+                s.attentionScore(), s.viewScores(), s.cellPooling(), s.tokenSelector(), s.emaUpdate(), s.adamW());
         List<AClipStep.Result> r = t.probeFirstMicroBatch(s, byol, simclr, clip);
         assertTrue(r.get(0).byolLoss() > 0 && r.get(0).sslLoss() > 0, "the swap run has SimCLR and BYOL terms");
         assertSameStep("ND4J BYOL heads and loss", r.get(0), r.get(1), 1e-4);

@@ -63,13 +63,16 @@ public final class TowerHandlers {
             }
             boolean last = golden.paramString("layers", "all").equals("last");
             boolean withScores = keep == null && golden.outputs().containsKey("out.scores");
-            VisionTower tower = Twins.of(backend).vision(cfg);
+            Twins twins = Twins.of(backend);
+            VisionTower tower = twins.vision(cfg);
             VisionTower.Pass pass = tower.forward(weights(golden), images.floats(), B, keep, K, withScores, last);
             Tensor probe = golden.input("probe").requireShape("in.probe", B, cfg.embed());
             Map<String, Tensor> out = new LinkedHashMap<>();
             out.put("out.features", Tensor.f32(pass.features(), B, cfg.embed()));
             if (withScores) {
-                out.put("out.scores", Tensor.f32(pass.scores(), B, cfg.tokens()));
+                float[] scores = twins.attentionScore().fromTowerRows(pass.clsAttention(), B, cfg.heads(),
+                        cfg.tokens() + 1); // §3 through mask/AttentionScore, as training takes it
+                out.put("out.scores", Tensor.f32(scores, B, cfg.tokens()));
             }
             putGrads(out, pass.backward(probe.floats(), null));
             return out;

@@ -7,6 +7,7 @@ import aclip4j.loss.Nd4jSimSiamLoss;
 import aclip4j.nd.Nd;
 import aclip4j.nd.Traffic;
 import aclip4j.tensor.Tensor;
+import aclip4j.mask.Nd4jAttentionScore;
 import aclip4j.tower.Nd4jGraphs;
 import aclip4j.tower.Nd4jSslHead;
 import aclip4j.tower.Nd4jTextTower;
@@ -76,8 +77,9 @@ final class StepGraphs {
             SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply("cls_token"), pos, Te, B, D), tokens);
             boolean last = s.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST;
             Nd4jVisionTower.Encoded enc = Nd4jVisionTower.encode(sd, ve, w, x, B, Te, s.attentive(), last, "ema.");
-            if (s.attentive()) {
-                outputs.add(enc.scores().name());
+            if (s.attentive()) { // §3 inside the graph (mask/Nd4jAttentionScore): only the score map leaves ND4J
+                outputs.add(Nd4jAttentionScore.define(sd, enc.clsAttention(), last ? 1 : v.depth(), v.heads(), Te,
+                        "ema.scores").name());
             }
             if (s.byol()) {
                 SDVariable target = Nd4jSslHead.define(sd, SslHead.Kind.BYOL_PROJECTOR,
