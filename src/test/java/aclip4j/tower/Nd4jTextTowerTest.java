@@ -54,7 +54,7 @@ class Nd4jTextTowerTest {
     @Test
     void floatForwardMatchesReference() {
         for (TextConfig c : new TextConfig[] {CFG, CFG3}) {
-            Map<String, int[]> shapes = Nd4jTextTower.weightShapes(c);
+            Map<String, int[]> shapes = Weights.textShapes(c);
             Map<String, double[]> w = Nd4jTowerReference.roundedToFloat(Nd4jTowerReference.randomWeights(shapes, 5, 0.4));
             Nd4jTextTower tower = new Nd4jTextTower(c);
             for (int B : new int[] {1, 3}) {
@@ -68,7 +68,7 @@ class Nd4jTextTowerTest {
 
     @Test
     void doubleGraphMatchesReferenceTightlyWithTiesAndRepeats() {
-        Map<String, int[]> shapes = Nd4jTextTower.weightShapes(CFG);
+        Map<String, int[]> shapes = Weights.textShapes(CFG);
         Map<String, double[]> w = Nd4jTowerReference.randomWeights(shapes, 9, 0.5);
         int[] tokens = {
             18, 3, 3, 19, 0, 0, 0,
@@ -83,7 +83,7 @@ class Nd4jTextTowerTest {
 
     @Test
     void causalAndPooledAtFirstLargestId() {
-        Map<String, int[]> shapes = Nd4jTextTower.weightShapes(CFG);
+        Map<String, int[]> shapes = Weights.textShapes(CFG);
         Map<String, Tensor> wt = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 13, 0.5), shapes, false);
         Nd4jTextTower tower = new Nd4jTextTower(CFG);
         int[] base = {18, 4, 19, 0, 0, 0, 0};
@@ -109,7 +109,7 @@ class Nd4jTextTowerTest {
     @Test
     void gradientsMatchFiniteDifferences() {
         TextConfig c = CFG3;
-        Map<String, int[]> shapes = Nd4jTextTower.weightShapes(c);
+        Map<String, int[]> shapes = Weights.textShapes(c);
         Map<String, double[]> w = Nd4jTowerReference.randomWeights(shapes, 17, 0.5);
         Map<String, Tensor> wt = Nd4jTowerReference.tensors(w, shapes, true);
         int B = 2;
@@ -162,7 +162,7 @@ class Nd4jTextTowerTest {
 
     @Test
     void floatBackwardAgreesWithDouble() {
-        Map<String, int[]> shapes = Nd4jTextTower.weightShapes(CFG3);
+        Map<String, int[]> shapes = Weights.textShapes(CFG3);
         Map<String, double[]> w = Nd4jTowerReference.roundedToFloat(Nd4jTowerReference.randomWeights(shapes, 23, 0.5));
         int[] tokens = {11, 4, 12, 0, 0, 0};
         float[] dF = {0.5f, -1f, 0.25f, 2f};
@@ -179,7 +179,7 @@ class Nd4jTextTowerTest {
 
     @Test
     void badInputsAreRefused() {
-        Map<String, int[]> shapes = Nd4jTextTower.weightShapes(CFG);
+        Map<String, int[]> shapes = Weights.textShapes(CFG);
         Map<String, Tensor> wt = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 1, 0.1), shapes, false);
         Nd4jTextTower tower = new Nd4jTextTower(CFG);
         assertThrows(IllegalArgumentException.class, () -> tower.forward(wt, new int[6], 1));

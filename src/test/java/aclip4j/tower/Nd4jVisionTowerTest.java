@@ -76,7 +76,7 @@ class Nd4jVisionTowerTest {
     @Test
     void floatForwardMatchesReferenceWithScores() {
         for (VisionConfig c : new VisionConfig[] {CFG, CFG3}) {
-            Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(c);
+            Map<String, int[]> shapes = Weights.visionShapes(c);
             Map<String, double[]> w = Nd4jTowerReference.roundedToFloat(Nd4jTowerReference.randomWeights(shapes, 1, 0.4));
             for (int B : new int[] {1, 3}) {
                 double[] img = randomImages(2 + B, B * 3 * c.imageSize() * c.imageSize());
@@ -97,7 +97,7 @@ class Nd4jVisionTowerTest {
 
     @Test
     void doubleGraphMatchesReferenceTightly() {
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(CFG);
+        Map<String, int[]> shapes = Weights.visionShapes(CFG);
         Map<String, double[]> w = Nd4jTowerReference.randomWeights(shapes, 7, 0.5);
         int B = 2;
         double[] img = randomImages(8, B * 3 * 16 * 16);
@@ -119,7 +119,7 @@ class Nd4jVisionTowerTest {
     @Test
     void maskedForwardMatchesReferenceAndIgnoresDroppedPixels() {
         VisionConfig c = CFG3; // N = 9
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(c);
+        Map<String, int[]> shapes = Weights.visionShapes(c);
         Map<String, double[]> w = Nd4jTowerReference.roundedToFloat(Nd4jTowerReference.randomWeights(shapes, 3, 0.4));
         int B = 2, K = 4, S = c.imageSize(), p = c.patch(), G = c.grid();
         int[] keep = {0, 2, 5, 8, 1, 3, 4, 7};
@@ -170,7 +170,7 @@ class Nd4jVisionTowerTest {
         // holds the kept patches (in kept order) and whose pos_embed holds the kept tokens' positions.
         VisionConfig big = CFG3; // G = 3, N = 9
         VisionConfig small = new VisionConfig(16, 8, 6, 1, 3, 5, 4); // G = 2, N = 4
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(big);
+        Map<String, int[]> shapes = Weights.visionShapes(big);
         Map<String, double[]> w = Nd4jTowerReference.roundedToFloat(Nd4jTowerReference.randomWeights(shapes, 11, 0.4));
         int[] keep = {1, 3, 4, 8};
         int S = 24, p = 8, G = 3, Ss = 16, Gs = 2;
@@ -193,7 +193,7 @@ class Nd4jVisionTowerTest {
         }
         Map<String, double[]> ws = new HashMap<>(w);
         ws.put("pos_embed", posSmall);
-        Map<String, int[]> shapesSmall = Nd4jVisionTower.weightShapes(small);
+        Map<String, int[]> shapesSmall = Weights.visionShapes(small);
         VisionTower.Pass masked = new Nd4jVisionTower(big).forward(Nd4jTowerReference.tensors(w, shapes, false),
                 Nd4jTowerReference.toFloats(img), 1, keep, 4, false, false);
         VisionTower.Pass smallPass = new Nd4jVisionTower(small).forward(
@@ -211,7 +211,7 @@ class Nd4jVisionTowerTest {
     }
 
     static void checkGradients(VisionConfig c, int B, int[] keep, int K, long seed) {
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(c);
+        Map<String, int[]> shapes = Weights.visionShapes(c);
         Map<String, double[]> w = Nd4jTowerReference.randomWeights(shapes, seed, 0.5);
         float[] img = Nd4jTowerReference.toFloats(randomImages(seed + 1, B * 3 * c.imageSize() * c.imageSize()));
         Nd4jVisionTower tower = new Nd4jVisionTower(c, DataType.DOUBLE);
@@ -265,7 +265,7 @@ class Nd4jVisionTowerTest {
     @Test
     void droppedPositionsGetZeroGradientAndFloatBackwardAgrees() {
         VisionConfig c = CFG3;
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(c);
+        Map<String, int[]> shapes = Weights.visionShapes(c);
         Map<String, double[]> w = Nd4jTowerReference.roundedToFloat(Nd4jTowerReference.randomWeights(shapes, 41, 0.5));
         int B = 1, K = 2;
         int[] keep = {3, 7};
@@ -296,7 +296,7 @@ class Nd4jVisionTowerTest {
     @Test
     void backwardOfAnOlderPassUsesItsOwnWeightsAndInputs() {
         // Passes share one cached graph; a later forward must not change an earlier pass's gradients.
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(CFG);
+        Map<String, int[]> shapes = Weights.visionShapes(CFG);
         Map<String, Tensor> w1 = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 61, 0.5), shapes, true);
         Map<String, Tensor> w2 = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 62, 0.5), shapes, true);
         float[] img1 = Nd4jTowerReference.toFloats(randomImages(63, 2 * 3 * 16 * 16));
@@ -315,7 +315,7 @@ class Nd4jVisionTowerTest {
 
     @Test
     void badInputsAreRefused() {
-        Map<String, int[]> shapes = Nd4jVisionTower.weightShapes(CFG);
+        Map<String, int[]> shapes = Weights.visionShapes(CFG);
         Map<String, Tensor> wt = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 1, 0.1), shapes, false);
         Nd4jVisionTower tower = new Nd4jVisionTower(CFG);
         float[] img = new float[3 * 16 * 16];

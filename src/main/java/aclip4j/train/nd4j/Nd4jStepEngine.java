@@ -296,10 +296,10 @@ public final class Nd4jStepEngine implements StepEngine {
         // 4. Gradients outside autodiff: position rows and token rows scattered back by segment sums.
         Map<String, INDArray> grads = o.grads();
         int T = N + 1, D = model.vision.width();
-        INDArray dPos = grads.get("pos_embed").reshape(T, D);
+        INDArray dPos = grads.get(aclip4j.tower.Weights.POS_EMBED).reshape(T, D);
         dPos.addi(segmentSum(o.posRowGrads(), local.add(1), T));
-        grads.put("pos_embed", dPos.reshape(1, T, D));
-        grads.put("token_embedding.weight", segmentSum(o.tokenRowGrads(), ids, model.text.vocab()));
+        grads.put(aclip4j.tower.Weights.POS_EMBED, dPos.reshape(1, T, D));
+        grads.put(aclip4j.tower.Weights.TOKEN_EMBEDDING, segmentSum(o.tokenRowGrads(), ids, model.text.vocab()));
         // §6 BatchNorm running statistics of the online heads, refreshed in place in call order.
         for (StepGraphs.BufferUpdate u : o.batchStats()) {
             Nd4jSslHead.updateRunning(online.get(u.buffer()), u.batch());

@@ -62,7 +62,7 @@ final class StepGraphs {
             Map<String, SDVariable> vars = new HashMap<>();
             Function<String, SDVariable> w = name -> vars.computeIfAbsent(name, n -> variable(sd, n, ema));
             SDVariable images = sd.placeHolder("ema_images", DataType.FLOAT, B, 3, Se, Se);
-            SDVariable pos = w.apply("pos_embed");
+            SDVariable pos = w.apply(aclip4j.tower.Weights.POS_EMBED);
             SDVariable posPatch;
             if (Se == v.imageSize()) {
                 posPatch = pos.reshape(T, D).get(SDIndex.interval(1, T), SDIndex.all());
@@ -74,7 +74,7 @@ final class StepGraphs {
             }
             SDVariable tokens = Nd4jVisionTower.embedPatches(sd, v, w, Nd4jVisionTower.patchRows(images, ve, B))
                     .reshape(B, Ne, D).add(posPatch);
-            SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply("cls_token"), pos, Te, B, D), tokens);
+            SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply(aclip4j.tower.Weights.CLS_TOKEN), pos, Te, B, D), tokens);
             boolean last = s.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST;
             Nd4jVisionTower.Encoded enc = Nd4jVisionTower.encode(sd, ve, w, x, B, Te, s.attentive(), last, "ema.");
             if (s.attentive()) { // §3 inside the graph (mask/Nd4jAttentionScore): only the score map leaves ND4J
@@ -162,7 +162,7 @@ final class StepGraphs {
             SDVariable posRows = sd.var("pos_rows", Nd4j.zeros(DataType.FLOAT, R * K, D));
             wrt.add(posRows.name());
             SDVariable tokens = Nd4jVisionTower.embedPatches(sd, vc, w, rows).add(posRows).reshape(R, K, D);
-            SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply("cls_token"), w.apply("pos_embed"), T, R,
+            SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply(aclip4j.tower.Weights.CLS_TOKEN), w.apply(aclip4j.tower.Weights.POS_EMBED), T, R,
                     D), tokens);
             Nd4jVisionTower.Encoded enc = Nd4jVisionTower.encode(sd, vc, w, x, R, K + 1, false, false, "vision.");
             SDVariable cls = enc.cls();                                                                // [V*B,D]
@@ -279,11 +279,11 @@ final class StepGraphs {
          */
         Out run(INDArray images, INDArray keep, INDArray ids, INDArray target) {
             Map<String, INDArray> ph = new HashMap<>();
-            INDArray pos = online.get("pos_embed").reshape(N + 1, online.get("pos_embed").size(2));
+            INDArray pos = online.get(aclip4j.tower.Weights.POS_EMBED).reshape(N + 1, online.get(aclip4j.tower.Weights.POS_EMBED).size(2));
             ph.put("images", images);
             ph.put("keep", keep);
             sd.getVariable("pos_rows").setArray(Nd4jStepEngine.gatherRows(pos, keep.add(1)));
-            sd.getVariable("token_rows").setArray(Nd4jStepEngine.gatherRows(online.get("token_embedding.weight"),
+            sd.getVariable("token_rows").setArray(Nd4jStepEngine.gatherRows(online.get(aclip4j.tower.Weights.TOKEN_EMBEDDING),
                     ids.reshape(B * ctx)));
             ph.put("eot_select", Nd4jTextTower.eotSelect(ids, ctx, DataType.FLOAT));
             if (byol) {
