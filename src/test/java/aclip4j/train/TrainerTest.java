@@ -26,14 +26,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** End-to-end training on the built-in scenes with the tiny model (SPEC §10 variants). */
-class TrainerTest {
+public class TrainerTest {
     @TempDir
     Path dir;
 
     private final PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
     /** A config as the command line builds it, small enough for a unit test. */
-    static TrainConfig config(String... extra) {
+    public static TrainConfig config(String... extra) {
         List<String> args = new ArrayList<>(List.of("--steps", "20", "--batch", "8", "--lr", "2e-3", "--warmup", "2",
                 "--train-images", "64", "--eval-images", "16", "--checkpoint-every", "10", "--m0", "0.9",
                 "--threads", "2"));

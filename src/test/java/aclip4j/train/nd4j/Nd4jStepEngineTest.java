@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import aclip4j.cli.TrainCommand;
 import aclip4j.kernel.Parallel;
 import aclip4j.nd.Traffic;
 import aclip4j.tensor.Tensor;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /** The resident ND4J engine ([3/7]) against the SIMD step, its host↔ND4J traffic, and resume. */
 class Nd4jStepEngineTest {
@@ -35,14 +33,11 @@ class Nd4jStepEngineTest {
 
     private final PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
+    /** The trainer tests' small config, without warm-up and with a smaller held-out set. */
     static TrainConfig config(String... extra) {
-        List<String> args = new ArrayList<>(List.of("--steps", "20", "--batch", "8", "--lr", "2e-3", "--warmup", "0",
-                "--train-images", "64", "--eval-images", "8", "--checkpoint-every", "10", "--m0", "0.9",
-                "--threads", "2"));
+        List<String> args = new ArrayList<>(List.of("--warmup", "0", "--eval-images", "8"));
         args.addAll(List.of(extra));
-        TrainCommand t = new TrainCommand();
-        new CommandLine(t).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(new String[0]));
-        return t.config();
+        return aclip4j.train.TrainerTest.config(args.toArray(new String[0]));
     }
 
     private static List<JsonObject> metrics(Path run) throws IOException {
