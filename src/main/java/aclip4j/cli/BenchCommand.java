@@ -88,6 +88,14 @@ public final class BenchCommand implements Callable<Integer> {
                 model, batch, T, warmup, steps, aclip4j.kernel.Lanes.preferred());
         double peakBefore = FmaPeak.gflops(T);
         System.out.printf(Locale.ROOT, "FMA peak (%d threads): %.1f GFLOP/s%n", T, peakBefore);
+        // a narrower -Daclip4j.simd.bits than the CPU's preferred width: the ceiling at the kernels' width too
+        boolean narrow = aclip4j.kernel.Lanes.BITS != 0
+                && aclip4j.kernel.Lanes.LENGTH != jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        double widthBefore = narrow ? FmaPeak.gflopsAtKernelWidth(T) : peakBefore;
+        if (narrow) {
+            System.out.printf(Locale.ROOT, "FMA peak at the kernels' %d-bit width (%d threads): %.1f GFLOP/s%n",
+                    aclip4j.kernel.Lanes.BITS, T, widthBefore);
+        }
         List<Row> rows = new ArrayList<>();
         for (String backend : backends) {
             for (String variant : variants) {
@@ -107,14 +115,21 @@ public final class BenchCommand implements Callable<Integer> {
         double peak = Math.max(peakBefore, peakAfter);
         System.out.printf(Locale.ROOT, "FMA peak again: %.1f GFLOP/s; %% of peak below uses the larger, %.1f%n",
                 peakAfter, peak);
+        double widthPeak = peak;
+        if (narrow) {
+            widthPeak = Math.max(widthBefore, FmaPeak.gflopsAtKernelWidth(T));
+            System.out.printf(Locale.ROOT, "FMA peak at the kernels' %d-bit width, the larger of two: %.1f GFLOP/s%n",
+                    aclip4j.kernel.Lanes.BITS, widthPeak);
+        }
         System.out.println();
         System.out.println("| backend | variant | s/step | GFLOP/step | GFLOP/s | % of FMA peak | masking % of step"
-                + " | heap↔ND4J MB/step |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+                + " | heap↔ND4J MB/step |" + (narrow ? " % of FMA peak at " + aclip4j.kernel.Lanes.BITS + " bits |" : ""));
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|" + (narrow ? "---:|" : ""));
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% | %.1f |%n", r.backend,
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% | %.1f |%s%n", r.backend,
                     r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.gflops() / peak, 100 * r.masking / r.seconds,
-                    r.traffic / 1e6);
+                    r.traffic / 1e6, narrow && r.backend.equals("simd")
+                            ? String.format(Locale.ROOT, " %.1f %% |", 100 * r.gflops() / widthPeak) : narrow ? " |" : "");
         }
         JsonObject ratios = new JsonObject();
         for (String backend : backends) {
@@ -147,6 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.addProperty("model", model);
             out.addProperty("batch", batch);
             out.addProperty("simd_bits", aclip4j.kernel.Lanes.BITS);
+            out.addProperty("peak_gflops_kernel_width", widthPeak);
             JsonArray results = new JsonArray();
             double maskShare = 0;
             int masked = 0;
@@ -158,6 +174,7 @@ public final class BenchCommand implements Callable<Integer> {
                 o.addProperty("gflop", r.gflop);
                 o.addProperty("gflops", r.gflops());
                 o.addProperty("pct_peak", 100 * r.gflops() / peak);
+                o.addProperty("pct_peak_kernel_width", 100 * r.gflops() / widthPeak);
                 o.addProperty("masking_seconds", r.masking);
                 o.addProperty("traffic_bytes", r.traffic);
                 results.add(o);
