@@ -55,12 +55,12 @@ public final class Attention {
     private static final int QB = 4;
 
     /**
-     * Vectors per row of a register block. AVX-512 (the only 512-bit width) has 32 vector registers: 4 rows x 4
-     * vectors = 16 accumulators, 4 loaded vectors and a broadcast fit. AVX2 and SSE have 16: 4 x 2 = 8
-     * accumulators + 2 + 1, where 4 x 4 would spill. The tile never changes the bits (each element is summed in
+     * Vectors per row of a register block. With 32 vector registers ({@link Lanes#REGISTERS}: AVX-512 at any
+     * width, AArch64) 4 rows x 4 vectors = 16 accumulators, 4 loaded vectors and a broadcast fit. AVX2 and SSE have
+     * 16: 4 x 2 = 8 accumulators + 2 + 1, where 4 x 4 would spill. The tile never changes the bits (each element is summed in
      * the same order), only how many loads each fma shares.
      */
-    private static final int NV = LENGTH == 16 ? 4 : 2;
+    private static final int NV = Lanes.REGISTERS >= 32 ? 4 : 2;
 
     /** Sum ranges of the rows of a block: all [0, n); row t over [0, t + 1) (causal out, dq); over [t, n). */
     private static final int ALL = 0, PREFIX = 1, SUFFIX = 2;
