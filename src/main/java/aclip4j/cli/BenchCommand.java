@@ -45,7 +45,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "variants, comma-separated (default: ${DEFAULT-VALUE})")
     List<String> variants;
 
-    @Option(names = "--backends", split = ",", defaultValue = "simd", description = "simd and/or nd4j (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backends", split = ",", defaultValue = "simd",
+            description = "simd, nd4j and/or pytorch (the CLIP step in PyTorch through DJL: a build with the pytorch"
+                    + " profile, ACLIP4J_MAVEN_PROFILES=pytorch) (default: ${DEFAULT-VALUE})")
     List<String> backends;
 
     @Option(names = "--steps", defaultValue = "5", description = "measured steps per run, after the warm-up (default: ${DEFAULT-VALUE})")
@@ -74,17 +76,37 @@ public final class BenchCommand implements Callable<Integer> {
         if (T < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + T);
         }
+        for (String backend : backends) {
+            if (BenchPeer.isPeer(backend)) {
+                BenchPeer.require(backend);
+            } else {
+                aclip4j.Backend.parse(backend);
+            }
+        }
         Parallel.setThreads(T);
         System.out.printf(Locale.ROOT, "bench: model %s, batch %d, %d threads, %d warm-up + %d measured steps, %s%n",
                 model, batch, T, warmup, steps, aclip4j.kernel.Lanes.preferred());
         double peakBefore = FmaPeak.gflops(T);
         System.out.printf(Locale.ROOT, "FMA peak (%d threads): %.1f GFLOP/s%n", T, peakBefore);
+        // a narrower -Daclip4j.simd.bits than the CPU's preferred width: the ceiling at the kernels' width too
+        boolean narrow = aclip4j.kernel.Lanes.BITS != 0
+                && aclip4j.kernel.Lanes.LENGTH != jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        double widthBefore = narrow ? FmaPeak.gflopsAtKernelWidth(T) : peakBefore;
+        if (narrow) {
+            System.out.printf(Locale.ROOT, "FMA peak at the kernels' %d-bit width (%d threads): %.1f GFLOP/s%n",
+                    aclip4j.kernel.Lanes.BITS, T, widthBefore);
+        }
         List<Row> rows = new ArrayList<>();
         for (String backend : backends) {
             for (String variant : variants) {
-                rows.add(measure(backend, variant, T));
+                if (BenchPeer.isPeer(backend) && !variant.equals("clip")) {
+                    System.out.printf(Locale.ROOT, "  %-7s %-10s skipped: the peer runs the clip step only%n",
+                            backend, variant);
+                    continue;
+                }
+                rows.add(BenchPeer.isPeer(backend) ? measurePeer(backend, variant, T) : measure(backend, variant, T));
                 Row r = rows.get(rows.size() - 1);
-                System.out.printf(Locale.ROOT, "  %-5s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
+                System.out.printf(Locale.ROOT, "  %-7s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
                         + "  heap<->ND4J %.1f MB/step%n", r.backend, r.variant, r.seconds, r.gflop, r.gflops(),
                         100 * r.masking / r.seconds, r.traffic / 1e6);
             }
@@ -93,14 +115,21 @@ public final class BenchCommand implements Callable<Integer> {
         double peak = Math.max(peakBefore, peakAfter);
         System.out.printf(Locale.ROOT, "FMA peak again: %.1f GFLOP/s; %% of peak below uses the larger, %.1f%n",
                 peakAfter, peak);
+        double widthPeak = peak;
+        if (narrow) {
+            widthPeak = Math.max(widthBefore, FmaPeak.gflopsAtKernelWidth(T));
+            System.out.printf(Locale.ROOT, "FMA peak at the kernels' %d-bit width, the larger of two: %.1f GFLOP/s%n",
+                    aclip4j.kernel.Lanes.BITS, widthPeak);
+        }
         System.out.println();
         System.out.println("| backend | variant | s/step | GFLOP/step | GFLOP/s | % of FMA peak | masking % of step"
-                + " | heap↔ND4J MB/step |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+                + " | heap↔ND4J MB/step |" + (narrow ? " % of FMA peak at " + aclip4j.kernel.Lanes.BITS + " bits |" : ""));
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|" + (narrow ? "---:|" : ""));
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% | %.1f |%n", r.backend,
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% | %.1f |%s%n", r.backend,
                     r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.gflops() / peak, 100 * r.masking / r.seconds,
-                    r.traffic / 1e6);
+                    r.traffic / 1e6, narrow && r.backend.equals("simd")
+                            ? String.format(Locale.ROOT, " %.1f %% |", 100 * r.gflops() / widthPeak) : narrow ? " |" : "");
         }
         JsonObject ratios = new JsonObject();
         for (String backend : backends) {
@@ -116,6 +145,16 @@ public final class BenchCommand implements Callable<Integer> {
             }
             ratios.add(backend, o);
         }
+        JsonObject peers = new JsonObject();
+        Row simdClip = find(rows, "simd", "clip");
+        for (String backend : backends) {
+            Row peerClip = find(rows, backend, "clip");
+            if (BenchPeer.isPeer(backend) && simdClip != null && peerClip != null) {
+                double speedup = peerClip.seconds / simdClip.seconds;
+                peers.addProperty(backend, speedup);
+                System.out.printf(Locale.ROOT, "clip step: %s s / simd s = %.2f%n", backend, speedup);
+            }
+        }
         if (json) {
             JsonObject out = new JsonObject();
             out.addProperty("peak_gflops", peak);
@@ -123,6 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.addProperty("model", model);
             out.addProperty("batch", batch);
             out.addProperty("simd_bits", aclip4j.kernel.Lanes.BITS);
+            out.addProperty("peak_gflops_kernel_width", widthPeak);
             JsonArray results = new JsonArray();
             double maskShare = 0;
             int masked = 0;
@@ -134,6 +174,7 @@ public final class BenchCommand implements Callable<Integer> {
                 o.addProperty("gflop", r.gflop);
                 o.addProperty("gflops", r.gflops());
                 o.addProperty("pct_peak", 100 * r.gflops() / peak);
+                o.addProperty("pct_peak_kernel_width", 100 * r.gflops() / widthPeak);
                 o.addProperty("masking_seconds", r.masking);
                 o.addProperty("traffic_bytes", r.traffic);
                 results.add(o);
@@ -144,6 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             out.add("results", results);
             out.add("ratios", ratios);
+            out.add("peer_over_simd_clip", peers);
             if (masked > 0) {
                 out.addProperty("masking_overhead_pct", maskShare / masked);
             } else {
@@ -170,6 +212,37 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return null;
+    }
+
+    /**
+     * A peer's CLIP step ({@link BenchPeer}) on the preset's towers with {@link aclip4j.tower.Init}'s weights, timed
+     * like {@link #measure}; its GFLOP are StepFlops' of the same clip step, so GFLOP/s compare row to row.
+     */
+    private Row measurePeer(String backend, String variant, int T) {
+        List<String> args = new ArrayList<>(List.of("--variant", variant, "--model", model, "--batch",
+                Integer.toString(batch), "--threads", Integer.toString(T)));
+        TrainCommand t = new TrainCommand();
+        new picocli.CommandLine(t).parseArgs(args.toArray(new String[0]));
+        TrainConfig cfg = t.config();
+        var v = aclip4j.tower.Presets.vision(model);
+        var tx = model.equals("tiny") ? aclip4j.tower.Presets.text("tiny", 1000) : aclip4j.tower.Presets.text("clip-base");
+        var h = aclip4j.tower.Presets.heads(model.equals("tiny") ? "tiny" : "paper", v.width());
+        var rng = new java.util.SplittableRandom(1);
+        List<Double> seconds = new ArrayList<>();
+        try (BenchPeer peer = BenchPeer.load(backend, v, tx, aclip4j.tower.Init.vision(v, rng),
+                aclip4j.tower.Init.text(tx, rng), batch, T)) {
+            System.out.println("  " + backend + ": " + peer.describe());
+            for (int i = 0; i < warmup + steps; i++) {
+                long t0 = System.nanoTime();
+                peer.step();
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (i >= warmup) {
+                    seconds.add(s);
+                }
+            }
+        }
+        double gflop = StepFlops.step(cfg, v, tx, h, v.tokens(), v.imageSize()) / 1e9;
+        return new Row(backend, variant, median(seconds), gflop, 0, 0);
     }
 
     private Row measure(String backend, String variant, int T) throws IOException {

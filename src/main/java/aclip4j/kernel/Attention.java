@@ -55,12 +55,12 @@ public final class Attention {
     private static final int QB = 4;
 
     /**
-     * Vectors per row of a register block. AVX-512 (the only 512-bit width) has 32 vector registers: 4 rows x 4
-     * vectors = 16 accumulators, 4 loaded vectors and a broadcast fit. AVX2 and SSE have 16: 4 x 2 = 8
-     * accumulators + 2 + 1, where 4 x 4 would spill. The tile never changes the bits (each element is summed in
+     * Vectors per row of a register block. With 32 vector registers ({@link Lanes#REGISTERS}: AVX-512 at any
+     * width, AArch64) 4 rows x 4 vectors = 16 accumulators, 4 loaded vectors and a broadcast fit. AVX2 and SSE have
+     * 16: 4 x 2 = 8 accumulators + 2 + 1, where 4 x 4 would spill. The tile never changes the bits (each element is summed in
      * the same order), only how many loads each fma shares.
      */
-    private static final int NV = LENGTH == 16 ? 4 : 2;
+    private static final int NV = Lanes.REGISTERS >= 32 ? 4 : 2;
 
     /** Sum ranges of the rows of a block: all [0, n); row t over [0, t + 1) (causal out, dq); over [t, n). */
     private static final int ALL = 0, PREFIX = 1, SUFFIX = 2;
@@ -535,6 +535,12 @@ public final class Attention {
                 }
             }
         }
+        if (NV > 2) { // hs below NV vectors (hs 32 at 512 bits): tiles of two vectors before single ones
+            for (; c + 2 * LENGTH <= hs; c += 2 * LENGTH) {
+                axpyTile2(zero, rows, dst, d0 + c, d1 + c, d2 + c, d3 + c, coef, c0, c1, c2, c3, cs,
+                        src, sv + c, ss, steps);
+            }
+        }
         for (; c + LENGTH <= hs; c += LENGTH) {
             FloatVector o0, o1, o2, o3;
             if (zero) {
@@ -577,6 +583,58 @@ public final class Attention {
             if (rows > 3) {
                 axpyColumn(zero, dst, d3 + c, coef, c3, cs, src, sv + c, ss, steps);
             }
+        }
+    }
+
+    /**
+     * Two vectors of channels of the QB rows of {@link #axpyRows} (row r's at dst[dr], its coefficients from
+     * coef[cr], stepping cs; the source from src[so], stepping ss): the same fma per term in increasing s as the
+     * wider tile, with half the accumulators, for heads narrower than {@link #NV} vectors.
+     */
+    private static void axpyTile2(boolean zero, int rows, float[] dst, int d0, int d1, int d2, int d3,
+                                  float[] coef, int c0, int c1, int c2, int c3, int cs,
+                                  float[] src, int so, int ss, int steps) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector o00 = z, o01 = z, o10 = z, o11 = z, o20 = z, o21 = z, o30 = z, o31 = z;
+        if (!zero) {
+            o00 = FloatVector.fromArray(SPECIES, dst, d0);
+            o01 = FloatVector.fromArray(SPECIES, dst, d0 + LENGTH);
+            o10 = FloatVector.fromArray(SPECIES, dst, d1);
+            o11 = FloatVector.fromArray(SPECIES, dst, d1 + LENGTH);
+            o20 = FloatVector.fromArray(SPECIES, dst, d2);
+            o21 = FloatVector.fromArray(SPECIES, dst, d2 + LENGTH);
+            o30 = FloatVector.fromArray(SPECIES, dst, d3);
+            o31 = FloatVector.fromArray(SPECIES, dst, d3 + LENGTH);
+        }
+        for (int s = 0, v = so, k = 0; s < steps; s++, v += ss, k += cs) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, src, v);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, src, v + LENGTH);
+            FloatVector x = FloatVector.broadcast(SPECIES, coef[c0 + k]); // dst_r = fma(coef_r(s), src_s, dst_r)
+            o00 = x.fma(v0, o00);
+            o01 = x.fma(v1, o01);
+            x = FloatVector.broadcast(SPECIES, coef[c1 + k]);
+            o10 = x.fma(v0, o10);
+            o11 = x.fma(v1, o11);
+            x = FloatVector.broadcast(SPECIES, coef[c2 + k]);
+            o20 = x.fma(v0, o20);
+            o21 = x.fma(v1, o21);
+            x = FloatVector.broadcast(SPECIES, coef[c3 + k]);
+            o30 = x.fma(v0, o30);
+            o31 = x.fma(v1, o31);
+        }
+        o00.intoArray(dst, d0);
+        o01.intoArray(dst, d0 + LENGTH);
+        if (rows > 1) {
+            o10.intoArray(dst, d1);
+            o11.intoArray(dst, d1 + LENGTH);
+        }
+        if (rows > 2) {
+            o20.intoArray(dst, d2);
+            o21.intoArray(dst, d2 + LENGTH);
+        }
+        if (rows > 3) {
+            o30.intoArray(dst, d3);
+            o31.intoArray(dst, d3 + LENGTH);
         }
     }
 

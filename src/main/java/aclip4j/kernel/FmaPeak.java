@@ -23,17 +23,31 @@ public final class FmaPeak {
 
     /** The measured GFLOP/s of {@code threads} threads running the kernel at once (median of 5 rounds). */
     public static double gflops(int threads) {
+        return gflops(threads, false);
+    }
+
+    /**
+     * The same ceiling at the kernels' width {@link Lanes#SPECIES} ({@code -Daclip4j.simd.bits}), which may be
+     * narrower than the CPU's preferred one: what a 256-bit run on an AVX-512 machine can reach. At 0 bits (scalar
+     * kernels) the preferred width.
+     */
+    public static double gflopsAtKernelWidth(int threads) {
+        return gflops(threads, Lanes.BITS != 0 && Lanes.LENGTH != S.length());
+    }
+
+    private static double gflops(int threads, boolean kernelWidth) {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             long iters = 2_000_000L;
-            round(pool, threads, iters / 4); // warm-up: compile the loop
-            round(pool, threads, iters / 4);
+            round(pool, threads, iters / 4, kernelWidth); // warm-up: compile the loop
+            round(pool, threads, iters / 4, kernelWidth);
             List<Double> rates = new ArrayList<>();
             for (int r = 0; r < 5; r++) {
                 long t0 = System.nanoTime();
-                round(pool, threads, iters);
+                round(pool, threads, iters, kernelWidth);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                rates.add(threads * iters * 20.0 * S.length() * 2 / seconds / 1e9);
+                int lanes = kernelWidth ? Lanes.LENGTH : S.length();
+                rates.add(threads * iters * 20.0 * lanes * 2 / seconds / 1e9);
             }
             rates.sort(null);
             return rates.get(2);
@@ -42,10 +56,10 @@ public final class FmaPeak {
         }
     }
 
-    private static void round(ExecutorService pool, int threads, long iters) {
+    private static void round(ExecutorService pool, int threads, long iters, boolean kernelWidth) {
         List<Future<Float>> fs = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            Callable<Float> job = () -> run(iters);
+            Callable<Float> job = kernelWidth ? () -> runAtKernelWidth(iters) : () -> run(iters);
             fs.add(pool.submit(job));
         }
         float sink = 0;
@@ -66,6 +80,23 @@ public final class FmaPeak {
     public static float run(long iters) {
         FloatVector a = FloatVector.broadcast(S, 0.5f);
         FloatVector b = FloatVector.broadcast(S, 1e-7f);
+        FloatVector c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a;
+        FloatVector c10 = a, c11 = a, c12 = a, c13 = a, c14 = a, c15 = a, c16 = a, c17 = a, c18 = a, c19 = a;
+        for (long i = 0; i < iters; i++) {
+            c0 = a.fma(b, c0); c1 = a.fma(b, c1); c2 = a.fma(b, c2); c3 = a.fma(b, c3); c4 = a.fma(b, c4);
+            c5 = a.fma(b, c5); c6 = a.fma(b, c6); c7 = a.fma(b, c7); c8 = a.fma(b, c8); c9 = a.fma(b, c9);
+            c10 = a.fma(b, c10); c11 = a.fma(b, c11); c12 = a.fma(b, c12); c13 = a.fma(b, c13); c14 = a.fma(b, c14);
+            c15 = a.fma(b, c15); c16 = a.fma(b, c16); c17 = a.fma(b, c17); c18 = a.fma(b, c18); c19 = a.fma(b, c19);
+        }
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
+                .add(c12).add(c13).add(c14).add(c15).add(c16).add(c17).add(c18).add(c19)
+                .reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #run} on {@link Lanes#SPECIES} (its own copy: the species must be a constant of the loop). */
+    static float runAtKernelWidth(long iters) {
+        FloatVector a = FloatVector.broadcast(Lanes.SPECIES, 0.5f);
+        FloatVector b = FloatVector.broadcast(Lanes.SPECIES, 1e-7f);
         FloatVector c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a;
         FloatVector c10 = a, c11 = a, c12 = a, c13 = a, c14 = a, c15 = a, c16 = a, c17 = a, c18 = a, c19 = a;
         for (long i = 0; i < iters; i++) {

@@ -39,6 +39,18 @@ public final class Lanes {
     /** Vector accumulators holding the 16 partial sums: 1 at 512 bits, 2 at 256, 4 at 128. */
     public static final int ACCUMULATORS = PARTIALS / LENGTH;
 
+    /** The system property that overrides {@link #REGISTERS}: 16 or 32. */
+    public static final String REGISTERS_PROPERTY = "aclip4j.simd.registers";
+
+    /**
+     * Vector registers the register-blocked kernels (matmul, attention) size their tiles for: 32 where the JVM
+     * vectorises with AVX-512 (its preferred species is 512 bits; the 256- and 128-bit forms of its instructions
+     * reach all 32 too) or on AArch64, else 16 (AVX2, SSE). {@value #REGISTERS_PROPERTY}{@code =16} keeps a run
+     * at {@code -Daclip4j.simd.bits=256} on an AVX-512 machine to the tiles of an AVX2 one. The tile decides which
+     * output elements are computed together, never the order of any element's terms, so it changes no bits.
+     */
+    public static final int REGISTERS = registersFromProperty();
+
     /** The scalar specification. */
     public static final Lanes SCALAR = new Lanes(0);
 
@@ -96,6 +108,20 @@ public final class Lanes {
         return bits;
     }
 
+    private static int registersFromProperty() {
+        String value = System.getProperty(REGISTERS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            boolean arm = System.getProperty("os.arch", "").equals("aarch64");
+            return arm || FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 32 : 16;
+        }
+        String v = value.trim();
+        if (!v.equals("16") && !v.equals("32")) {
+            throw new IllegalArgumentException("-D" + REGISTERS_PROPERTY + "=" + value
+                    + " is not a supported register count (expected 16 or 32)");
+        }
+        return Integer.parseInt(v);
+    }
+
     private static VectorSpecies<Float> speciesOf(int bits) {
         return switch (bits) {
             case 128 -> FloatVector.SPECIES_128;
@@ -129,6 +155,6 @@ public final class Lanes {
 
     @Override
     public String toString() {
-        return bits == 0 ? "scalar" : bits + "-bit";
+        return bits == 0 ? "scalar" : bits + "-bit" + (bits < 512 && REGISTERS == 32 ? " (32 registers)" : "");
     }
 }

@@ -29,10 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Tiles are fixed by the problem size alone, and a reduction is never split across tasks.
  *
  * <p>The micro-kernel is written once, over {@link Lanes#SPECIES} (a {@code static final}, so C2 compiles every
- * Vector API call into one instruction). Its tile is {@code MR x NV} vectors, {@code NV} = 4 at 512 bits and 2
- * otherwise: 6 x 4 accumulators plus 4 loads of B and the broadcasts need about 30 registers, which only AVX-512's
- * 32 provide; AVX2 and NEON/SSE have 16, so their tile is 6 x 2. Columns 2 and 3 of the tile sit in
- * {@code if (NV == 4)} blocks that C2 removes at the narrower widths. Which elements share a tile never changes
+ * Vector API call into one instruction). Its tile is {@code MR x NV} vectors, {@code NV} = 4 with 32 vector
+ * registers and 2 with 16 ({@link Lanes#REGISTERS}): 6 x 4 accumulators plus 4 loads of B and the broadcasts need
+ * about 30 registers, which AVX-512 provides at every width (its 256- and 128-bit forms reach all 32) and AArch64
+ * too; AVX2 and SSE have 16, so their tile is 6 x 2. Columns 2 and 3 of the tile sit in {@code if (NV == 4)}
+ * blocks that C2 removes where NV is 2. Which elements share a tile never changes
  * the order of any element's terms (see above), so both tiles give the same bits.
  */
 final class MatmulGemm {
@@ -49,8 +50,11 @@ final class MatmulGemm {
     /** Columns per packed B block, in task tiles: KC x 2 x NC floats = 1 MB. */
     static final int NCB_TILES = 2;
 
-    /** Vectors per micro-kernel row: 4 with AVX-512's 32 registers, 2 with 16 (see the class comment). */
-    static final int NV = Lanes.BITS == 512 ? 4 : 2;
+    /**
+     * Vectors per micro-kernel row: 4 with 32 registers (AVX-512 at any width, AArch64), 2 with 16
+     * ({@link Lanes#REGISTERS}; see the class comment).
+     */
+    static final int NV = Lanes.REGISTERS >= 32 ? 4 : 2;
     /** Columns of a micro-kernel tile and of a packed panel of B. */
     static final int NR = NV * Lanes.LENGTH;
 

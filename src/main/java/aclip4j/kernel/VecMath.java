@@ -50,10 +50,18 @@ public final class VecMath {
         return treeLanes(acc0);
     }
 
-    /** The remaining tree steps inside one vector: {@code p[j] += p[j + s]} for s = L/2, ..., 1. */
+    /** Each thread's copy of the partials of {@link #treeLanes}. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[Lanes.PARTIALS]);
+
+    /**
+     * The remaining tree steps inside one vector: {@code p[j] += p[j + s]} for s = L/2, ..., 1. The lanes go to a
+     * per-thread array rather than a new one from {@code toArray()}, so no reduction allocates; the additions are
+     * the same.
+     */
     public static float treeLanes(FloatVector v) {
-        float[] p = v.toArray();
-        for (int s = p.length / 2; s >= 1; s >>= 1) {
+        float[] p = LANES.get();
+        v.intoArray(p, 0);
+        for (int s = v.length() / 2; s >= 1; s >>= 1) {
             for (int j = 0; j < s; j++) {
                 p[j] += p[j + s];
             }

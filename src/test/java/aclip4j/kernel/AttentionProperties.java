@@ -32,10 +32,13 @@ class AttentionProperties {
         return Arbitraries.of(1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 40);
     }
 
-    /** Head sizes with whole register tiles at every width (64 = 4 vectors of 16), plus single vectors and tails. */
+    /**
+     * Head sizes with whole register tiles at every width (64 = 4 vectors of 16), the two-vector tiles of heads
+     * narrower than that at 512 bits (32: ViT-S/16's, 48, 112 = 64 + 32 + 16), plus single vectors and tails.
+     */
     @Provide
     Arbitrary<Integer> wideHeadSizes() {
-        return Arbitraries.of(16, 48, 64, 67, 80);
+        return Arbitraries.of(16, 32, 48, 64, 67, 80, 112);
     }
 
     /** Lengths whose 16-padded key rows hold a whole 4 x 16-key tile at 512 bits, and its tails. */
