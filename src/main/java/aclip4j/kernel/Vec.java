@@ -316,6 +316,30 @@ public final class Vec {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // firstNonFinite: the smallest i < n with x[o+i] NaN or infinite, or -1 (the numerical guard's scan; exact)
+
+    public static int firstNonFinite(Lanes lanes, float[] x, int o, int n) {
+        int i = 0;
+        if (!lanes.scalar()) {
+            for (int bound = SPECIES.loopBound(n); i < bound; i += LENGTH) {
+                if (!FloatVector.fromArray(SPECIES, x, o + i).test(VectorOperators.IS_FINITE).allTrue()) {
+                    break; // the scalar loop below finds which element, from this vector on
+                }
+            }
+        }
+        for (; i < n; i++) {
+            if (!Float.isFinite(x[o + i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public static int firstNonFiniteScalar(float[] x, int o, int n) {
+        return firstNonFinite(Lanes.SCALAR, x, o, n);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // expShifted: y[yo+i] = exp(x[xo+i] - shift) ({@link VecMath#exp}), returning their sum in the canonical order
     // (softmax numerators, and with shift 0 the exp of a row; x and y may be the same row)
 

@@ -9,6 +9,7 @@ import aclip4j.eval.ObjectShare;
 import aclip4j.tensor.Safetensors;
 import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.Vec;
 import aclip4j.mask.TokenSelector;
 import aclip4j.optim.AdamWOptimizer;
 import aclip4j.optim.LrSchedule;
@@ -322,12 +323,9 @@ public final class Trainer {
         String tensor = null;
         for (Map.Entry<String, Tensor> e : grads.entrySet()) {
             float[] g = e.getValue().floats();
-            for (int j = 0; j < g.length && tensor == null; j++) {
-                if (!Float.isFinite(g[j])) {
-                    tensor = "the gradient of " + e.getKey() + " (element " + j + " is " + g[j] + ")";
-                }
-            }
-            if (tensor != null) {
+            int j = Vec.firstNonFinite(Lanes.preferred(), g, 0, g.length);
+            if (j >= 0) {
+                tensor = "the gradient of " + e.getKey() + " (element " + j + " is " + g[j] + ")";
                 break;
             }
         }
@@ -347,12 +345,11 @@ public final class Trainer {
             String prefix = group == model.ema ? Checkpoint.EMA : "";
             for (Map.Entry<String, Tensor> e : group.entrySet()) {
                 float[] w = e.getValue().floats();
-                for (int j = 0; j < w.length; j++) {
-                    if (!Float.isFinite(w[j])) {
-                        throw new IllegalStateException("non-finite values at step " + stepNumber + ": weight "
-                                + prefix + e.getKey() + " (element " + j + " is " + w[j] + "). The last good checkpoint"
-                                + " is " + Checkpoint.lastFile(out) + " (resume with a lower --lr, or check the data)");
-                    }
+                int j = Vec.firstNonFinite(Lanes.preferred(), w, 0, w.length);
+                if (j >= 0) {
+                    throw new IllegalStateException("non-finite values at step " + stepNumber + ": weight "
+                            + prefix + e.getKey() + " (element " + j + " is " + w[j] + "). The last good checkpoint"
+                            + " is " + Checkpoint.lastFile(out) + " (resume with a lower --lr, or check the data)");
                 }
             }
         }

@@ -172,6 +172,39 @@ class KernelLanesProperties {
         }
     }
 
+    /** The guard's scan finds the first NaN or infinity wherever it lies (vector body or tail), and -1 without one. */
+    @Property(tries = 60)
+    void firstNonFinite(@ForAll("counts") int n, @ForAll long seed) {
+        Random r = new Random(seed);
+        float[] x = randn(r, n + 3, 1);
+        int o = r.nextInt(3);
+        float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (Lanes lanes : Lanes.testWidths()) {
+            if (Vec.firstNonFinite(lanes, x, o, n) != -1) {
+                fail("finite row of " + n + " reported non-finite at " + lanes);
+            }
+        }
+        int first = r.nextInt(n);
+        float[] y = x.clone();
+        y[o + first] = bad[r.nextInt(3)];
+        if (first + 1 < n) {
+            y[o + first + 1 + r.nextInt(n - first - 1)] = bad[r.nextInt(3)]; // a later one does not hide the first
+        }
+        if (o > 0) {
+            y[o - 1] = Float.NaN; // outside the row: ignored
+        }
+        int expected = Vec.firstNonFiniteScalar(y, o, n);
+        if (expected != first) {
+            fail("scalar scan found " + expected + ", the first bad element is " + first);
+        }
+        for (Lanes lanes : Lanes.testWidths()) {
+            int got = Vec.firstNonFinite(lanes, y, o, n);
+            if (got != first) {
+                fail("n=" + n + " at " + lanes + ": found " + got + ", expected " + first);
+            }
+        }
+    }
+
     @Property(tries = 30)
     void patchify(@ForAll("sizes") int p, @ForAll long seed) {
         Random r = new Random(seed);
