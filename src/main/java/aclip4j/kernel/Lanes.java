@@ -43,10 +43,10 @@ public final class Lanes {
     public static final String REGISTERS_PROPERTY = "aclip4j.simd.registers";
 
     /**
-     * Vector registers the register-blocked kernels (matmul, attention) size their tiles for: 32 where the JVM
-     * vectorises with AVX-512 (its preferred species is 512 bits; the 256- and 128-bit forms of its instructions
-     * reach all 32 too) or on AArch64, else 16 (AVX2, SSE). {@value #REGISTERS_PROPERTY}{@code =16} keeps a run
-     * at {@code -Daclip4j.simd.bits=256} on an AVX-512 machine to the tiles of an AVX2 one. The tile decides which
+     * Vector registers the register-blocked kernels (matmul, attention) size their tiles for: 32 for the 512-bit
+     * kernels of an AVX-512 machine and on AArch64, else 16 (AVX2, SSE, and narrower widths forced on AVX-512).
+     * {@value #REGISTERS_PROPERTY}{@code =32} gives a 256-bit run on an AVX-512 machine the larger tiles (its 256-bit
+     * instructions reach all 32 registers; faster alone, but see registersFromProperty). The tile decides which
      * output elements are computed together, never the order of any element's terms, so it changes no bits.
      */
     public static final int REGISTERS = registersFromProperty();
@@ -111,8 +111,11 @@ public final class Lanes {
     private static int registersFromProperty() {
         String value = System.getProperty(REGISTERS_PROPERTY);
         if (value == null || value.isBlank()) {
+            // 32 only for the 512-bit kernels (and AArch64): at -Daclip4j.simd.bits=256 on AVX-512 the 32-register
+            // 6 x 4 matmul tile made C2 give up intrinsifying MatmulGemm.kernel in some JVMs (a ViT-S/16 B 8 step
+            // at 50 s instead of 4.4 s, BENCHMARKS.md), so narrower widths keep the AVX2 tiles unless asked
             boolean arm = System.getProperty("os.arch", "").equals("aarch64");
-            return arm || FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 32 : 16;
+            return arm || (BITS >= 512 && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512) ? 32 : 16;
         }
         String v = value.trim();
         if (!v.equals("16") && !v.equals("32")) {
