@@ -28,9 +28,10 @@ import jdk.incubator.vector.VectorOperators;
  * <p><b>Same bits at every width</b> (docs/SPEC.md §13). Element-wise primitives apply the same IEEE operations to
  * every element in the vector loop and in the scalar tail ({@code Math.fma} where the vector loop fuses).
  * Reductions keep 16 partial sums (element {@code i} into partial {@code i mod 16}) in
- * {@link Lanes#ACCUMULATORS} vectors, combine them with {@link VecMath#tree}, then add the {@code n mod 16} tail
- * in order; the scalar specification keeps the same 16 partials in an array and combines them with
- * {@link VecMath#tree16}. The two give identical bits, so scalar, 128-, 256- and 512-bit runs agree exactly.
+ * {@link Lanes#ACCUMULATORS} vectors, store them into this thread's 16 partials ({@link VecMath#partials}),
+ * combine them with {@link VecMath#tree16}, then add the {@code n mod 16} tail in order; the scalar specification
+ * keeps the same 16 partials in an array and combines them with the same tree, so scalar, 128-, 256- and 512-bit
+ * runs agree exactly.
  *
  * <p><b>exp.</b> {@link #expShifted} evaluates exp with our own polynomial from IEEE-exact operations
  * ({@link VecMath#exp} is its scalar form). The Vector API's {@code lanewise(EXP)} runs Intel SVML in C2-compiled
@@ -39,7 +40,8 @@ import jdk.incubator.vector.VectorOperators;
  * <p><b>No vector-valued helpers in hot loops.</b> A loop body that calls a method taking or returning vectors
  * is fast only if C2 inlines that method, which it refuses once the body has grown large (NodeCountInliningCutoff)
  * or the helper was compiled on its own first; then every vector is boxed. So each vector loop is written out, and
- * the only vector-valued helper ({@link VecMath#tree}) runs once per reduction, after the loop.
+ * no primitive calls a vector-valued helper: a reduction's accumulators go to an array and a scalar tree (a
+ * vector-valued {@code tree} helper here used to be 13 % of a ViT-S/16 A-CLIP step's samples, boxed).
  */
 public final class Vec {
     private Vec() {}
@@ -176,7 +178,16 @@ public final class Vec {
                 a3 = a3.add(FloatVector.fromArray(SPECIES, x, o + i + 3 * LENGTH));
             }
         }
-        float s = VecMath.tree(a0, a1, a2, a3);
+        float[] p = VecMath.partials(); // the 16 partials, combined by the scalar tree: no vector-valued call
+        a0.intoArray(p, 0);
+        if (ACCUMULATORS > 1) {
+            a1.intoArray(p, LENGTH);
+        }
+        if (ACCUMULATORS > 2) {
+            a2.intoArray(p, 2 * LENGTH);
+            a3.intoArray(p, 3 * LENGTH);
+        }
+        float s = VecMath.tree16(p);
         for (; i < n; i++) {
             s += x[o + i];
         }
@@ -220,7 +231,16 @@ public final class Vec {
                 a3 = FloatVector.fromArray(SPECIES, a, ao + l).fma(FloatVector.fromArray(SPECIES, b, bo + l), a3);
             }
         }
-        float s = VecMath.tree(a0, a1, a2, a3);
+        float[] p = VecMath.partials(); // the 16 partials, combined by the scalar tree: no vector-valued call
+        a0.intoArray(p, 0);
+        if (ACCUMULATORS > 1) {
+            a1.intoArray(p, LENGTH);
+        }
+        if (ACCUMULATORS > 2) {
+            a2.intoArray(p, 2 * LENGTH);
+            a3.intoArray(p, 3 * LENGTH);
+        }
+        float s = VecMath.tree16(p);
         for (; i < n; i++) {
             s = Math.fma(a[ao + i], b[bo + i], s);
         }
@@ -266,7 +286,16 @@ public final class Vec {
                 a3 = d3.fma(d3, a3);
             }
         }
-        float s = VecMath.tree(a0, a1, a2, a3);
+        float[] p = VecMath.partials(); // the 16 partials, combined by the scalar tree: no vector-valued call
+        a0.intoArray(p, 0);
+        if (ACCUMULATORS > 1) {
+            a1.intoArray(p, LENGTH);
+        }
+        if (ACCUMULATORS > 2) {
+            a2.intoArray(p, 2 * LENGTH);
+            a3.intoArray(p, 3 * LENGTH);
+        }
+        float s = VecMath.tree16(p);
         for (; i < n; i++) {
             float d = x[o + i] - m;
             s = Math.fma(d, d, s);

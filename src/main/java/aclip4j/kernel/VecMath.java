@@ -1,6 +1,5 @@
 package aclip4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
 
 /**
  * The canonical summation order (docs/SPEC.md §13), once for the scalar specification and once for the vector
@@ -35,38 +34,16 @@ public final class VecMath {
         return p[0];
     }
 
-    /**
-     * The same tree over the partials held in the first {@link Lanes#ACCUMULATORS} vectors (acc0 = partials
-     * 0..L-1, acc1 = L..2L-1, ...); the unused accumulators are ignored.
-     */
-    public static float tree(FloatVector acc0, FloatVector acc1, FloatVector acc2, FloatVector acc3) {
-        if (Lanes.ACCUMULATORS == 4) { // strides 8 and 4 are whole 4-lane accumulators
-            acc0 = acc0.add(acc2);
-            acc1 = acc1.add(acc3);
-        }
-        if (Lanes.ACCUMULATORS >= 2) { // stride 8 at 256 bits, stride 4 at 128
-            acc0 = acc0.add(acc1);
-        }
-        return treeLanes(acc0);
-    }
-
-    /** Each thread's copy of the partials of {@link #treeLanes}. */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[Lanes.PARTIALS]);
+    /** Each thread's 16 partial sums, for a vector reduction to store its accumulators into before {@link #tree16}. */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[Lanes.PARTIALS]);
 
     /**
-     * The remaining tree steps inside one vector: {@code p[j] += p[j + s]} for s = L/2, ..., 1. The lanes go to a
-     * per-thread array rather than a new one from {@code toArray()}, so no reduction allocates; the additions are
-     * the same.
+     * This thread's array of {@link Lanes#PARTIALS} floats: a reduction stores its accumulators there (accumulator
+     * {@code a} at {@code a * LENGTH}, so element {@code j} is partial {@code j}) and calls {@link #tree16}. No
+     * reduction allocates; its contents are overwritten by the next one.
      */
-    public static float treeLanes(FloatVector v) {
-        float[] p = LANES.get();
-        v.intoArray(p, 0);
-        for (int s = v.length() / 2; s >= 1; s >>= 1) {
-            for (int j = 0; j < s; j++) {
-                p[j] += p[j + s];
-            }
-        }
-        return p[0];
+    public static float[] partials() {
+        return PARTIALS.get();
     }
 
     /**
