@@ -56,6 +56,11 @@ public final class AClipStep {
                     temperature, simclrSameView, wSsl, wByol, freezePatchEmbed, emaImageSize, bnPerView);
         }
 
+        /** Patch tokens each online view keeps: K·r·r with masks, all {@code N} without (CLIP). */
+        public int keptTokens(int N) {
+            return variant.masks() ? keepCells * patchesPerCell * patchesPerCell : N;
+        }
+
         /** Whether token selection reads the EMA score map (A-CLIP variants). */
         public boolean attentive() {
             return variant.ema;
@@ -108,7 +113,7 @@ public final class AClipStep {
         long maskStart = System.nanoTime(); // wall time of §5 alone, for `aclip4j bench` (no effect on the numbers)
         int[][] keep = keptTokensPerView(c, m, s, batch, ema);
         double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
-        int kept = s.variant().masks() ? s.keepCells() * s.patchesPerCell() * s.patchesPerCell() : m.vision.tokens();
+        int kept = s.keptTokens(m.vision.tokens());
         Towers towers = onlineTowers(c, m, s, batch, keep, kept);
         Losses losses = losses(c, m, s, batch.B(), towers, ema);
         Map<String, Tensor> grads = backward(m, s, towers, losses);
@@ -117,7 +122,8 @@ public final class AClipStep {
                 losses.clip.lossPerView(), keep, grads, losses.buffers, kept, maskingSeconds);
     }
 
-    private static void checkBatch(Model m, Settings s, Batch batch) {
+    /** The batch fits the run: V views of {@code B*3*S*S} values each. */
+    public static void checkBatch(Model m, Settings s, Batch batch) {
         int B = batch.B(), V = s.views(), S = m.vision.imageSize();
         if (batch.views().length != V) {
             throw new IllegalArgumentException("batch has " + batch.views().length + " views, the run uses " + V);
@@ -155,14 +161,23 @@ public final class AClipStep {
 
     /** Stage 2: each view's kept tokens (§5); null entries for CLIP, which keeps every token. */
     static int[][] keptTokensPerView(Components c, Model m, Settings s, Batch batch, VisionTower.Pass ema) {
+        float[] scoreMap = s.variant().masks() && s.attentive()
+                ? scoreMap(c, ema, m.vision, batch.B(), s.emaImageSize()) : null;
+        return keptTokensPerView(c, s, scoreMap, batch, m.vision);
+    }
+
+    /**
+     * §5 for every view from the score map {@code [B, Ge*Ge]} (null for random masks); null entries for CLIP. The
+     * resident ND4J engine calls it with the score map its EMA graph computed.
+     */
+    public static int[][] keptTokensPerView(Components c, Settings s, float[] scoreMap, Batch batch, VisionConfig v) {
         int V = s.views(), B = batch.B();
         int[][] keep = new int[V][];
         if (s.variant().masks()) {
-            int Ge = s.emaImageSize() / m.vision.patch();
-            float[] scoreMap = s.attentive() ? scoreMap(c, ema, m.vision, B, s.emaImageSize()) : null;
-            for (int v = 0; v < V; v++) {
-                keep[v] = keptTokens(c, s, scoreMap, B, Ge, batch.emaBox(),
-                        viewBoxes(batch.viewBoxes(), B, V, v), m.vision.grid(), batch.noise()[v]);
+            int Ge = s.emaImageSize() / v.patch();
+            for (int i = 0; i < V; i++) {
+                keep[i] = keptTokens(c, s, scoreMap, B, Ge, batch.emaBox(), viewBoxes(batch.viewBoxes(), B, V, i),
+                        v.grid(), batch.noise()[i]);
             }
         }
         return keep;

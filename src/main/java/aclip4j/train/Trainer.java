@@ -9,7 +9,6 @@ import aclip4j.eval.ObjectShare;
 import aclip4j.tensor.Safetensors;
 import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
-import aclip4j.kernel.Vec;
 import aclip4j.mask.TokenSelector;
 import aclip4j.optim.AdamWOptimizer;
 import aclip4j.optim.LrSchedule;
@@ -93,8 +92,6 @@ public final class Trainer {
         return (int) Math.round(TrainConfig.MIXED_TOP_SHARE * n);
     }
 
-
-
     /** A fresh run in {@code out} (refused if it already holds a checkpoint: use --resume). */
     public static Trainer start(TrainConfig cfg, Path out, PrintStream log) throws IOException {
         if (Files.exists(Checkpoint.lastFile(out))) {
@@ -121,12 +118,6 @@ public final class Trainer {
         return new Trainer(cfg, out, log, train, heldOut, tok, model, 0);
     }
 
-
-
-
-
-
-
     /** Continues the run in {@code dir} from its last checkpoint, with its own config.json. */
     public static Trainer resume(Path dir, PrintStream log) throws IOException {
         Path configFile = dir.resolve("config.json");
@@ -149,7 +140,6 @@ public final class Trainer {
         log.println("resuming " + dir + " at step " + ck.step() + " of " + cfg.steps());
         return t;
     }
-
 
     public TrainConfig config() {
         return cfg;
@@ -316,42 +306,17 @@ public final class Trainer {
      * Nothing of this step is written: the last checkpoint on disk is the last good state.
      */
     void checkFinite(int stepNumber, double clip, double ssl, double byol, Map<String, Tensor> grads) {
-        List<String> bad = new ArrayList<>();
-        if (!Double.isFinite(clip)) bad.add("clip_loss " + clip);
-        if (!Double.isFinite(ssl)) bad.add("ssl_loss " + ssl);
-        if (!Double.isFinite(byol)) bad.add("byol_loss " + byol);
-        String tensor = null;
-        for (Map.Entry<String, Tensor> e : grads.entrySet()) {
-            float[] g = e.getValue().floats();
-            int j = Vec.firstNonFinite(Lanes.preferred(), g, 0, g.length);
-            if (j >= 0) {
-                tensor = "the gradient of " + e.getKey() + " (element " + j + " is " + g[j] + ")";
-                break;
-            }
-        }
-        if (bad.isEmpty() && tensor == null) {
-            return;
-        }
-        String what = (bad.isEmpty() ? "finite losses" : String.join(", ", bad))
-                + (tensor == null ? ", every gradient finite" : "; first bad tensor: " + tensor);
-        throw new IllegalStateException("non-finite values at step " + stepNumber + ": " + what + ". Stopped before "
-                + "updating the weights; the last good checkpoint is " + Checkpoint.lastFile(out)
-                + " (resume with a lower --lr, or check the data)");
+        NumericalGuard.checkStep(stepNumber, clip, ssl, byol,
+                NumericalGuard.firstBadGradient(grads.keySet(), name -> grads.get(name).floats()),
+                Checkpoint.lastFile(out));
     }
 
     /** The guard on the state itself: a weight (online or EMA) that is NaN or infinite stops the run, named. */
     void checkFiniteWeights(int stepNumber) {
         for (Map<String, Tensor> group : List.of(model.online, model.ema)) {
             String prefix = group == model.ema ? Checkpoint.EMA : "";
-            for (Map.Entry<String, Tensor> e : group.entrySet()) {
-                float[] w = e.getValue().floats();
-                int j = Vec.firstNonFinite(Lanes.preferred(), w, 0, w.length);
-                if (j >= 0) {
-                    throw new IllegalStateException("non-finite values at step " + stepNumber + ": weight "
-                            + prefix + e.getKey() + " (element " + j + " is " + w[j] + "). The last good checkpoint"
-                            + " is " + Checkpoint.lastFile(out) + " (resume with a lower --lr, or check the data)");
-                }
-            }
+            group.forEach((name, t) -> NumericalGuard.checkWeight(stepNumber, prefix + name, t.floats(),
+                    Checkpoint.lastFile(out)));
         }
     }
 
@@ -360,15 +325,15 @@ public final class Trainer {
         return settings.emaImageSize();
     }
 
+    /** The random masks of {@code object_kept_random}, a metric: chosen on the host whatever the backend. */
+    private static final TokenSelector HOST_SELECTOR = aclip4j.twins.Twins.of(aclip4j.Backend.SIMD).tokenSelector();
+
     /**
      * Where the data set knows its objects ({@link Dataset#objectCoverage}), for the step's first micro-batch: the
      * mean over images and views of the share of the captioned object's pixels that the kept tokens hold
      * ({@link ObjectShare}), with this run's masks and with random masks of the same size drawn from the same noise;
      * null without masks or object geometry.
      */
-    /** The random masks of {@code object_kept_random}, a metric: chosen on the host whatever the backend. */
-    private static final TokenSelector HOST_SELECTOR = new aclip4j.mask.SimdTokenSelector(Lanes.preferred());
-
     private double[] objectShare(int i, AClipStep.Batch batch, int[][] keepIndex, int kept) {
         if (keepIndex == null || keepIndex[0] == null) {
             return null;
@@ -439,7 +404,6 @@ public final class Trainer {
         ls[0] = Math.max(0f, Math.min(Model.LOGIT_SCALE_MAX, ls[0]));
         return ls[0];
     }
-
 
     /** The run's state: online and EMA weights, optimiser moments, step, config and tokenizer (with its vocabulary). */
     public Checkpoint checkpoint() {

@@ -9,12 +9,12 @@ import aclip4j.optim.Nd4jAdamW;
 import aclip4j.ema.Nd4jEmaUpdate;
 import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jSslHead;
-import aclip4j.tower.Nd4jTextTower;
 import aclip4j.tower.SslHead;
 import aclip4j.train.AClipStep;
 import aclip4j.train.Checkpoint;
 import aclip4j.train.Components;
 import aclip4j.train.Model;
+import aclip4j.train.NumericalGuard;
 import aclip4j.train.StepEngine;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -251,14 +251,11 @@ public final class Nd4jStepEngine implements StepEngine {
     /** One micro-batch: EMA graph, host selection, training graph, gradients of every trainable online tensor. */
     private MicroResult micro(AClipStep.Settings s, AClipStep.Batch batch) {
         int B = batch.B(), V = s.views(), S = model.vision.imageSize(), N = model.vision.tokens();
-        int G = model.vision.grid(), ctx = model.text.context();
-        if (batch.views().length != V) {
-            throw new IllegalArgumentException("batch has " + batch.views().length + " views, the run uses " + V);
-        }
+        int ctx = model.text.context();
+        AClipStep.checkBatch(model, s, batch);
         // 1. EMA tower on the full EMA view (§3 scores, BYOL target); the target never leaves ND4J.
         float[] scores = null;
         INDArray target = null;
-        int Ge = s.emaImageSize() / model.vision.patch();
         if (s.variant().ema) {
             StepGraphs.Ema eg = emaGraphs.computeIfAbsent(B, b -> new StepGraphs.Ema(model, s, b, ema));
             StepGraphs.Ema.Out o = eg.run(Nd.f32(batch.emaView(), B, 3, s.emaImageSize(), s.emaImageSize()));
@@ -268,16 +265,9 @@ public final class Nd4jStepEngine implements StepEngine {
             }
         }
         // 2. §5 on the host, as AClipStep does it.
-        int[][] keep = new int[V][];
-        int kept = N;
         long maskStart = System.nanoTime();
-        if (s.variant().masks()) {
-            kept = s.keepCells() * s.patchesPerCell() * s.patchesPerCell();
-            for (int v = 0; v < V; v++) {
-                keep[v] = AClipStep.keptTokens(host, s, s.attentive() ? scores : null, B, Ge, batch.emaBox(),
-                        viewBoxes(batch.viewBoxes(), B, V, v), G, batch.noise()[v]);
-            }
-        }
+        int[][] keep = AClipStep.keptTokensPerView(host, s, scores, batch, model.vision); // scores: null unless attentive
+        int kept = s.keptTokens(N);
         double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
 
         // 3. Inputs: views, token ids and kept indices in; rows gathered on the ND4J side.
@@ -337,15 +327,6 @@ public final class Nd4jStepEngine implements StepEngine {
         return Nd4j.createFromArray(values);
     }
 
-    /** Column v of [B,V,4] boxes as [B,4]. */
-    private static int[] viewBoxes(int[] boxes, int B, int V, int v) {
-        int[] out = new int[B * 4];
-        for (int b = 0; b < B; b++) {
-            System.arraycopy(boxes, (b * V + v) * 4, out, b * 4, 4);
-        }
-        return out;
-    }
-
     /** How many elements of the arrays are NaN or infinite, counted in ND4J and read once (8 bytes). */
     private static long nonFinite(Iterable<INDArray> arrays) {
         INDArray total = null;
@@ -365,47 +346,17 @@ public final class Nd4jStepEngine implements StepEngine {
             return;
         }
         for (Map<String, INDArray> group : List.of(online, ema)) {
-            for (Map.Entry<String, INDArray> e : group.entrySet()) {
-                float[] w = Nd.floats(e.getValue());
-                for (int j = 0; j < w.length; j++) {
-                    if (!Float.isFinite(w[j])) {
-                        throw new IllegalStateException("non-finite values at step " + stepNumber + ": weight "
-                                + (group == ema ? Checkpoint.EMA : "") + e.getKey() + " (element " + j + " is " + w[j]
-                                + "). The last good checkpoint is " + lastCheckpoint
-                                + " (resume with a lower --lr, or check the data)");
-                    }
-                }
-            }
+            String prefix = group == ema ? Checkpoint.EMA : "";
+            group.forEach((name, a) -> NumericalGuard.checkWeight(stepNumber, prefix + name, Nd.floats(a),
+                    lastCheckpoint));
         }
     }
 
     /** The guard after the micro-batches: losses and gradients must be finite, else stop before the update. */
     private void checkFinite(int stepNumber, double clip, double ssl, double byol, Map<String, INDArray> grads) {
-        long bad = nonFinite(grads.values());
-        List<String> terms = new ArrayList<>();
-        if (!Double.isFinite(clip)) terms.add("clip_loss " + clip);
-        if (!Double.isFinite(ssl)) terms.add("ssl_loss " + ssl);
-        if (!Double.isFinite(byol)) terms.add("byol_loss " + byol);
-        if (terms.isEmpty() && bad == 0) {
-            return;
-        }
-        String tensor = null;
-        for (String name : model.online.keySet()) { // the model's parameter order, as the host guard names it
-            INDArray g = grads.get(name);
-            if (g == null || tensor != null) {
-                continue;
-            }
-            float[] f = Nd.floats(g);
-            for (int j = 0; j < f.length && tensor == null; j++) {
-                if (!Float.isFinite(f[j])) {
-                    tensor = "the gradient of " + name + " (element " + j + " is " + f[j] + ")";
-                }
-            }
-        }
-        String what = (terms.isEmpty() ? "finite losses" : String.join(", ", terms))
-                + (tensor == null ? ", every gradient finite" : "; first bad tensor: " + tensor);
-        throw new IllegalStateException("non-finite values at step " + stepNumber + ": " + what + ". Stopped before "
-                + "updating the weights; the last good checkpoint is " + lastCheckpoint
-                + " (resume with a lower --lr, or check the data)");
+        // the model's parameter order, as the host guard names it; the arrays are read only when some are bad
+        String tensor = nonFinite(grads.values()) == 0 ? null : NumericalGuard.firstBadGradient(model.online.keySet(),
+                name -> grads.containsKey(name) ? Nd.floats(grads.get(name)) : null);
+        NumericalGuard.checkStep(stepNumber, clip, ssl, byol, tensor, lastCheckpoint);
     }
 }
