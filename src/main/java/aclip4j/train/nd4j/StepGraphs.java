@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.nd4j.autodiff.listeners.profiler.ProfilingListener;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -121,6 +122,13 @@ final class StepGraphs {
      * the EMA target; {@code loss = clip + w_ssl·ssl + w_byol·byol}; gradients of every trainable tensor.
      */
     static final class Train {
+        /**
+         * {@code -Daclip4j.nd4j.profile=FILE}: the training graph records every op it executes (name, start,
+         * duration) into FILE as a Chrome trace (chrome://tracing, Perfetto); BENCHMARKS.md "ND4J resident engine"
+         * reads one. The file must not exist yet. Diagnostics only: it slows the step.
+         */
+        static final String PROFILE_PROPERTY = "aclip4j.nd4j.profile";
+
         private final SameDiff sd = SameDiff.create();
         private final int B, K, V, N, ctx;
         private final Map<String, INDArray> online;
@@ -227,6 +235,12 @@ final class StepGraphs {
             }
             sd.setLossVariables("loss");
             Nd4jGraphs.createGradFunctionQuietly(sd);
+            String trace = System.getProperty(PROFILE_PROPERTY);
+            if (trace != null && !trace.isBlank()) { // per-op times of every execution, as a Chrome trace
+                ProfilingListener listener = ProfilingListener.builder(new java.io.File(trace)).recordAll().build();
+                sd.setListeners(listener);
+                sd.getFunction("grad").setListeners(listener);
+            }
         }
 
         /** The indices 0..N-1 for every image of every view (an unmasked view keeps every token). */

@@ -184,6 +184,42 @@ class Nd4jStepEngineTest {
     }
 
     /**
+     * {@code -Daclip4j.nd4j.profile=FILE}: the training graph's ops of each execution land in FILE as Chrome trace
+     * events, forward ops and their backward ops alike, each with a duration.
+     */
+    @Test
+    void theProfilePropertyWritesOneTraceEventPerExecutedOp() throws IOException {
+        Path trace = dir.resolve("ops.json");
+        System.setProperty(StepGraphs.Train.PROFILE_PROPERTY, trace.toString());
+        Trainer t;
+        try {
+            t = Trainer.start(config("--variant", "clip", "--steps", "2", "--backend", "nd4j"), dir.resolve("prof"),
+                    quiet);
+            t.benchStep(); // builds the graph while the property is set
+        } finally {
+            System.clearProperty(StepGraphs.Train.PROFILE_PROPERTY);
+        }
+        t.benchStep();
+        String text = Files.readString(trace, StandardCharsets.UTF_8).strip();
+        // the listener appends events and closes the array only at shutdown
+        text = text.endsWith("]") ? text : text.replaceAll(",\\s*$", "") + "]";
+        com.google.gson.JsonArray events = JsonParser.parseString(text).getAsJsonArray();
+        Map<String, Integer> ops = new java.util.HashMap<>();
+        for (var e : events) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.has("ph") && o.get("ph").getAsString().equals("X")) {
+                assertTrue(o.get("dur").getAsLong() >= 0, "an op event has a duration");
+                ops.merge(o.get("name").getAsString(), 1, Integer::sum);
+            }
+        }
+        // two executions of one graph run the same ops: every op twice as often as once
+        ops.forEach((op, n) -> assertEquals(0, n % 2, op + " ran " + n + " times in two executions"));
+        assertTrue(ops.getOrDefault("matmul", 0) > 0 && ops.getOrDefault("matmul_bp", 0) > 0,
+                "products forward and backward: " + ops.keySet());
+        assertTrue(ops.containsKey("softmax_bp"), "attention backward is traced: " + ops.keySet());
+    }
+
+    /**
      * {@code --resume} on the resident engine: two steps, a checkpoint, a new process state from it (weights, EMA,
      * moments and step counts uploaded again), two more steps: the same bits as four steps straight, at one
      * ND4J thread count.
