@@ -13,9 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Blocking (GotoBLAS/BLIS): for each block of {@code NCB} columns and {@code KC} reduction steps, B is packed
  * into panels of {@code NR = NV * lanes} columns ({@code [panel][k][NR]}, zero-padded, L2-resident); then the
- * block's output is cut into fixed {@code MC x NC} tiles, one task each, and a {@code 6 x NR} micro-kernel keeps
- * {@code 6 * NV} vectors of C in registers, each step one broadcast of A times NV loads of B. A is read in place
- * (a 6-row panel of it stays in L1/L2 across the panels of B); only the M tail goes through a padded copy.
+ * block's output is cut into fixed {@code MC x NC} tiles, one task each, and an {@code MR x NR} micro-kernel keeps
+ * {@code MR * NV} vectors of C in registers, each step one broadcast of A times NV loads of B. A is read in place
+ * (an MR-row panel of it stays in L1/L2 across the panels of B); only the M tail goes through a padded copy.
  * KC is large (1024) so that each micro-tile of C is loaded and stored once for K up to 1024, not once per 256
  * steps; an A whose k is strided ({@code dweight}'s {@code dout^T}) keeps K blocks of {@link #KC_STRIDED_A}, because
  * 1024 of its cache lines would not stay in L1, and packing it instead costs more where few columns share it. The
@@ -29,17 +29,22 @@ import jdk.incubator.vector.VectorSpecies;
  * Tiles are fixed by the problem size alone, and a reduction is never split across tasks.
  *
  * <p>The micro-kernel is written once, over {@link Lanes#SPECIES} (a {@code static final}, so C2 compiles every
- * Vector API call into one instruction). Its tile is {@code MR x NV} vectors, {@code NV} = 4 with 32 vector
- * registers and 2 with 16 ({@link Lanes#REGISTERS}): 6 x 4 accumulators plus 4 loads of B and the broadcasts need
- * about 30 registers, which AVX-512 provides at every width (its 256- and 128-bit forms reach all 32) and AArch64
- * too; AVX2 and SSE have 16, so their tile is 6 x 2. Columns 2 and 3 of the tile sit in {@code if (NV == 4)}
- * blocks that C2 removes where NV is 2. Which elements share a tile never changes
- * the order of any element's terms (see above), so both tiles give the same bits.
+ * Vector API call into one instruction). Its tile is {@code MR x NV} vectors, chosen by {@link Lanes#REGISTERS}:
+ * with 32 vector registers 6 x 4 (24 accumulators plus 4 loads of B and the broadcast, about 30 registers, which
+ * AVX-512 provides at every width, its 256- and 128-bit forms reaching all 32, and AArch64 too); with 16 (AVX2, SSE)
+ * 4 x 3 (12 accumulators, 3 loads of B, the broadcast). Each tile is its own method ({@link #kernel6x4},
+ * {@link #kernel4x3}). Which elements share a tile never changes the order of any element's terms (see above), so
+ * both tiles give the same bits.
  */
 final class MatmulGemm {
-    /** Rows of every micro-kernel. */
-    static final int MR = 6;
-    /** Reduction steps per block: the KC x NR panel of B (256 KB at 512 bits) serves every 6-row panel of a tile. */
+    /**
+     * Vectors per micro-kernel row: 4 with 32 registers (AVX-512 at any width, AArch64), 3 with 16
+     * ({@link Lanes#REGISTERS}; see the class comment).
+     */
+    static final int NV = Lanes.REGISTERS >= 32 ? 4 : 3;
+    /** Rows of every micro-kernel: 6 for the 6 x 4-vector tile, 4 for the 4 x 3-vector one. */
+    static final int MR = NV == 4 ? 6 : 4;
+    /** Reduction steps per block: the KC x NR panel of B (256 KB at 512 bits) serves every MR-row panel of a tile. */
     static final int KC = 1024;
     /** Reduction steps per block when A's k is strided (see the class comment). */
     static final int KC_STRIDED_A = 256;
@@ -50,11 +55,6 @@ final class MatmulGemm {
     /** Columns per packed B block, in task tiles: KC x 2 x NC floats = 1 MB. */
     static final int NCB_TILES = 2;
 
-    /**
-     * Vectors per micro-kernel row: 4 with 32 registers (AVX-512 at any width, AArch64), 2 with 16
-     * ({@link Lanes#REGISTERS}; see the class comment).
-     */
-    static final int NV = Lanes.REGISTERS >= 32 ? 4 : 2;
     /** Columns of a micro-kernel tile and of a packed panel of B. */
     static final int NR = NV * Lanes.LENGTH;
 
@@ -343,77 +343,101 @@ final class MatmulGemm {
         return buf;
     }
 
-    // ---- the micro-kernel: C[6 x NR] += A(6 rows, kc steps; element (r,k) at a[aOff + r*ars + k*acs])
+    // ---- the micro-kernel: C[MR x NR] += A(MR rows, kc steps; element (r,k) at a[aOff + r*ars + k*acs])
     //      times the packed B panel (kc x NR, k-major at bp[bOff]).
 
-    /** 6 x NV vectors of C in registers; each k step one broadcast of A per row times NV loads of B. */
+    /** MR x NV vectors of C in registers; each k step one broadcast of A per row times NV loads of B. */
     private static void kernel(int kc, float[] a, int aOff, int ars, int acs,
                                float[] bp, int bOff, float[] c, int cOff, int ldc) {
+        if (NV == 4) {
+            kernel6x4(kc, a, aOff, ars, acs, bp, bOff, c, cOff, ldc);
+        } else {
+            kernel4x3(kc, a, aOff, ars, acs, bp, bOff, c, cOff, ldc);
+        }
+    }
+
+    /** The 6 x 4-vector tile of 32 registers: 24 accumulators, 4 loads of B and a broadcast. */
+    private static void kernel6x4(int kc, float[] a, int aOff, int ars, int acs,
+                                  float[] bp, int bOff, float[] c, int cOff, int ldc) {
         final VectorSpecies<Float> S = Lanes.SPECIES;
         final int l = Lanes.LENGTH;
         final int nr = NR;
         final int a1 = 1 * ars, a2 = 2 * ars, a3 = 3 * ars, a4 = 4 * ars, a5 = 5 * ars;
         final int o0 = cOff, o1 = cOff + 1 * ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc, o4 = cOff + 4 * ldc,
                 o5 = cOff + 5 * ldc;
-        final FloatVector zero = FloatVector.zero(S);
-        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + l), c02 = zero, c03 = zero;
-        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + l), c12 = zero, c13 = zero;
-        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + l), c22 = zero, c23 = zero;
-        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + l), c32 = zero, c33 = zero;
-        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + l), c42 = zero, c43 = zero;
-        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + l), c52 = zero, c53 = zero;
-        if (NV == 4) {
-            c02 = FloatVector.fromArray(S, c, o0 + 2 * l); c03 = FloatVector.fromArray(S, c, o0 + 3 * l);
-            c12 = FloatVector.fromArray(S, c, o1 + 2 * l); c13 = FloatVector.fromArray(S, c, o1 + 3 * l);
-            c22 = FloatVector.fromArray(S, c, o2 + 2 * l); c23 = FloatVector.fromArray(S, c, o2 + 3 * l);
-            c32 = FloatVector.fromArray(S, c, o3 + 2 * l); c33 = FloatVector.fromArray(S, c, o3 + 3 * l);
-            c42 = FloatVector.fromArray(S, c, o4 + 2 * l); c43 = FloatVector.fromArray(S, c, o4 + 3 * l);
-            c52 = FloatVector.fromArray(S, c, o5 + 2 * l); c53 = FloatVector.fromArray(S, c, o5 + 3 * l);
-        }
+        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + l);
+        FloatVector c02 = FloatVector.fromArray(S, c, o0 + 2 * l), c03 = FloatVector.fromArray(S, c, o0 + 3 * l);
+        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + l);
+        FloatVector c12 = FloatVector.fromArray(S, c, o1 + 2 * l), c13 = FloatVector.fromArray(S, c, o1 + 3 * l);
+        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + l);
+        FloatVector c22 = FloatVector.fromArray(S, c, o2 + 2 * l), c23 = FloatVector.fromArray(S, c, o2 + 3 * l);
+        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + l);
+        FloatVector c32 = FloatVector.fromArray(S, c, o3 + 2 * l), c33 = FloatVector.fromArray(S, c, o3 + 3 * l);
+        FloatVector c40 = FloatVector.fromArray(S, c, o4), c41 = FloatVector.fromArray(S, c, o4 + l);
+        FloatVector c42 = FloatVector.fromArray(S, c, o4 + 2 * l), c43 = FloatVector.fromArray(S, c, o4 + 3 * l);
+        FloatVector c50 = FloatVector.fromArray(S, c, o5), c51 = FloatVector.fromArray(S, c, o5 + l);
+        FloatVector c52 = FloatVector.fromArray(S, c, o5 + 2 * l), c53 = FloatVector.fromArray(S, c, o5 + 3 * l);
         for (int k = 0, ai = aOff, bi = bOff; k < kc; k++, ai += acs, bi += nr) {
             // c[r][j] = fma(A(r, k), B(k, j), c[r][j])
             FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + l);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * l), b3 = FloatVector.fromArray(S, bp, bi + 3 * l);
             FloatVector x = FloatVector.broadcast(S, a[ai]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            if (NV == 4) {
-                FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * l), b3 = FloatVector.fromArray(S, bp, bi + 3 * l);
-                c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-                x = FloatVector.broadcast(S, a[ai + a1]);
-                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-                x = FloatVector.broadcast(S, a[ai + a2]);
-                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-                x = FloatVector.broadcast(S, a[ai + a3]);
-                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
-                x = FloatVector.broadcast(S, a[ai + a4]);
-                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
-                x = FloatVector.broadcast(S, a[ai + a5]);
-                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
-            } else {
-                x = FloatVector.broadcast(S, a[ai + a1]);
-                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(S, a[ai + a2]);
-                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(S, a[ai + a3]);
-                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(S, a[ai + a4]);
-                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(S, a[ai + a5]);
-                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            }
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[ai + a4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, a[ai + a5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        c00.intoArray(c, o0); c01.intoArray(c, o0 + l);
-        c10.intoArray(c, o1); c11.intoArray(c, o1 + l);
-        c20.intoArray(c, o2); c21.intoArray(c, o2 + l);
-        c30.intoArray(c, o3); c31.intoArray(c, o3 + l);
-        c40.intoArray(c, o4); c41.intoArray(c, o4 + l);
-        c50.intoArray(c, o5); c51.intoArray(c, o5 + l);
-        if (NV == 4) {
-            c02.intoArray(c, o0 + 2 * l); c03.intoArray(c, o0 + 3 * l);
-            c12.intoArray(c, o1 + 2 * l); c13.intoArray(c, o1 + 3 * l);
-            c22.intoArray(c, o2 + 2 * l); c23.intoArray(c, o2 + 3 * l);
-            c32.intoArray(c, o3 + 2 * l); c33.intoArray(c, o3 + 3 * l);
-            c42.intoArray(c, o4 + 2 * l); c43.intoArray(c, o4 + 3 * l);
-            c52.intoArray(c, o5 + 2 * l); c53.intoArray(c, o5 + 3 * l);
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + l); c02.intoArray(c, o0 + 2 * l); c03.intoArray(c, o0 + 3 * l);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + l); c12.intoArray(c, o1 + 2 * l); c13.intoArray(c, o1 + 3 * l);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + l); c22.intoArray(c, o2 + 2 * l); c23.intoArray(c, o2 + 3 * l);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + l); c32.intoArray(c, o3 + 2 * l); c33.intoArray(c, o3 + 3 * l);
+        c40.intoArray(c, o4); c41.intoArray(c, o4 + l); c42.intoArray(c, o4 + 2 * l); c43.intoArray(c, o4 + 3 * l);
+        c50.intoArray(c, o5); c51.intoArray(c, o5 + l); c52.intoArray(c, o5 + 2 * l); c53.intoArray(c, o5 + 3 * l);
+    }
+
+    /**
+     * The 4 x 3-vector tile of 16 registers (AVX2, SSE): 12 accumulators, 3 loads of B and a broadcast. Per k step
+     * 7 loads and 4 range-checked reads of A for 12 FMAs, where the 6 x 2 tile it replaced needed 8 and 6: on a
+     * Zen 3 core the matmul went from 38–39 % to 52–56 % of the FMA ceiling (BENCHMARKS.md, AVX2 section).
+     */
+    private static void kernel4x3(int kc, float[] a, int aOff, int ars, int acs,
+                                  float[] bp, int bOff, float[] c, int cOff, int ldc) {
+        final VectorSpecies<Float> S = Lanes.SPECIES;
+        final int l = Lanes.LENGTH;
+        final int nr = NR;
+        final int a1 = ars, a2 = 2 * ars, a3 = 3 * ars;
+        final int o0 = cOff, o1 = cOff + ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc;
+        FloatVector c00 = FloatVector.fromArray(S, c, o0), c01 = FloatVector.fromArray(S, c, o0 + l),
+                c02 = FloatVector.fromArray(S, c, o0 + 2 * l);
+        FloatVector c10 = FloatVector.fromArray(S, c, o1), c11 = FloatVector.fromArray(S, c, o1 + l),
+                c12 = FloatVector.fromArray(S, c, o1 + 2 * l);
+        FloatVector c20 = FloatVector.fromArray(S, c, o2), c21 = FloatVector.fromArray(S, c, o2 + l),
+                c22 = FloatVector.fromArray(S, c, o2 + 2 * l);
+        FloatVector c30 = FloatVector.fromArray(S, c, o3), c31 = FloatVector.fromArray(S, c, o3 + l),
+                c32 = FloatVector.fromArray(S, c, o3 + 2 * l);
+        for (int k = 0, ai = aOff, bi = bOff; k < kc; k++, ai += acs, bi += nr) {
+            // c[r][j] = fma(A(r, k), B(k, j), c[r][j])
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + l),
+                    b2 = FloatVector.fromArray(S, bp, bi + 2 * l);
+            FloatVector x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ai + a1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ai + a2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ai + a3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
         }
+        c00.intoArray(c, o0); c01.intoArray(c, o0 + l); c02.intoArray(c, o0 + 2 * l);
+        c10.intoArray(c, o1); c11.intoArray(c, o1 + l); c12.intoArray(c, o1 + 2 * l);
+        c20.intoArray(c, o2); c21.intoArray(c, o2 + l); c22.intoArray(c, o2 + 2 * l);
+        c30.intoArray(c, o3); c31.intoArray(c, o3 + l); c32.intoArray(c, o3 + 2 * l);
     }
 }
