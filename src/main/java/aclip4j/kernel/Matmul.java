@@ -89,7 +89,24 @@ public final class Matmul {
             int o1 = Math.min(OC, o0 + chunk);
             int bound = o0 + s.loopBound(o1 - o0);
             int o = o0;
-            for (; o < bound; o += s.length()) {
+            final int l = s.length();
+            // four columns vectors per walk down the rows: four independent sums in flight and 4 * l contiguous
+            // floats of each row per visit, instead of one dependent add per row
+            for (; o + 4 * l <= bound; o += 4 * l) {
+                FloatVector a0 = FloatVector.fromArray(s, dbias, o), a1 = FloatVector.fromArray(s, dbias, o + l),
+                        a2 = FloatVector.fromArray(s, dbias, o + 2 * l), a3 = FloatVector.fromArray(s, dbias, o + 3 * l);
+                for (int t = 0, r = o; t < BT; t++, r += OC) {
+                    a0 = a0.add(FloatVector.fromArray(s, dout, r));
+                    a1 = a1.add(FloatVector.fromArray(s, dout, r + l));
+                    a2 = a2.add(FloatVector.fromArray(s, dout, r + 2 * l));
+                    a3 = a3.add(FloatVector.fromArray(s, dout, r + 3 * l));
+                }
+                a0.intoArray(dbias, o);
+                a1.intoArray(dbias, o + l);
+                a2.intoArray(dbias, o + 2 * l);
+                a3.intoArray(dbias, o + 3 * l);
+            }
+            for (; o < bound; o += l) {
                 FloatVector acc = FloatVector.fromArray(s, dbias, o);
                 for (int t = 0; t < BT; t++) {
                     acc = acc.add(FloatVector.fromArray(s, dout, t * OC + o)); // dbias[o] += dout[t][o]
