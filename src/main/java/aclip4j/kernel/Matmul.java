@@ -90,7 +90,7 @@ public final class Matmul {
             int bound = o0 + s.loopBound(o1 - o0);
             int o = o0;
             final int l = s.length();
-            // four columns vectors per walk down the rows: four independent sums in flight and 4 * l contiguous
+            // four column vectors per walk down the rows: four independent sums in flight and 4 * l contiguous
             // floats of each row per visit, instead of one dependent add per row
             for (; o + 4 * l <= bound; o += 4 * l) {
                 FloatVector a0 = FloatVector.fromArray(s, dbias, o), a1 = FloatVector.fromArray(s, dbias, o + l),

@@ -405,7 +405,7 @@ final class MatmulGemm {
     /**
      * The 4 x 3-vector tile of 16 registers (AVX2, SSE): 12 accumulators, 3 loads of B and a broadcast. Per k step
      * 7 loads and 4 range-checked reads of A for 12 FMAs, where the 6 x 2 tile it replaced needed 8 and 6: on a
-     * Zen 3 core the matmul went from 38–39 % to 52–56 % of the FMA ceiling (BENCHMARKS.md, AVX2 section).
+     * Zen 3 core the forward matmul went from 38–39 % to 46–56 % of the FMA ceiling (BENCHMARKS.md, AVX2 section).
      */
     private static void kernel4x3(int kc, float[] a, int aOff, int ars, int acs,
                                   float[] bp, int bOff, float[] c, int cOff, int ldc) {

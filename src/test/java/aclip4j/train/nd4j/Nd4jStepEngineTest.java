@@ -10,6 +10,7 @@ import aclip4j.tensor.Tensor;
 import aclip4j.train.Checkpoint;
 import aclip4j.train.TrainConfig;
 import aclip4j.train.Trainer;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -203,8 +205,8 @@ class Nd4jStepEngineTest {
         String text = Files.readString(trace, StandardCharsets.UTF_8).strip();
         // the listener appends events and closes the array only at shutdown
         text = text.endsWith("]") ? text : text.replaceAll(",\\s*$", "") + "]";
-        com.google.gson.JsonArray events = JsonParser.parseString(text).getAsJsonArray();
-        Map<String, Integer> ops = new java.util.HashMap<>();
+        JsonArray events = JsonParser.parseString(text).getAsJsonArray();
+        Map<String, Integer> ops = new HashMap<>();
         for (var e : events) {
             JsonObject o = e.getAsJsonObject();
             if (o.has("ph") && o.get("ph").getAsString().equals("X")) {
@@ -212,7 +214,7 @@ class Nd4jStepEngineTest {
                 ops.merge(o.get("name").getAsString(), 1, Integer::sum);
             }
         }
-        // two executions of one graph run the same ops: every op twice as often as once
+        // two executions of one graph run the same ops, so every op's count is even
         ops.forEach((op, n) -> assertEquals(0, n % 2, op + " ran " + n + " times in two executions"));
         assertTrue(ops.getOrDefault("matmul", 0) > 0 && ops.getOrDefault("matmul_bp", 0) > 0,
                 "products forward and backward: " + ops.keySet());
