@@ -77,15 +77,27 @@ public final class Nd4jGraphs {
     }
 
     /**
-     * LayerNorm over the last axis of x [B,T,D] with eps inside the square root. Written from mean and variance
-     * ops rather than libnd4j's {@code layer_norm}, whose standardisation does not take an eps argument, so the
-     * tower's two eps values (1e-6 vision §1.4, 1e-5 text §2) hold exactly.
+     * LayerNorm over the last axis of {@code x} seen as {@code [M,D]} rows, eps inside the square root, returning
+     * {@code [M,D]}. Written from mean and variance rather than libnd4j's {@code layer_norm}, whose standardisation
+     * takes no eps, so the towers' two eps values (1e-6 vision §1.4, 1e-5 text §2) hold exactly.
+     *
+     * <p>Every broadcast is a matrix product with a column or row of ones (row means {@code x · (1/D)}, spreading a
+     * per-row value {@code v · 1ᵀ}, spreading gamma {@code 1 · γᵀ}), so each product of the normalisation multiplies
+     * arrays of one shape. libnd4j's {@code multiply_bp} with a broadcast operand tiles it element by element
+     * ({@code NDArray::tile}) before reducing, and was the step's costliest op; a product with ones has a plain
+     * matmul as its backward. Same arithmetic up to the order of the row sums (BENCHMARKS.md "ND4J resident engine").
      */
-    static SDVariable layerNorm(SDVariable x, SDVariable gamma, SDVariable beta, double eps, int axis) {
-        SDVariable centred = x.sub(x.mean(true, axis));
-        SDVariable variance = centred.mul(centred).mean(true, axis); // biased, as torch.nn.LayerNorm
-        SDVariable normed = centred.mul(variance.add(eps).pow(-0.5));
-        return normed.mul(gamma).add(beta);
+    static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable beta, double eps, int M, int D) {
+        DataType t = x.dataType();
+        SDVariable rows = x.reshape(M, D);
+        SDVariable avg = sd.constant(Nd4j.valueArrayOf(new long[] {D, 1}, 1.0 / D, t));
+        SDVariable onesRow = sd.constant(Nd4j.ones(t, 1, D));
+        SDVariable onesCol = sd.constant(Nd4j.ones(t, M, 1));
+        SDVariable mean = sd.mmul(rows, avg);                                            // [M,1]
+        SDVariable centred = rows.sub(sd.mmul(mean, onesRow));
+        SDVariable variance = sd.mmul(sd.math().square(centred), avg);                   // biased, as torch
+        SDVariable normed = centred.mul(sd.mmul(variance.add(eps).pow(-0.5), onesRow));
+        return sd.nn().biasAdd(normed.mul(sd.mmul(onesCol, gamma.reshape(1, D))), beta, false);
     }
 
     /**

@@ -143,19 +143,18 @@ public final class Nd4jTextTower implements TextTower {
         SDVariable x = tokenRows.reshape(B, ctx, W).add(w.apply(Weights.POSITIONAL_EMBEDDING));   // [B,ctx,W]
         for (int i = 0; i < cfg.depth(); i++) {
             Weights.BlockNames n = Weights.BlockNames.text(i);
-            SDVariable h = layerNorm(x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, 2);
+            SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * ctx, W);
             Nd4jGraphs.Attention a = attention(sd, h, B, ctx, W, H, w.apply(n.qkvW()), w.apply(n.qkvB()),
                     w.apply(n.projW()), w.apply(n.projB()), mask);
             x = x.add(a.out());
-            SDVariable m = layerNorm(x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, 2)
-                    .reshape(B * ctx, W);
+            SDVariable m = layerNorm(sd, x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, B * ctx, W);
             m = quickGelu(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
             m = linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
             x = x.add(m.reshape(B, ctx, W));
         }
         // Pool first, then ln_final: LayerNorm acts per token, so this equals CLIP's ln_final-then-index.
         SDVariable pooled = sd.mmul(eotSelect, x).reshape(B, W);                                   // [B,W]
-        pooled = layerNorm(pooled, w.apply(Weights.LN_FINAL_WEIGHT), w.apply(Weights.LN_FINAL_BIAS), LN_EPS, 1);
+        pooled = layerNorm(sd, pooled, w.apply(Weights.LN_FINAL_WEIGHT), w.apply(Weights.LN_FINAL_BIAS), LN_EPS, B, W);
         return sd.mmul(name, pooled, w.apply(Weights.TEXT_PROJECTION));                                 // [B,E]
     }
 

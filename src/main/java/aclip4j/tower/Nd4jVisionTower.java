@@ -215,7 +215,7 @@ public final class Nd4jVisionTower implements VisionTower {
         List<SDVariable> rows = new ArrayList<>();
         for (int i = 0; i < L; i++) {
             Weights.BlockNames n = Weights.BlockNames.vision(i);
-            SDVariable h = layerNorm(x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, 2);
+            SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * Tk, D);
             Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, w.apply(n.qkvW()), w.apply(n.qkvB()),
                     w.apply(n.projW()), w.apply(n.projB()), null);
             x = x.add(a.out());
@@ -223,14 +223,14 @@ public final class Nd4jVisionTower implements VisionTower {
                 rows.add(a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1), SDIndex.all())
                         .reshape(1, B, H, Tk));
             }
-            SDVariable m = layerNorm(x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, 2)
-                    .reshape(B * Tk, D);
+            SDVariable m = layerNorm(sd, x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, B * Tk, D);
             m = geluErf(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
             m = linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
             x = x.add(m.reshape(B, Tk, D));
         }
-        x = layerNorm(x, w.apply(Weights.NORM_WEIGHT), w.apply(Weights.NORM_BIAS), LN_EPS, 2);
-        SDVariable clsOut = sd.identity(prefix + "cls", firstToken(x, B, D));                  // [B,D]
+        // the final LayerNorm acts per token and only the CLS row is used: normalise that row alone
+        SDVariable clsOut = sd.identity(prefix + "cls", layerNorm(sd, firstToken(x, B, D), w.apply(Weights.NORM_WEIGHT),
+                w.apply(Weights.NORM_BIAS), LN_EPS, B, D));                                      // [B,D]
         SDVariable features = sd.mmul(prefix + "features", clsOut, w.apply(Weights.IMAGE_PROJECTION)); // [B,E], §1.5
         SDVariable clsAttention = null;
         if (withClsAttention) {

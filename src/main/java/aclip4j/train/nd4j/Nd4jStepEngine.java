@@ -18,6 +18,9 @@ import aclip4j.train.NumericalGuard;
 import aclip4j.train.StepEngine;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,11 +71,21 @@ public final class Nd4jStepEngine implements StepEngine {
     private final Nd4jAdamW adamW = new Nd4jAdamW();
     private final Nd4jEmaUpdate emaUpdate = new Nd4jEmaUpdate();
 
-    /** The resident state, by the model's names (null until the first step uploads it). */
-    private Map<String, INDArray> online;
-    private Map<String, INDArray> ema;
-    private final Map<String, INDArray> expAvg = new LinkedHashMap<>();
-    private final Map<String, INDArray> expAvgSq = new LinkedHashMap<>();
+    /**
+     * The resident state (null until the first step uploads it): online weights, EMA weights, the step's gradients
+     * and the AdamW moments, each a {@link FlatTensors} in one layout — EMA-tracked tensors first (so the EMA update
+     * is one slice of both buffers), within that weight-decayed before not, then the rest likewise, BatchNorm
+     * buffers last.
+     */
+    private FlatTensors online;
+    private FlatTensors ema;
+    private FlatTensors grads;
+    private FlatTensors expAvg;
+    private FlatTensors expAvgSq;
+    /** Elements {@code [0, emaSpan)} of the online and EMA buffers are the tensors the §7 update averages. */
+    private long emaSpan;
+    /** The tensors whose moments exist (restored from a checkpoint or updated at least once). */
+    private final Set<String> withMoments = new HashSet<>();
     private final Map<String, Long> updates = new LinkedHashMap<>();
     /** Whether the model's tensors are older than the resident state. */
     private boolean hostStale;
@@ -106,27 +119,60 @@ public final class Nd4jStepEngine implements StepEngine {
         return accum * (in + out) + 8 + 8 + 4;
     }
 
+    /** The layout group of a tensor (see the fields): EMA-tracked first, weight-decayed first, buffers last. */
+    private int group(String name) {
+        if (SslHead.isBuffer(name)) {
+            return 4;
+        }
+        boolean decayed = optimizer.weightDecayOf(name, model.online.get(name).rank()) != 0.0;
+        return (model.ema.containsKey(name) ? 0 : 2) + (decayed ? 0 : 1);
+    }
+
     private void upload() {
         if (online != null) {
             return;
         }
-        online = new LinkedHashMap<>();
-        model.online.forEach((k, t) -> online.put(k, toNd(t)));
-        ema = new LinkedHashMap<>();
-        model.ema.forEach((k, t) -> ema.put(k, toNd(t)));
+        List<String> order = new ArrayList<>(model.online.keySet());
+        order.sort(Comparator.comparingInt(this::group)); // stable: the model's order within a group
+        List<String> emaOrder = new ArrayList<>();
+        for (String name : order) {
+            if (model.ema.containsKey(name)) {
+                emaOrder.add(name);
+            }
+        }
+        if (emaOrder.size() != model.ema.size()) {
+            throw new IllegalStateException("the EMA model has tensors the online model lacks");
+        }
+        online = new FlatTensors(order, n -> model.online.get(n).shape());
+        ema = new FlatTensors(emaOrder, n -> model.ema.get(n).shape());
+        grads = new FlatTensors(order, n -> model.online.get(n).shape());
+        expAvg = new FlatTensors(order, n -> model.online.get(n).shape());
+        expAvgSq = new FlatTensors(order, n -> model.online.get(n).shape());
+        emaSpan = 0;
+        for (int i = 0; i < order.size() && group(order.get(i)) < 2; i++) {
+            if (!order.get(i).equals(emaOrder.get(i))) {
+                throw new IllegalStateException("online and EMA layouts differ at " + order.get(i));
+            }
+            emaSpan += online.length(order.get(i));
+        }
+        model.online.forEach((k, t) -> load(online.view(k), t));
+        model.ema.forEach((k, t) -> load(ema.view(k), t));
         optimizer.state().forEach((k, mo) -> {
-            expAvg.put(k, toNd(mo.expAvg()));
-            expAvgSq.put(k, toNd(mo.expAvgSq()));
+            load(expAvg.view(k), mo.expAvg());
+            load(expAvgSq.view(k), mo.expAvgSq());
             updates.put(k, mo.step());
+            withMoments.add(k);
         });
     }
 
-    private static INDArray toNd(Tensor t) {
+    /** A host tensor's values into its resident view (counted). */
+    private static void load(INDArray view, Tensor t) {
         if (t.rank() == 0) {
             Traffic.in(4);
-            return Nd4j.scalar(t.floats()[0]);
+            view.assign(t.floats()[0]);
+        } else {
+            view.assign(Nd.f32(t.floats(), t.shape()));
         }
-        return Nd.f32(t.floats(), t.shape());
     }
 
     @Override
@@ -134,12 +180,14 @@ public final class Nd4jStepEngine implements StepEngine {
         if (!hostStale) {
             return;
         }
-        online.forEach((k, a) -> copyInto(a, model.online.get(k)));
-        ema.forEach((k, a) -> copyInto(a, model.ema.get(k)));
-        for (String k : expAvg.keySet()) {
-            int[] shape = model.online.get(k).shape();
-            optimizer.restore(k, updates.get(k), Tensor.f32(Nd.floats(expAvg.get(k)), shape),
-                    Tensor.f32(Nd.floats(expAvgSq.get(k)), shape));
+        online.views().forEach((k, a) -> copyInto(a, model.online.get(k)));
+        ema.views().forEach((k, a) -> copyInto(a, model.ema.get(k)));
+        for (String k : online.names()) {
+            if (withMoments.contains(k)) {
+                int[] shape = model.online.get(k).shape();
+                optimizer.restore(k, updates.get(k), Tensor.f32(Nd.floats(expAvg.view(k)), shape),
+                        Tensor.f32(Nd.floats(expAvgSq.view(k)), shape));
+            }
         }
         hostStale = false;
     }
@@ -152,18 +200,26 @@ public final class Nd4jStepEngine implements StepEngine {
     @Override
     public Outcome step(int i, double lr, double momentum, AClipStep.Settings s, int accum, MicroBatches microBatches) {
         upload();
+        // every ND4J array the step makes for itself (inputs, gathers, segment sums, guard counts) lives in one
+        // workspace reused step after step; what must outlast the step is made outside it (graphs, their inputs)
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, STEP_WORKSPACE_ID)) {
+            return stepInWorkspace(i, lr, momentum, s, accum, microBatches);
+        }
+    }
+
+    private Outcome stepInWorkspace(int i, double lr, double momentum, AClipStep.Settings s, int accum,
+                                    MicroBatches microBatches) {
         checkFiniteState(i + 1);
         hostStale = true;
-        // §7: at the start of every step, before the EMA forward; BatchNorm buffers are not averaged. The
-        // temporary of each tensor's update lives in a reused workspace.
-        ema.forEach((name, t) -> {
-            if (!SslHead.isBuffer(name)) {
-                try (MemoryWorkspace ws = updateWorkspace()) {
-                    emaUpdate.update(t, online.get(name), momentum);
-                }
+        // §7: at the start of every step, before the EMA forward; BatchNorm buffers are not averaged. The tracked
+        // tensors are the first emaSpan elements of both buffers; the update's temporary lives in a reused workspace.
+        for (long from = 0; from < emaSpan; from += updateChunk()) {
+            long to = Math.min(emaSpan, from + updateChunk());
+            try (MemoryWorkspace ws = updateWorkspace()) {
+                emaUpdate.update(ema.slice(from, to), online.slice(from, to), momentum);
             }
-        });
-        Map<String, INDArray> grads = new LinkedHashMap<>();
+        }
+        Set<String> withGrad = new HashSet<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0, masking = 0;
         int kept = 0;
         AClipStep.Batch first = null;
@@ -176,16 +232,18 @@ public final class Nd4jStepEngine implements StepEngine {
                 firstKeep = r.keep;
             }
             float scale = 1f / accum; // §8: each micro-batch loss is divided by the micro-batch count
-            r.grads.forEach((name, g) -> {
-                INDArray have = grads.get(name);
+            for (Map.Entry<String, INDArray> e : r.grads.entrySet()) {
+                INDArray g = grads.view(e.getKey());
+                INDArray micro = e.getValue().reshape(g.shape());
                 if (accum == 1) {
-                    grads.put(name, g);
-                } else if (have == null) {
-                    grads.put(name, g.mul(scale));
+                    g.assign(micro);
+                } else if (a == 0) {
+                    g.assign(micro).muli(scale);
                 } else {
-                    have.addi(g.mul(scale));
+                    g.addi(micro.mul(scale));
                 }
-            });
+                withGrad.add(e.getKey());
+            }
             loss += r.losses[0] / accum;
             clip += r.losses[1] / accum;
             ssl += r.losses[2] / accum;
@@ -193,50 +251,100 @@ public final class Nd4jStepEngine implements StepEngine {
             kept = r.kept;
             masking += r.maskingSeconds;
         }
-        checkFinite(i + 1, clip, ssl, byol, grads);
-        // §8 AdamW, in place, every trainable tensor that has a gradient (the frozen patch embedding has none);
-        // moments start at zero on a tensor's first update, allocated once outside any workspace.
-        for (Map.Entry<String, INDArray> e : online.entrySet()) {
-            String name = e.getKey();
-            INDArray g = grads.get(name);
-            if (g == null || SslHead.isBuffer(name)) {
-                continue;
-            }
-            INDArray p = e.getValue();
-            INDArray m = expAvg.computeIfAbsent(name, k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
-            INDArray v = expAvgSq.computeIfAbsent(name, k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
-            long t = updates.merge(name, 1L, Long::sum);
-            double wd = optimizer.weightDecayOf(name, p.rank());
-            try (MemoryWorkspace ws = updateWorkspace()) { // AdamW's four temporaries, reused tensor to tensor
-                adamW.step(p, g.reshape(p.shape()), m, v, AdamWScalars.of(lr, AdamWOptimizer.BETA1,
-                        AdamWOptimizer.BETA2, AdamWOptimizer.EPS, wd, t));
-            }
-        }
+        checkFinite(i + 1, clip, ssl, byol, withGrad);
+        adamW(lr, withGrad);
         // §6: the logit scale is clamped to [0, ln 100] after every optimiser step.
-        INDArray ls = online.get(Model.LOGIT_SCALE);
+        INDArray ls = online.view(Model.LOGIT_SCALE);
         Transforms.max(ls, 0f, false);
         Transforms.min(ls, Model.LOGIT_SCALE_MAX, false);
         Traffic.out(4);
         float logitScale = ls.getFloat(0);
-        // SameDiff's executions leave every op's output to the garbage collector (its array cache stays empty in
-        // 1.0.0-M2.1), about 350 MB per tiny step at batch 32; the Java heap barely grows, so without a collection
-        // per step the process grows until JavaCPP's limits throttle it (BENCHMARKS.md "ND4J resident engine").
-        Nd4j.getMemoryManager().invokeGc();
         return new Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
 
     /**
-     * The workspace of the in-place updates: sized once for the largest tensor's temporaries (AdamW makes four of
-     * the tensor's size, the EMA update one), reset when each tensor's update closes it, so steady-state updates
-     * allocate no new native memory. Only temporaries are made inside it; resident arrays are created outside.
+     * §8 AdamW, in place, on every trainable tensor with a gradient (the frozen patch embedding has none): the layout
+     * order cut into runs of neighbouring tensors with the same weight decay and step count, each run one
+     * {@link Nd4jAdamW#step} per chunk of the buffers — per element the same arithmetic as a call per tensor.
+     */
+    private void adamW(double lr, Set<String> withGrad) {
+        List<String> order = online.names();
+        int i = 0;
+        while (i < order.size()) {
+            String name = order.get(i);
+            if (!withGrad.contains(name) || SslHead.isBuffer(name)) {
+                i++;
+                continue;
+            }
+            double wd = decay(name);
+            long t = updates.getOrDefault(name, 0L) + 1;
+            long from = online.offset(name), to = from;
+            int j = i;
+            while (j < order.size()) {
+                String n = order.get(j);
+                if (!withGrad.contains(n) || SslHead.isBuffer(n) || decay(n) != wd
+                        || updates.getOrDefault(n, 0L) + 1 != t) {
+                    break;
+                }
+                updates.put(n, t);
+                withMoments.add(n);
+                to = online.offset(n) + online.length(n);
+                j++;
+            }
+            AdamWScalars scalars = AdamWScalars.of(lr, AdamWOptimizer.BETA1, AdamWOptimizer.BETA2, AdamWOptimizer.EPS,
+                    wd, t);
+            for (long a = from; a < to; a += updateChunk()) {
+                long b = Math.min(to, a + updateChunk());
+                try (MemoryWorkspace ws = updateWorkspace()) { // AdamW's four temporaries, reused chunk to chunk
+                    adamW.step(online.slice(a, b), grads.slice(a, b), expAvg.slice(a, b), expAvgSq.slice(a, b), scalars);
+                }
+            }
+            i = j;
+        }
+    }
+
+    private double decay(String name) {
+        return optimizer.weightDecayOf(name, model.online.get(name).rank());
+    }
+
+    /** The workspace of each step's own temporaries (learned in the first step, then reused). */
+    private static final String STEP_WORKSPACE_ID = "aclip4j-nd4j-step";
+    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0).policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.25)
+            .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
+
+    /** How much of the step workspace the steps hold now, in bytes (constant once steps repeat; for the tests). */
+    long stepWorkspaceBytes() {
+        var ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE, STEP_WORKSPACE_ID);
+        return ws.getCurrentSize();
+    }
+
+    /** The graphs' arrays created so far (constant once the graphs are compiled; for the tests). */
+    long graphArrays() {
+        long n = 0;
+        for (StepGraphs.Ema g : emaGraphs.values()) {
+            n += g.arrays();
+        }
+        for (StepGraphs.Train g : trainGraphs.values()) {
+            n += g.arrays();
+        }
+        return n;
+    }
+
+    /** Whether every graph built so far runs as a compiled execution (for the tests). */
+    boolean allCompiled() {
+        return emaGraphs.values().stream().allMatch(StepGraphs.Ema::isCompiled)
+                && trainGraphs.values().stream().allMatch(StepGraphs.Train::isCompiled);
+    }
+
+    /**
+     * The workspace of the in-place updates: sized once for the temporaries of one chunk ({@link #updateChunk}; AdamW
+     * makes four of the chunk's size, the EMA update one), reset when each chunk's update closes it, so steady-state
+     * updates allocate no new native memory. Only temporaries are made inside it; resident arrays are created outside.
      */
     private MemoryWorkspace updateWorkspace() {
         if (workspace == null) {
-            long largest = 0;
-            for (INDArray a : online.values()) {
-                largest = Math.max(largest, a.length());
-            }
-            workspace = WorkspaceConfiguration.builder().initialSize(5 * 4 * largest + (1 << 16))
+            workspace = WorkspaceConfiguration.builder().initialSize(5 * 4 * updateChunk() + (1 << 16))
                     .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.NONE)
                     .policySpill(SpillPolicy.REALLOCATE).build();
         }
@@ -244,6 +352,20 @@ public final class Nd4jStepEngine implements StepEngine {
     }
 
     private WorkspaceConfiguration workspace;
+
+    /** The elements one in-place update takes at once: the largest tensor's length, at least 2^20. */
+    private long updateChunk() {
+        if (chunk == 0) {
+            long largest = 1 << 20;
+            for (String name : online.names()) {
+                largest = Math.max(largest, online.length(name));
+            }
+            chunk = largest;
+        }
+        return chunk;
+    }
+
+    private long chunk;
 
     private record MicroResult(float[] losses, Map<String, INDArray> grads, int[][] keep, int kept,
                                double maskingSeconds) {}
@@ -257,7 +379,8 @@ public final class Nd4jStepEngine implements StepEngine {
         float[] scores = null;
         INDArray target = null;
         if (s.variant().ema) {
-            StepGraphs.Ema eg = emaGraphs.computeIfAbsent(B, b -> new StepGraphs.Ema(model, s, b, ema));
+            StepGraphs.Ema eg = emaGraphs.computeIfAbsent(B, b -> outsideWorkspaces(() -> new StepGraphs.Ema(model, s,
+                    b, ema.views())));
             StepGraphs.Ema.Out o = eg.run(Nd.f32(batch.emaView(), B, 3, s.emaImageSize(), s.emaImageSize()));
             target = o.target();
             if (s.attentive() && s.variant().masks()) {
@@ -272,8 +395,8 @@ public final class Nd4jStepEngine implements StepEngine {
 
         // 3. Inputs: views, token ids and kept indices in; rows gathered on the ND4J side.
         int K = kept;
-        StepGraphs.Train tg = trainGraphs.computeIfAbsent(List.of(B, K), k -> new StepGraphs.Train(model, s, B, K,
-                online));
+        StepGraphs.Train tg = trainGraphs.computeIfAbsent(List.of(B, K), k -> outsideWorkspaces(
+                () -> new StepGraphs.Train(model, s, B, K, online.views())));
         INDArray[] views = new INDArray[V];
         for (int v = 0; v < V; v++) {
             views[v] = Nd.f32(batch.views()[v], B, 3, S, S);
@@ -292,9 +415,16 @@ public final class Nd4jStepEngine implements StepEngine {
         grads.put(aclip4j.tower.Weights.TOKEN_EMBEDDING, segmentSum(o.tokenRowGrads(), ids, model.text.vocab()));
         // §6 BatchNorm running statistics of the online heads, refreshed in place in call order.
         for (StepGraphs.BufferUpdate u : o.batchStats()) {
-            Nd4jSslHead.updateRunning(online.get(u.buffer()), u.batch());
+            Nd4jSslHead.updateRunning(online.view(u.buffer()), u.batch());
         }
         return new MicroResult(o.losses(), grads, keep, kept, maskingSeconds);
+    }
+
+    /** Makes something that must outlast the step (a graph and its arrays) outside the step's workspace. */
+    static <T> T outsideWorkspaces(java.util.function.Supplier<T> make) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return make.get();
+        }
     }
 
     private static INDArray segmentSum(INDArray rows, INDArray ids, int segments) {
@@ -328,7 +458,7 @@ public final class Nd4jStepEngine implements StepEngine {
     }
 
     /** How many elements of the arrays are NaN or infinite, counted in ND4J and read once (8 bytes). */
-    private static long nonFinite(Iterable<INDArray> arrays) {
+    private static long nonFinite(List<INDArray> arrays) {
         INDArray total = null;
         for (INDArray a : arrays) {
             INDArray c = Nd4j.getExecutioner().exec(new MatchCondition(a, Conditions.notFinite()));
@@ -340,23 +470,24 @@ public final class Nd4jStepEngine implements StepEngine {
 
     /** The guard on the state (SPEC §8): a non-finite online or EMA weight stops the run, named. */
     private void checkFiniteState(int stepNumber) {
-        List<INDArray> all = new ArrayList<>(online.values());
-        all.addAll(ema.values());
-        if (nonFinite(all) == 0) {
+        if (nonFinite(List.of(online.all(), ema.all())) == 0) {
             return;
         }
-        for (Map<String, INDArray> group : List.of(online, ema)) {
+        for (FlatTensors group : List.of(online, ema)) {
             String prefix = group == ema ? Checkpoint.EMA : "";
-            group.forEach((name, a) -> NumericalGuard.checkWeight(stepNumber, prefix + name, Nd.floats(a),
+            group.views().forEach((name, a) -> NumericalGuard.checkWeight(stepNumber, prefix + name, Nd.floats(a),
                     lastCheckpoint));
         }
     }
 
-    /** The guard after the micro-batches: losses and gradients must be finite, else stop before the update. */
-    private void checkFinite(int stepNumber, double clip, double ssl, double byol, Map<String, INDArray> grads) {
+    /**
+     * The guard after the micro-batches: losses and gradients must be finite, else stop before the update. The
+     * gradient buffer holds zeros where a tensor gets no gradient, so one count over it covers the step.
+     */
+    private void checkFinite(int stepNumber, double clip, double ssl, double byol, Set<String> withGrad) {
         // the model's parameter order, as the host guard names it; the arrays are read only when some are bad
-        String tensor = nonFinite(grads.values()) == 0 ? null : NumericalGuard.firstBadGradient(model.online.keySet(),
-                name -> grads.containsKey(name) ? Nd.floats(grads.get(name)) : null);
+        String tensor = nonFinite(List.of(grads.all())) == 0 ? null : NumericalGuard.firstBadGradient(
+                model.online.keySet(), name -> withGrad.contains(name) ? Nd.floats(grads.view(name)) : null);
         NumericalGuard.checkStep(stepNumber, clip, ssl, byol, tensor, lastCheckpoint);
     }
 }

@@ -28,6 +28,7 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
@@ -52,8 +53,12 @@ final class StepGraphs {
      * inside the graph (§1.7): {@code pos_e = R · pos}, {@code R [Ge², G²]} the §5.1 bilinear rule as a matrix.
      */
     static final class Ema {
-        private final SameDiff sd = SameDiff.create();
+        private final SameDiff sd = newGraph();
         private final List<String> outputs = new ArrayList<>();
+        private final ArrayArena arena = new ArrayArena();
+        private final Inputs inputs = new Inputs();
+        private final boolean compile = compileByDefault();
+        private CompiledExecution compiled;
 
         record Out(INDArray scores, INDArray target) {}
 
@@ -92,9 +97,37 @@ final class StepGraphs {
             }
         }
 
+        /** The score map and target live in this graph's arena: use them before the next {@code run}. */
         Out run(INDArray images) {
-            Map<String, INDArray> res = sd.output(Map.of("ema_images", images), outputs.toArray(new String[0]));
-            return new Out(res.get("ema.scores"), res.get("byol_target"));
+            INDArray in = inputs.fill("ema_images", images);
+            if (compiled == null) {
+                arena.install(sd);
+                arena.reset();
+                CompiledExecution.Recorder recorder = compile ? new CompiledExecution.Recorder() : null;
+                if (recorder != null) {
+                    sd.setListeners(recorder);
+                }
+                Map<String, INDArray> res = Nd4jStepEngine.outsideWorkspaces(
+                        () -> sd.output(Map.of("ema_images", in), outputs.toArray(new String[0])));
+                if (recorder != null) {
+                    sd.setListeners();
+                    compiled = recorder.compile(res);
+                }
+                return new Out(res.get("ema.scores"), res.get("byol_target"));
+            }
+            compiled.run();
+            return new Out(outputs.contains("ema.scores") ? compiled.result("ema.scores") : null,
+                    outputs.contains("byol_target") ? compiled.result("byol_target") : null);
+        }
+
+        /** Whether this graph runs as a {@link CompiledExecution} (after its first execution under SameDiff). */
+        boolean isCompiled() {
+            return compiled != null;
+        }
+
+        /** The op-output arrays this graph has created (see {@link ArrayArena#created}). */
+        long arrays() {
+            return arena.created();
         }
     }
 
@@ -129,7 +162,11 @@ final class StepGraphs {
          */
         static final String PROFILE_PROPERTY = "aclip4j.nd4j.profile";
 
-        private final SameDiff sd = SameDiff.create();
+        private final SameDiff sd = newGraph();
+        private final ArrayArena arena = new ArrayArena();
+        private final Inputs inputs = new Inputs();
+        private final boolean compile = compileByDefault();
+        private CompiledExecution compiled;
         private final int B, K, V, N, ctx;
         private final Map<String, INDArray> online;
         private final List<String> wrt = new ArrayList<>();
@@ -290,25 +327,52 @@ final class StepGraphs {
         /**
          * One execution: forward, losses, gradients. {@code keep[v]} holds view v's kept patch indices {@code [B*K]}
          * (ascending per image), {@code ids [B,ctx]} the token ids, {@code target [B,Ob]} the EMA BYOL target.
+         * The gradients and batch statistics live in this graph's {@link ArrayArena}: the caller uses or copies them
+         * before the next {@code run}.
          */
         Out run(INDArray images, INDArray keep, INDArray ids, INDArray target) {
-            Map<String, INDArray> ph = new HashMap<>();
             INDArray pos = online.get(aclip4j.tower.Weights.POS_EMBED).reshape(N + 1, online.get(aclip4j.tower.Weights.POS_EMBED).size(2));
-            ph.put("images", images);
-            ph.put("keep", keep);
-            sd.getVariable("pos_rows").setArray(Nd4jStepEngine.gatherRows(pos, keep.add(1)));
-            sd.getVariable("token_rows").setArray(Nd4jStepEngine.gatherRows(online.get(aclip4j.tower.Weights.TOKEN_EMBEDDING),
-                    ids.reshape(B * ctx)));
-            ph.put("eot_select", Nd4jTextTower.eotSelect(ids, ctx, DataType.FLOAT));
+            Map<String, INDArray> ph = new HashMap<>();
+            ph.put("images", inputs.fill("images", images));
+            ph.put("keep", inputs.fill("keep", keep));
+            ph.put("eot_select", inputs.fill("eot_select", Nd4jTextTower.eotSelect(ids, ctx, DataType.FLOAT)));
             if (byol) {
-                ph.put("byol_target", target);
+                ph.put("byol_target", inputs.fill("byol_target", target));
             }
-            OutAndGrad r = sd.calculateGradientsAndOutputs(ph, outputs, wrt);
-            Map<String, INDArray> out = r.getOutputs();
+            // the gathered rows enter as variables whose arrays stay the same objects (refilled in place)
+            sd.getVariable("pos_rows").getArr().assign(Nd4jStepEngine.gatherRows(pos, keep.add(1)));
+            sd.getVariable("token_rows").getArr().assign(Nd4jStepEngine.gatherRows(
+                    online.get(aclip4j.tower.Weights.TOKEN_EMBEDDING), ids.reshape(B * ctx)));
+            Map<String, INDArray> out = new HashMap<>();
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            if (compiled != null) {
+                compiled.run();
+                for (String o : outputs) {
+                    out.put(o, compiled.result(o));
+                }
+                for (String g : wrt) {
+                    grads.put(g, compiled.result(GRAD + g));
+                }
+            } else {
+                arena.install(sd.getFunction("grad")); // the gradient function runs forward and backward
+                arena.reset();
+                CompiledExecution.Recorder recorder = compile ? new CompiledExecution.Recorder() : null;
+                if (recorder != null) {
+                    sd.setListeners(recorder);
+                }
+                OutAndGrad r = Nd4jStepEngine.outsideWorkspaces(() -> sd.calculateGradientsAndOutputs(ph, outputs, wrt));
+                out.putAll(r.getOutputs());
+                grads.putAll(r.getGradients());
+                if (recorder != null) {
+                    sd.setListeners();
+                    Map<String, INDArray> returned = new HashMap<>(out);
+                    grads.forEach((name, g) -> returned.put(GRAD + name, g));
+                    compiled = recorder.compile(returned);
+                }
+            }
             Traffic.out(16);
             float[] losses = {out.get("loss").getFloat(0), out.get("clip.loss").getFloat(0),
                     out.get("ssl_loss").getFloat(0), out.get("byol_loss").getFloat(0)};
-            Map<String, INDArray> grads = new LinkedHashMap<>(r.getGradients());
             INDArray posRows = grads.remove("pos_rows");
             INDArray tokenRows = grads.remove("token_rows");
             List<BufferUpdate> stats = new ArrayList<>();
@@ -319,6 +383,65 @@ final class StepGraphs {
             }
             return new Out(losses, grads, posRows, tokenRows, stats);
         }
+
+        /** Whether this graph runs as a {@link CompiledExecution} (after its first execution under SameDiff). */
+        boolean isCompiled() {
+            return compiled != null;
+        }
+
+        /** The op-output arrays this graph has created (see {@link ArrayArena#created}). */
+        long arrays() {
+            return arena.created();
+        }
+    }
+
+    /** The key prefix of a gradient among a compiled training execution's results. */
+    private static final String GRAD = "grad:";
+
+    /**
+     * {@code -Daclip4j.nd4j.compile=false}: every execution runs under SameDiff instead of the {@link CompiledExecution}
+     * recorded from the first (diagnostics and comparison: BENCHMARKS.md "ND4J resident engine"). Also off while an
+     * op trace is recorded ({@code -Daclip4j.nd4j.profile}), whose listener watches SameDiff's executions.
+     */
+    static final String COMPILE_PROPERTY = "aclip4j.nd4j.compile";
+
+    private static boolean compileByDefault() {
+        String trace = System.getProperty(Train.PROFILE_PROPERTY);
+        return !"false".equals(System.getProperty(COMPILE_PROPERTY)) && (trace == null || trace.isBlank());
+    }
+
+    /**
+     * A graph's input arrays, one per placeholder name, kept from execution to execution and refilled in place, so a
+     * recorded execution's op contexts stay valid (see {@link CompiledExecution}).
+     */
+    static final class Inputs {
+        private final Map<String, INDArray> arrays = new HashMap<>();
+
+        INDArray fill(String name, INDArray value) {
+            INDArray have = arrays.get(name);
+            if (have == null) {
+                have = Nd4jStepEngine.outsideWorkspaces(() -> value.dup('c'));
+                arrays.put(name, have);
+                return have;
+            }
+            if (!have.equalShapes(value) || have.dataType() != value.dataType()) {
+                throw new IllegalArgumentException("input '" + name + "' " + java.util.Arrays.toString(value.shape())
+                        + " " + value.dataType() + " differs from this graph's " + java.util.Arrays.toString(have.shape())
+                        + " " + have.dataType());
+            }
+            return have.assign(value);
+        }
+    }
+
+    /**
+     * A SameDiff graph whose variables hold the given arrays themselves: the resident tensors are views into
+     * {@link FlatTensors} buffers, and SameDiff's default (thread-safe) array holder stores a copy of any view — the
+     * graph would then train on a frozen copy of its weights. A step graph is used by one thread at a time.
+     */
+    private static SameDiff newGraph() {
+        SameDiff sd = SameDiff.create();
+        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+        return sd;
     }
 
     /** A graph variable over a resident array (the array itself, not a copy). */
