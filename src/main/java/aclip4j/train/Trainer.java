@@ -203,6 +203,11 @@ public final class Trainer {
         }
     }
 
+    /** The engine that runs this run's steps (the host path or the resident ND4J engine). */
+    public StepEngine engine() {
+        return engine;
+    }
+
     /**
      * One optimiser step with nothing written (no metrics line, no checkpoint), for {@code aclip4j bench}; returns
      * its metrics row, which holds {@code masking_seconds}, the wall time of the token selection (§5).

@@ -186,6 +186,71 @@ class Nd4jStepEngineTest {
     }
 
     /**
+     * The compiled step ({@link CompiledExecution}: each graph's first SameDiff execution recorded and replayed op by
+     * op) gives the bits SameDiff's own executions give: three steps of tiny A-CLIP (two views, EMA graph, BYOL,
+     * SimCLR) and of CLIP with two micro-batches, once compiled and once with {@code -Daclip4j.nd4j.compile=false},
+     * every tensor of the last checkpoint (weights, EMA, moments) and every loss identical.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"--variant aclip", "--variant clip --accum 2"})
+    void theCompiledStepGivesSameDiffsBits(String options) throws IOException {
+        Parallel.setThreads(2);
+        Map<String, Path> runs = new HashMap<>();
+        for (String compile : List.of("true", "false")) {
+            List<String> args = new ArrayList<>(List.of("--steps", "3", "--backend", "nd4j"));
+            args.addAll(List.of(options.split(" ")));
+            Path run = dir.resolve("compile-" + compile);
+            System.setProperty(StepGraphs.COMPILE_PROPERTY, compile);
+            try {
+                Trainer t = Trainer.start(config(args.toArray(new String[0])), run, quiet);
+                t.run(Long.MAX_VALUE);
+                assertEquals(compile.equals("true"), ((Nd4jStepEngine) t.engine()).allCompiled(),
+                        "graphs compiled: " + compile);
+            } finally {
+                System.clearProperty(StepGraphs.COMPILE_PROPERTY);
+            }
+            runs.put(compile, run);
+        }
+        Map<String, Tensor> a = Checkpoint.load(Checkpoint.lastFile(runs.get("true"))).tensors();
+        Map<String, Tensor> b = Checkpoint.load(Checkpoint.lastFile(runs.get("false"))).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(b.get(k).floats(), a.get(k).floats(), options + ": " + k);
+        }
+        List<JsonObject> x = metrics(runs.get("true")), y = metrics(runs.get("false"));
+        for (int i = 0; i < 3; i++) {
+            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss")) {
+                assertEquals(y.get(i).get(k).getAsDouble(), x.get(i).get(k).getAsDouble(), options + " step " + i + " " + k);
+            }
+        }
+    }
+
+    /**
+     * After the first step a step allocates no native memory: the graphs create no new op-output array (their
+     * arenas hand out the arrays of the first execution, and the compiled replays allocate nothing), and the step's
+     * own temporaries fit the workspace its first step sized. Also with two micro-batches and for A-CLIP-eff.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"--variant aclip", "--variant aclip --accum 2", "--variant aclip-eff"})
+    void aSteadyStateStepAllocatesNothingNew(String options) throws IOException {
+        Parallel.setThreads(2);
+        List<String> args = new ArrayList<>(List.of("--steps", "6", "--backend", "nd4j"));
+        args.addAll(List.of(options.split(" ")));
+        Trainer t = Trainer.start(config(args.toArray(new String[0])), dir.resolve("steady"), quiet);
+        Nd4jStepEngine engine = (Nd4jStepEngine) t.engine();
+        t.benchStep();
+        t.benchStep();
+        long arrays = engine.graphArrays(), workspace = engine.stepWorkspaceBytes();
+        assertTrue(engine.allCompiled(), "every graph runs compiled after its first execution");
+        assertTrue(arrays > 100 && workspace > 0, arrays + " graph arrays, " + workspace + " workspace bytes");
+        for (int i = 0; i < 3; i++) {
+            t.benchStep();
+            assertEquals(arrays, engine.graphArrays(), options + ": graph arrays after step " + (i + 3));
+            assertEquals(workspace, engine.stepWorkspaceBytes(), options + ": step workspace after step " + (i + 3));
+        }
+    }
+
+    /**
      * {@code -Daclip4j.nd4j.profile=FILE}: the training graph's ops of each execution land in FILE as Chrome trace
      * events, forward ops and their backward ops alike, each with a duration.
      */
