@@ -49,7 +49,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * graph (EMA tower on the full EMA view: §3 scores and the BYOL target, which stays in ND4J) → §5 view scores,
  * cell pooling and selection on the host with the SIMD components (arrays of {@code B*Ge*Ge} floats) → the
  * {@link StepGraphs.Train} graph (both towers on the kept tokens, heads, §6 losses, gradients by SameDiff) → §8
- * AdamW in place ({@link Nd4jAdamW}) → §6 logit-scale clamp. Graphs are built once per micro-batch size and reused.
+ * AdamW in place ({@link Nd4jAdamW}) → §6 logit-scale clamp. Graphs are built once per micro-batch size; after
+ * its first execution each runs as a {@link CompiledExecution} (a recorded op list replayed without SameDiff).
+ *
+ * <p>Nothing is allocated once steps repeat: the state lives in {@link FlatTensors} buffers made at upload, the
+ * graphs' op outputs in their {@link ArrayArena}s, and whatever else a step makes (its inputs in ND4J, gathers,
+ * segment sums, guard counts) in one workspace reused step after step. What must outlast a step — graphs, their
+ * input arrays, their first SameDiff execution — is made outside it ({@link #outsideWorkspaces}).
  *
  * <p>Kept tokens are taken by a gather on indices (§1.3): the patches inside the graph ({@code sd.gather} of the
  * placeholder images, which needs no backward), the position rows and the token-embedding rows by libnd4j's
