@@ -59,6 +59,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "end with one JSON object on the last line")
     boolean json;
 
+    @Option(names = "--interleave", description = "run the simd and nd4j rows step by step in turn (one step of each,"
+            + " then the next), so a machine whose speed drifts slows them alike; also prints each variant's nd4j / simd"
+            + " ratio as the median of the paired steps' ratios")
+    boolean interleave;
+
     /** One measured run. */
     record Row(String backend, String variant, double seconds, double gflop, double masking, double traffic) {
         double gflops() {
@@ -97,18 +102,50 @@ public final class BenchCommand implements Callable<Integer> {
                     aclip4j.kernel.Lanes.BITS, T, widthBefore);
         }
         List<Row> rows = new ArrayList<>();
+        List<TrainerRun> runs = new ArrayList<>();
+        try {
+            for (String backend : backends) {
+                for (String variant : variants) {
+                    if (BenchPeer.isPeer(backend)) {
+                        continue;
+                    }
+                    TrainerRun run = new TrainerRun(backend, variant, T);
+                    if (interleave) {
+                        runs.add(run);
+                    } else {
+                        try (run) {
+                            for (int i = 0; i < warmup + steps; i++) {
+                                run.step(i >= warmup);
+                            }
+                            rows.add(print(run.row()));
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < warmup + steps; i++) { // --interleave: one step of every run in turn
+                for (TrainerRun run : runs) {
+                    run.step(i >= warmup);
+                }
+            }
+            for (TrainerRun run : runs) {
+                rows.add(print(run.row()));
+            }
+        } finally {
+            for (TrainerRun run : runs) {
+                run.close();
+            }
+        }
         for (String backend : backends) {
+            if (!BenchPeer.isPeer(backend)) {
+                continue;
+            }
             for (String variant : variants) {
-                if (BenchPeer.isPeer(backend) && !variant.equals("clip")) {
+                if (!variant.equals("clip")) {
                     System.out.printf(Locale.ROOT, "  %-7s %-10s skipped: the peer runs the clip step only%n",
                             backend, variant);
                     continue;
                 }
-                rows.add(BenchPeer.isPeer(backend) ? measurePeer(backend, variant, T) : measure(backend, variant, T));
-                Row r = rows.get(rows.size() - 1);
-                System.out.printf(Locale.ROOT, "  %-7s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
-                        + "  heap<->ND4J %.1f MB/step%n", r.backend, r.variant, r.seconds, r.gflop, r.gflops(),
-                        100 * r.masking / r.seconds, r.traffic / 1e6);
+                rows.add(print(measurePeer(backend, variant, T)));
             }
         }
         double peakAfter = FmaPeak.gflops(T);
@@ -155,6 +192,25 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "clip step: %s s / simd s = %.2f%n", backend, speedup);
             }
         }
+        JsonObject paired = new JsonObject();
+        for (String variant : variants) {
+            TrainerRun simd = null, nd = null;
+            for (TrainerRun run : runs) {
+                if (run.variant.equals(variant)) {
+                    simd = run.backend.equals("simd") ? run : simd;
+                    nd = run.backend.equals("nd4j") ? run : nd;
+                }
+            }
+            if (simd != null && nd != null) {
+                List<Double> r = new ArrayList<>();
+                for (int i = 0; i < simd.seconds.size(); i++) {
+                    r.add(nd.seconds.get(i) / simd.seconds.get(i));
+                }
+                paired.addProperty(variant, median(r));
+                System.out.printf(Locale.ROOT, "%s: nd4j / simd = %.2f (median of %d paired steps, %.2f to %.2f)%n",
+                        variant, median(r), r.size(), java.util.Collections.min(r), java.util.Collections.max(r));
+            }
+        }
         if (json) {
             JsonObject out = new JsonObject();
             out.addProperty("peak_gflops", peak);
@@ -186,6 +242,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.add("results", results);
             out.add("ratios", ratios);
             out.add("peer_over_simd_clip", peers);
+            out.add("nd4j_over_simd_paired", paired); // empty unless --interleave ran both backends
             if (masked > 0) {
                 out.addProperty("masking_overhead_pct", maskShare / masked);
             } else {
@@ -245,39 +302,63 @@ public final class BenchCommand implements Callable<Integer> {
         return new Row(backend, variant, median(seconds), gflop, 0, 0);
     }
 
-    private Row measure(String backend, String variant, int T) throws IOException {
-        Path dir = Files.createTempDirectory("aclip4j-bench-");
-        try {
+    /** Prints a row's line as it is measured. */
+    private static Row print(Row r) {
+        System.out.printf(Locale.ROOT, "  %-7s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
+                + "  heap<->ND4J %.1f MB/step%n", r.backend, r.variant, r.seconds, r.gflop, r.gflops(),
+                100 * r.masking / r.seconds, r.traffic / 1e6);
+        return r;
+    }
+
+    /** One backend and variant: a trainer on a temporary folder, stepped and timed one step at a time. */
+    private final class TrainerRun implements AutoCloseable {
+        final String backend, variant;
+        private final Path dir;
+        private final TrainConfig cfg;
+        private final Trainer trainer;
+        final List<Double> seconds = new ArrayList<>();
+        private final List<Double> masking = new ArrayList<>();
+        private final List<Double> traffic = new ArrayList<>();
+        private int kept;
+
+        TrainerRun(String backend, String variant, int T) throws IOException {
+            this.backend = backend;
+            this.variant = variant;
+            dir = Files.createTempDirectory("aclip4j-bench-");
             List<String> args = new ArrayList<>(List.of("--variant", variant, "--model", model, "--backend", backend,
                     "--batch", Integer.toString(batch), "--threads", Integer.toString(T), "--steps",
                     Integer.toString(warmup + steps), "--warmup", "0", "--train-images", Integer.toString(4 * batch),
                     "--eval-images", "1", "--checkpoint-every", Integer.toString(warmup + steps + 1)));
             TrainCommand t = new TrainCommand();
             new picocli.CommandLine(t).parseArgs(args.toArray(new String[0]));
-            TrainConfig cfg = t.config();
+            cfg = t.config();
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-            Trainer trainer = Trainer.start(cfg, dir, quiet);
-            List<Double> seconds = new ArrayList<>();
-            List<Double> masking = new ArrayList<>();
-            List<Double> traffic = new ArrayList<>();
-            int kept = 0;
-            for (int i = 0; i < warmup + steps; i++) {
-                long bytes0 = aclip4j.nd.Traffic.total();
-                long t0 = System.nanoTime();
-                JsonObject row = trainer.benchStep();
-                double s = (System.nanoTime() - t0) / 1e9;
-                long bytes = aclip4j.nd.Traffic.total() - bytes0;
-                kept = row.get("kept_tokens").getAsInt();
-                if (i >= warmup) {
-                    seconds.add(s);
-                    masking.add(row.get("masking_seconds").getAsDouble());
-                    traffic.add((double) bytes);
-                }
+            trainer = Trainer.start(cfg, dir, quiet);
+        }
+
+        /** One training step; its time, masking time and heap↔ND4J bytes are kept when {@code record}. */
+        void step(boolean record) {
+            long bytes0 = aclip4j.nd.Traffic.total();
+            long t0 = System.nanoTime();
+            JsonObject row = trainer.benchStep();
+            double s = (System.nanoTime() - t0) / 1e9;
+            long bytes = aclip4j.nd.Traffic.total() - bytes0;
+            kept = row.get("kept_tokens").getAsInt();
+            if (record) {
+                seconds.add(s);
+                masking.add(row.get("masking_seconds").getAsDouble());
+                traffic.add((double) bytes);
             }
+        }
+
+        Row row() {
             var m = trainer.model();
             double gflop = StepFlops.step(cfg, m.vision, m.text, m.heads, kept, trainer.emaImageSize()) / 1e9;
             return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic));
-        } finally {
+        }
+
+        @Override
+        public void close() throws IOException {
             try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);

@@ -95,7 +95,9 @@ public final class Nd4jGraphs {
         SDVariable onesCol = sd.constant(Nd4j.ones(t, M, 1));
         SDVariable mean = sd.mmul(rows, avg);                                            // [M,1]
         SDVariable centred = rows.sub(sd.mmul(mean, onesRow));
-        SDVariable variance = sd.mmul(sd.math().square(centred), avg);                   // biased, as torch
+        // centred·centred rather than square(): libnd4j differentiates square through a pow derivative (libm powf
+        // per element), a product through two products
+        SDVariable variance = sd.mmul(centred.mul(centred), avg);                        // biased, as torch
         SDVariable normed = centred.mul(sd.mmul(variance.add(eps).pow(-0.5), onesRow));
         return sd.nn().biasAdd(normed.mul(sd.mmul(onesCol, gamma.reshape(1, D))), beta, false);
     }

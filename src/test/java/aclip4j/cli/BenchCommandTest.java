@@ -60,6 +60,35 @@ class BenchCommandTest {
         assertTrue(bytes < weights, bytes + " bytes per step, model " + weights + " bytes");
     }
 
+    /**
+     * {@code --interleave}: both backends' rows come from the same alternation of steps, and each variant's paired
+     * nd4j / simd ratio lies between the smallest and largest ratio of its steps, printed and in the JSON line.
+     */
+    @Test
+    void interleavedRowsGiveAPairedRatioPerVariant() {
+        Object[] r = EvalCommandTest.run("bench", "--batch", "2", "--steps", "3", "--warmup", "1", "--threads", "1",
+                "--variants", "clip,aclip", "--backends", "simd,nd4j", "--interleave", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        String out = (String) r[1];
+        JsonObject o = EvalCommandTest.lastJson(out);
+        assertEquals(4, o.getAsJsonArray("results").size(), o.toString());
+        JsonObject paired = o.getAsJsonObject("nd4j_over_simd_paired");
+        for (String v : new String[] {"clip", "aclip"}) {
+            double ratio = paired.get(v).getAsDouble();
+            assertTrue(ratio > 0, v + ": " + ratio);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(v + ": nd4j / simd = ([0-9.]+) \\(median of 3"
+                    + " paired steps, ([0-9.]+) to ([0-9.]+)\\)").matcher(out);
+            assertTrue(m.find(), out);
+            assertEquals(ratio, Double.parseDouble(m.group(1)), 0.005);
+            assertTrue(Double.parseDouble(m.group(2)) <= ratio + 0.005 && ratio - 0.005 <= Double.parseDouble(m.group(3)),
+                    m.group());
+        }
+        // without --interleave there is no pairing
+        Object[] plain = EvalCommandTest.run("bench", "--batch", "2", "--steps", "1", "--warmup", "0", "--threads", "1",
+                "--variants", "clip", "--json");
+        assertEquals(0, EvalCommandTest.lastJson((String) plain[1]).getAsJsonObject("nd4j_over_simd_paired").size());
+    }
+
     private static long tinyClipWeightBytes() {
         var v = aclip4j.tower.Presets.vision("tiny");
         // vision blocks alone: 12 D^2 per block (qkv 3, proj 1, MLP 8), float32

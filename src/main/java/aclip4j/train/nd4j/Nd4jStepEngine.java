@@ -1,6 +1,7 @@
 package aclip4j.train.nd4j;
 
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.Patchify;
 import aclip4j.nd.Nd;
 import aclip4j.nd.Traffic;
 import aclip4j.optim.AdamWOptimizer;
@@ -58,7 +59,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * input arrays, their first SameDiff execution — is made outside it ({@link #outsideWorkspaces}).
  *
  * <p>Kept tokens are taken by a gather on indices (§1.3): the patches inside the graph ({@code sd.gather} of the
- * placeholder images, which needs no backward), the position rows and the token-embedding rows by libnd4j's
+ * placeholder patch rows, cut from the images on the host, which need no backward), the position rows and the token-embedding rows by libnd4j's
  * {@code gather} outside autodiff with their gradients scattered back by {@code unsorted_segment_sum}, because
  * SameDiff 1.0.0-M2.1's gather backward is wrong (duplicate indices lose terms, rows land on the wrong index).
  *
@@ -260,11 +261,14 @@ public final class Nd4jStepEngine implements StepEngine {
         checkFinite(i + 1, clip, ssl, byol, withGrad);
         adamW(lr, withGrad);
         // §6: the logit scale is clamped to [0, ln 100] after every optimiser step.
+        // (read once and written back only when the clamp moves it: two ND4J ops on a scalar view cost milliseconds)
         INDArray ls = online.view(Model.LOGIT_SCALE);
-        Transforms.max(ls, 0f, false);
-        Transforms.min(ls, Model.LOGIT_SCALE_MAX, false);
         Traffic.out(4);
-        float logitScale = ls.getFloat(0);
+        float raw = ls.getFloat(0);
+        float logitScale = Math.min(Math.max(raw, 0f), Model.LOGIT_SCALE_MAX);
+        if (Float.floatToRawIntBits(logitScale) != Float.floatToRawIntBits(raw)) {
+            ls.assign(logitScale);
+        }
         return new Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
 
@@ -387,7 +391,7 @@ public final class Nd4jStepEngine implements StepEngine {
         if (s.variant().ema) {
             StepGraphs.Ema eg = emaGraphs.computeIfAbsent(B, b -> outsideWorkspaces(() -> new StepGraphs.Ema(model, s,
                     b, ema.views())));
-            StepGraphs.Ema.Out o = eg.run(Nd.f32(batch.emaView(), B, 3, s.emaImageSize(), s.emaImageSize()));
+            StepGraphs.Ema.Out o = eg.run(patchRows(new float[][] {batch.emaView()}, B, s.emaImageSize()));
             target = o.target();
             if (s.attentive() && s.variant().masks()) {
                 scores = Nd.floats(o.scores());
@@ -403,14 +407,10 @@ public final class Nd4jStepEngine implements StepEngine {
         int K = kept;
         StepGraphs.Train tg = trainGraphs.computeIfAbsent(List.of(B, K), k -> outsideWorkspaces(
                 () -> new StepGraphs.Train(model, s, B, K, online.views())));
-        INDArray[] views = new INDArray[V];
-        for (int v = 0; v < V; v++) {
-            views[v] = Nd.f32(batch.views()[v], B, 3, S, S);
-        }
-        INDArray images = V == 1 ? views[0] : Nd4j.concat(0, views); // [V*B,3,S,S], view-major, in ND4J
+        INDArray patches = patchRows(batch.views(), B, S); // [V*B*N, 3pp], view-major
         INDArray local = s.variant().masks() ? indices(concat(keep)) : tg.allTokens();
         INDArray ids = indices(batch.tokens());
-        StepGraphs.Train.Out o = tg.run(images, local, ids.reshape(B, ctx), target);
+        StepGraphs.Train.Out o = tg.run(patches, local, ids.reshape(B, ctx), target);
 
         // 4. Gradients outside autodiff: position rows and token rows scattered back by segment sums.
         Map<String, INDArray> grads = o.grads();
@@ -424,6 +424,23 @@ public final class Nd4jStepEngine implements StepEngine {
             Nd4jSslHead.updateRunning(online.view(u.buffer()), u.batch());
         }
         return new MicroResult(o.losses(), grads, keep, kept, maskingSeconds);
+    }
+
+    /**
+     * §1.1 the patch rows {@code [V*B*N, 3pp]} of the views' images {@code [B,3,S,S]} each, view-major, made on the
+     * host ({@link Patchify}, a copy of p-pixel runs) and sent in as one array: the same bytes as the images, and the
+     * graphs start from rows instead of permuting a rank-6 view of the images (libnd4j's rank-6 {@code permute}
+     * took 4–8 ms per execution at {@code tiny}, BENCHMARKS.md "The compiled step").
+     */
+    private INDArray patchRows(float[][] views, int B, int S) {
+        int p = model.vision.patch(), G = S / p, P = 3 * p * p, per = B * G * G * P;
+        float[] rows = new float[views.length * per];
+        float[] one = new float[per];
+        for (int v = 0; v < views.length; v++) {
+            Patchify.patchifyForward(one, views[v], B, S, p);
+            System.arraycopy(one, 0, rows, v * per, per);
+        }
+        return Nd.f32(rows, views.length * B * G * G, P);
     }
 
     /** Makes something that must outlast the step (a graph and its arrays) outside the step's workspace. */

@@ -67,7 +67,8 @@ final class StepGraphs {
             int Se = s.emaImageSize(), T = v.tokens() + 1, D = v.width(), Ne = ve.tokens(), Te = Ne + 1;
             Map<String, SDVariable> vars = new HashMap<>();
             Function<String, SDVariable> w = name -> vars.computeIfAbsent(name, n -> variable(sd, n, ema));
-            SDVariable images = sd.placeHolder("ema_images", DataType.FLOAT, B, 3, Se, Se);
+            int P = 3 * v.patch() * v.patch();
+            SDVariable patches = sd.placeHolder("ema_patches", DataType.FLOAT, B * Ne, P); // §1.1 rows, cut on the host
             SDVariable pos = w.apply(aclip4j.tower.Weights.POS_EMBED);
             SDVariable posPatch;
             if (Se == v.imageSize()) {
@@ -78,7 +79,7 @@ final class StepGraphs {
                 SDVariable posCls = pos.reshape(T, D).get(SDIndex.interval(0, 1), SDIndex.all());
                 pos = sd.concat(0, posCls, posPatch).reshape(1, Te, D);
             }
-            SDVariable tokens = Nd4jVisionTower.embedPatches(sd, v, w, Nd4jVisionTower.patchRows(images, ve, B))
+            SDVariable tokens = Nd4jVisionTower.embedPatches(sd, v, w, patches)
                     .reshape(B, Ne, D).add(posPatch);
             SDVariable x = sd.concat(1, Nd4jVisionTower.clsRow(sd, w.apply(aclip4j.tower.Weights.CLS_TOKEN), pos, Te, B, D), tokens);
             boolean last = s.scoreLayers() == aclip4j.mask.AttentionScore.Layers.LAST;
@@ -98,8 +99,8 @@ final class StepGraphs {
         }
 
         /** The score map and target live in this graph's arena: use them before the next {@code run}. */
-        Out run(INDArray images) {
-            INDArray in = inputs.fill("ema_images", images);
+        Out run(INDArray patches) {
+            INDArray in = inputs.fill("ema_patches", patches);
             if (compiled == null) {
                 arena.install(sd);
                 arena.reset();
@@ -108,7 +109,7 @@ final class StepGraphs {
                     sd.setListeners(recorder);
                 }
                 Map<String, INDArray> res = Nd4jStepEngine.outsideWorkspaces(
-                        () -> sd.output(Map.of("ema_images", in), outputs.toArray(new String[0])));
+                        () -> sd.output(Map.of("ema_patches", in), outputs.toArray(new String[0])));
                 if (recorder != null) {
                     sd.setListeners();
                     compiled = recorder.compile(res);
@@ -201,9 +202,9 @@ final class StepGraphs {
             offsets = Nd4j.arange(0, R).castTo(DataType.INT).muli(N).reshape(R, 1).repeat(1, K).reshape(R * K);
             allTokens = Nd4j.arange(0, N).castTo(DataType.INT).reshape(1, N).repeat(0, R).reshape(R * N);
             SDVariable offsetConst = sd.constant("keep_offsets", offsets);
-            SDVariable images = sd.placeHolder("images", DataType.FLOAT, R, 3, vc.imageSize(), vc.imageSize());
+            SDVariable patches = sd.placeHolder("patches", DataType.FLOAT, R * N, 3 * vc.patch() * vc.patch());
             SDVariable keep = sd.placeHolder("keep", DataType.INT, R * K);
-            SDVariable rows = sd.gather(Nd4jVisionTower.patchRows(images, vc, R), keep.add(offsetConst), 0);
+            SDVariable rows = sd.gather(patches, keep.add(offsetConst), 0);
             SDVariable posRows = sd.var("pos_rows", Nd4j.zeros(DataType.FLOAT, R * K, D));
             wrt.add(posRows.name());
             SDVariable tokens = Nd4jVisionTower.embedPatches(sd, vc, w, rows).add(posRows).reshape(R, K, D);
@@ -330,10 +331,10 @@ final class StepGraphs {
          * The gradients and batch statistics live in this graph's {@link ArrayArena}: the caller uses or copies them
          * before the next {@code run}.
          */
-        Out run(INDArray images, INDArray keep, INDArray ids, INDArray target) {
+        Out run(INDArray patches, INDArray keep, INDArray ids, INDArray target) {
             INDArray pos = online.get(aclip4j.tower.Weights.POS_EMBED).reshape(N + 1, online.get(aclip4j.tower.Weights.POS_EMBED).size(2));
             Map<String, INDArray> ph = new HashMap<>();
-            ph.put("images", inputs.fill("images", images));
+            ph.put("patches", inputs.fill("patches", patches));
             ph.put("keep", inputs.fill("keep", keep));
             ph.put("eot_select", inputs.fill("eot_select", Nd4jTextTower.eotSelect(ids, ctx, DataType.FLOAT)));
             if (byol) {
