@@ -74,6 +74,11 @@ final class CompiledExecution {
         }
     }
 
+    /** Whether the recorded execution returned a value under this name. */
+    boolean has(String name) {
+        return results.containsKey(name);
+    }
+
     /** The array of a recorded output or gradient, by the name SameDiff returned it under. */
     INDArray result(String name) {
         INDArray a = results.get(name);

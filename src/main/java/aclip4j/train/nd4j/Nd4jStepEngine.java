@@ -189,7 +189,7 @@ public final class Nd4jStepEngine implements StepEngine {
         }
         online.views().forEach((k, a) -> copyInto(a, model.online.get(k)));
         ema.views().forEach((k, a) -> copyInto(a, model.ema.get(k)));
-        for (String k : online.names()) {
+        for (String k : model.online.keySet()) { // the model's order, as the host optimiser keeps its state
             if (withMoments.contains(k)) {
                 int[] shape = model.online.get(k).shape();
                 optimizer.restore(k, updates.get(k), Tensor.f32(Nd.floats(expAvg.view(k)), shape),

@@ -352,7 +352,9 @@ final class StepGraphs {
                     out.put(o, compiled.result(o));
                 }
                 for (String g : wrt) {
-                    grads.put(g, compiled.result(GRAD + g));
+                    if (compiled.has(GRAD + g)) { // as SameDiff: no entry for a variable the loss does not reach
+                        grads.put(g, compiled.result(GRAD + g));
+                    }
                 }
             } else {
                 arena.install(sd.getFunction("grad")); // the gradient function runs forward and backward
