@@ -324,7 +324,6 @@ public final class BenchCommand implements Callable<Integer> {
         TrainerRun(String backend, String variant, int T) throws IOException {
             this.backend = backend;
             this.variant = variant;
-            dir = Files.createTempDirectory("aclip4j-bench-");
             List<String> args = new ArrayList<>(List.of("--variant", variant, "--model", model, "--backend", backend,
                     "--batch", Integer.toString(batch), "--threads", Integer.toString(T), "--steps",
                     Integer.toString(warmup + steps), "--warmup", "0", "--train-images", Integer.toString(4 * batch),
@@ -333,7 +332,13 @@ public final class BenchCommand implements Callable<Integer> {
             new picocli.CommandLine(t).parseArgs(args.toArray(new String[0]));
             cfg = t.config();
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-            trainer = Trainer.start(cfg, dir, quiet);
+            dir = Files.createTempDirectory("aclip4j-bench-");
+            try {
+                trainer = Trainer.start(cfg, dir, quiet);
+            } catch (RuntimeException | IOException e) {
+                delete(dir); // nothing left behind when the run cannot start
+                throw e;
+            }
         }
 
         /** One training step; its time, masking time and heap↔ND4J bytes are kept when {@code record}. */
@@ -359,6 +364,10 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public void close() throws IOException {
+            delete(dir);
+        }
+
+        private static void delete(Path dir) throws IOException {
             try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);

@@ -13,11 +13,16 @@ public final class Patchify {
 
     /** out (B,N,3pp) from images (B,3,S,S). */
     public static void patchifyForward(float[] out, float[] images, int B, int S, int p) {
+        patchifyForward(out, 0, images, B, S, p);
+    }
+
+    /** The same, written into {@code out} from element {@code offset} on (several image batches into one array). */
+    public static void patchifyForward(float[] out, int offset, float[] images, int B, int S, int p) {
         int G = S / p, P = 3 * p * p;
         for (int b = 0; b < B; b++) {
             for (int gy = 0; gy < G; gy++) {
                 for (int gx = 0; gx < G; gx++) {
-                    int o = (b * G * G + gy * G + gx) * P;
+                    int o = offset + (b * G * G + gy * G + gx) * P;
                     for (int c = 0; c < 3; c++) {
                         for (int y = 0; y < p; y++) {
                             int src = ((b * 3 + c) * S + gy * p + y) * S + gx * p;

@@ -67,17 +67,6 @@ final class ArrayArena implements SessionMemMgr {
         return created;
     }
 
-    /** The bytes the arena holds. */
-    long bytes() {
-        long b = 0;
-        for (Map.Entry<Key, Pool> e : pools.entrySet()) {
-            for (INDArray a : e.getValue().arrays) {
-                b += a.length() * e.getKey().type().width();
-            }
-        }
-        return b;
-    }
-
     private INDArray take(DataType type, long[] shape, char order) {
         Key key = new Key(type, Arrays.stream(shape).boxed().toList(), order);
         Pool p = pools.computeIfAbsent(key, k -> new Pool());

@@ -131,8 +131,10 @@ final class CompiledExecution {
             for (INDArray o : outs) {
                 produced.add(o);
             }
-            args.add(new Object[] {longs(ctx.getIArguments()), ctx.getDArguments().toArray(new DataType[0]),
-                    doubles(ctx.getTArguments()), booleans(ctx.getBArguments())});
+            args.add(new Object[] {ctx.getIArguments().stream().mapToLong(Long::longValue).toArray(),
+                    ctx.getDArguments().toArray(new DataType[0]),
+                    ctx.getTArguments().stream().mapToDouble(Double::doubleValue).toArray(),
+                    booleans(ctx.getBArguments())});
         }
 
         /**
@@ -157,22 +159,6 @@ final class CompiledExecution {
                 contexts.add(c);
             }
             return new CompiledExecution(List.copyOf(ops), contexts, new LinkedHashMap<>(returned));
-        }
-
-        private static long[] longs(List<Long> l) {
-            long[] out = new long[l.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = l.get(i);
-            }
-            return out;
-        }
-
-        private static double[] doubles(List<Double> l) {
-            double[] out = new double[l.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = l.get(i);
-            }
-            return out;
         }
 
         private static boolean[] booleans(List<Boolean> l) {

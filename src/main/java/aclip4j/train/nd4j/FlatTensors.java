@@ -73,10 +73,6 @@ final class FlatTensors {
         return new ArrayList<>(views.keySet());
     }
 
-    boolean contains(String name) {
-        return views.containsKey(name);
-    }
-
     long offset(String name) {
         return spans.get(name)[0];
     }

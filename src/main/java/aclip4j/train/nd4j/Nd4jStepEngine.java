@@ -20,12 +20,12 @@ import aclip4j.train.StepEngine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -38,7 +38,6 @@ import org.nd4j.linalg.api.ops.impl.shape.Gather;
 import org.nd4j.linalg.api.ops.impl.transforms.segment.UnsortedSegmentSum;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.conditions.Conditions;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The resident ND4J training engine ([3/7]): the {@link StepEngine} of {@code --backend nd4j}. Online weights, EMA
@@ -131,8 +130,7 @@ public final class Nd4jStepEngine implements StepEngine {
         if (SslHead.isBuffer(name)) {
             return 4;
         }
-        boolean decayed = optimizer.weightDecayOf(name, model.online.get(name).rank()) != 0.0;
-        return (model.ema.containsKey(name) ? 0 : 2) + (decayed ? 0 : 1);
+        return (model.ema.containsKey(name) ? 0 : 2) + (decay(name) != 0.0 ? 0 : 1);
     }
 
     private void upload() {
@@ -333,18 +331,18 @@ public final class Nd4jStepEngine implements StepEngine {
     long graphArrays() {
         long n = 0;
         for (StepGraphs.Ema g : emaGraphs.values()) {
-            n += g.arrays();
+            n += g.execution().arrays();
         }
         for (StepGraphs.Train g : trainGraphs.values()) {
-            n += g.arrays();
+            n += g.execution().arrays();
         }
         return n;
     }
 
     /** Whether every graph built so far runs as a compiled execution (for the tests). */
     boolean allCompiled() {
-        return emaGraphs.values().stream().allMatch(StepGraphs.Ema::isCompiled)
-                && trainGraphs.values().stream().allMatch(StepGraphs.Train::isCompiled);
+        return emaGraphs.values().stream().allMatch(g -> g.execution().isCompiled())
+                && trainGraphs.values().stream().allMatch(g -> g.execution().isCompiled());
     }
 
     /**
@@ -382,7 +380,7 @@ public final class Nd4jStepEngine implements StepEngine {
 
     /** One micro-batch: EMA graph, host selection, training graph, gradients of every trainable online tensor. */
     private MicroResult micro(AClipStep.Settings s, AClipStep.Batch batch) {
-        int B = batch.B(), V = s.views(), S = model.vision.imageSize(), N = model.vision.tokens();
+        int B = batch.B(), S = model.vision.imageSize(), N = model.vision.tokens();
         int ctx = model.text.context();
         AClipStep.checkBatch(model, s, batch);
         // 1. EMA tower on the full EMA view (§3 scores, BYOL target); the target never leaves ND4J.
@@ -435,10 +433,8 @@ public final class Nd4jStepEngine implements StepEngine {
     private INDArray patchRows(float[][] views, int B, int S) {
         int p = model.vision.patch(), G = S / p, P = 3 * p * p, per = B * G * G * P;
         float[] rows = new float[views.length * per];
-        float[] one = new float[per];
         for (int v = 0; v < views.length; v++) {
-            Patchify.patchifyForward(one, views[v], B, S, p);
-            System.arraycopy(one, 0, rows, v * per, per);
+            Patchify.patchifyForward(rows, v * per, views[v], B, S, p);
         }
         return Nd.f32(rows, views.length * B * G * G, P);
     }

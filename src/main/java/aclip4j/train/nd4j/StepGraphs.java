@@ -55,10 +55,7 @@ final class StepGraphs {
     static final class Ema {
         private final SameDiff sd = newGraph();
         private final List<String> outputs = new ArrayList<>();
-        private final ArrayArena arena = new ArrayArena();
-        private final Inputs inputs = new Inputs();
-        private final boolean compile = compileByDefault();
-        private CompiledExecution compiled;
+        private final Execution execution = new Execution();
 
         record Out(INDArray scores, INDArray target) {}
 
@@ -100,35 +97,14 @@ final class StepGraphs {
 
         /** The score map and target live in this graph's arena: use them before the next {@code run}. */
         Out run(INDArray patches) {
-            INDArray in = inputs.fill("ema_patches", patches);
-            if (compiled == null) {
-                arena.install(sd);
-                arena.reset();
-                CompiledExecution.Recorder recorder = compile ? new CompiledExecution.Recorder() : null;
-                if (recorder != null) {
-                    sd.setListeners(recorder);
-                }
-                Map<String, INDArray> res = Nd4jStepEngine.outsideWorkspaces(
-                        () -> sd.output(Map.of("ema_patches", in), outputs.toArray(new String[0])));
-                if (recorder != null) {
-                    sd.setListeners();
-                    compiled = recorder.compile(res);
-                }
-                return new Out(res.get("ema.scores"), res.get("byol_target"));
-            }
-            compiled.run();
-            return new Out(outputs.contains("ema.scores") ? compiled.result("ema.scores") : null,
-                    outputs.contains("byol_target") ? compiled.result("byol_target") : null);
+            INDArray in = execution.inputs.fill("ema_patches", patches);
+            Map<String, INDArray> res = execution.run(sd, sd, outputs,
+                    () -> sd.output(Map.of("ema_patches", in), outputs.toArray(new String[0])));
+            return new Out(res.get("ema.scores"), res.get("byol_target"));
         }
 
-        /** Whether this graph runs as a {@link CompiledExecution} (after its first execution under SameDiff). */
-        boolean isCompiled() {
-            return compiled != null;
-        }
-
-        /** The op-output arrays this graph has created (see {@link ArrayArena#created}). */
-        long arrays() {
-            return arena.created();
+        Execution execution() {
+            return execution;
         }
     }
 
@@ -164,14 +140,13 @@ final class StepGraphs {
         static final String PROFILE_PROPERTY = "aclip4j.nd4j.profile";
 
         private final SameDiff sd = newGraph();
-        private final ArrayArena arena = new ArrayArena();
-        private final Inputs inputs = new Inputs();
-        private final boolean compile = compileByDefault();
-        private CompiledExecution compiled;
+        private final Execution execution = new Execution();
         private final int B, K, V, N, ctx;
         private final Map<String, INDArray> online;
         private final List<String> wrt = new ArrayList<>();
         private final List<String> outputs = new ArrayList<>();
+        /** What an execution reads back: the outputs and the gradients of {@link #wrt} ({@code GRAD} + name). */
+        private final List<String> results = new ArrayList<>();
         /** (buffer, output name, variance factor or 0 for a mean), in the order the official step refreshes them. */
         private final List<Object[]> buffers = new ArrayList<>();
         private final INDArray offsets;
@@ -271,6 +246,10 @@ final class StepGraphs {
                     wrt.add(name);
                 }
             }
+            for (String g : wrt) {
+                results.add(GRAD + g);
+            }
+            results.addAll(outputs);
             sd.setLossVariables("loss");
             Nd4jGraphs.createGradFunctionQuietly(sd);
             String trace = System.getProperty(PROFILE_PROPERTY);
@@ -333,6 +312,7 @@ final class StepGraphs {
          */
         Out run(INDArray patches, INDArray keep, INDArray ids, INDArray target) {
             INDArray pos = online.get(aclip4j.tower.Weights.POS_EMBED).reshape(N + 1, online.get(aclip4j.tower.Weights.POS_EMBED).size(2));
+            Inputs inputs = execution.inputs;
             Map<String, INDArray> ph = new HashMap<>();
             ph.put("patches", inputs.fill("patches", patches));
             ph.put("keep", inputs.fill("keep", keep));
@@ -344,33 +324,17 @@ final class StepGraphs {
             sd.getVariable("pos_rows").getArr().assign(Nd4jStepEngine.gatherRows(pos, keep.add(1)));
             sd.getVariable("token_rows").getArr().assign(Nd4jStepEngine.gatherRows(
                     online.get(aclip4j.tower.Weights.TOKEN_EMBEDDING), ids.reshape(B * ctx)));
-            Map<String, INDArray> out = new HashMap<>();
+            // the gradient function runs forward and backward; outputs and gradients (GRAD + name) in one map
+            Map<String, INDArray> out = execution.run(sd, sd.getFunction("grad"), results, () -> {
+                OutAndGrad r = sd.calculateGradientsAndOutputs(ph, outputs, wrt);
+                Map<String, INDArray> all = new HashMap<>(r.getOutputs());
+                r.getGradients().forEach((name, g) -> all.put(GRAD + name, g));
+                return all;
+            });
             Map<String, INDArray> grads = new LinkedHashMap<>();
-            if (compiled != null) {
-                compiled.run();
-                for (String o : outputs) {
-                    out.put(o, compiled.result(o));
-                }
-                for (String g : wrt) {
-                    if (compiled.has(GRAD + g)) { // as SameDiff: no entry for a variable the loss does not reach
-                        grads.put(g, compiled.result(GRAD + g));
-                    }
-                }
-            } else {
-                arena.install(sd.getFunction("grad")); // the gradient function runs forward and backward
-                arena.reset();
-                CompiledExecution.Recorder recorder = compile ? new CompiledExecution.Recorder() : null;
-                if (recorder != null) {
-                    sd.setListeners(recorder);
-                }
-                OutAndGrad r = Nd4jStepEngine.outsideWorkspaces(() -> sd.calculateGradientsAndOutputs(ph, outputs, wrt));
-                out.putAll(r.getOutputs());
-                grads.putAll(r.getGradients());
-                if (recorder != null) {
-                    sd.setListeners();
-                    Map<String, INDArray> returned = new HashMap<>(out);
-                    grads.forEach((name, g) -> returned.put(GRAD + name, g));
-                    compiled = recorder.compile(returned);
+            for (String g : wrt) {
+                if (out.containsKey(GRAD + g)) { // as SameDiff: no entry for a variable the loss does not reach
+                    grads.put(g, out.get(GRAD + g));
                 }
             }
             Traffic.out(16);
@@ -387,12 +351,59 @@ final class StepGraphs {
             return new Out(losses, grads, posRows, tokenRows, stats);
         }
 
-        /** Whether this graph runs as a {@link CompiledExecution} (after its first execution under SameDiff). */
+        Execution execution() {
+            return execution;
+        }
+    }
+
+    /**
+     * How a step graph executes, shared by {@link Ema} and {@link Train}: its input arrays, its {@link ArrayArena},
+     * and, from its first execution on, the {@link CompiledExecution} recorded from it (unless compiling is off).
+     */
+    static final class Execution {
+        final Inputs inputs = new Inputs();
+        private final ArrayArena arena = new ArrayArena();
+        private final boolean compile = compileByDefault();
+        private CompiledExecution compiled;
+
+        /**
+         * One execution; returns its values by name ({@code names}: what a replay reads back). Before the graph is
+         * compiled, {@code sameDiff} runs it outside the step's workspace with {@code session}'s outputs from the
+         * arena (the SameDiff instance whose session executes: the graph, or its gradient function), while a
+         * listener on {@code sd} records it.
+         */
+        Map<String, INDArray> run(SameDiff sd, SameDiff session, List<String> names,
+                                  java.util.function.Supplier<Map<String, INDArray>> sameDiff) {
+            if (compiled != null) {
+                compiled.run();
+                Map<String, INDArray> res = new HashMap<>();
+                for (String n : names) {
+                    if (compiled.has(n)) {
+                        res.put(n, compiled.result(n));
+                    }
+                }
+                return res;
+            }
+            arena.install(session);
+            arena.reset();
+            CompiledExecution.Recorder recorder = compile ? new CompiledExecution.Recorder() : null;
+            if (recorder != null) {
+                sd.setListeners(recorder);
+            }
+            Map<String, INDArray> res = Nd4jStepEngine.outsideWorkspaces(sameDiff);
+            if (recorder != null) {
+                sd.setListeners();
+                compiled = recorder.compile(res);
+            }
+            return res;
+        }
+
+        /** Whether the graph runs as a {@link CompiledExecution} (after its first execution under SameDiff). */
         boolean isCompiled() {
             return compiled != null;
         }
 
-        /** The op-output arrays this graph has created (see {@link ArrayArena#created}). */
+        /** The op-output arrays the graph has created (see {@link ArrayArena#created}). */
         long arrays() {
             return arena.created();
         }
