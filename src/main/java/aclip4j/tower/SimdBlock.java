@@ -69,72 +69,92 @@ final class SimdBlock {
         float[] out;                   // (BT,D) res2 + fc2(act)
     }
 
-    /** in (B,T,D) → Saved with out (B,T,D); F is the MLP width. */
-    static Saved forward(Lanes lanes, Kind kind, Params w, float[] in, int B, int T, int D, int H, int F) {
+    /**
+     * in (B,T,D) → Saved with out (B,T,D); F is the MLP width. Every array of the result but {@code in} comes from
+     * {@code pool} (a kernel writes each in full), and the two temporaries go back to it.
+     */
+    static Saved forward(Lanes lanes, ActivationPool pool, Kind kind, Params w, float[] in, int B, int T, int D, int H,
+                         int F) {
         int BT = B * T;
         Saved a = new Saved();
         a.in = in;
-        a.ln1 = new float[BT * D]; a.ln1Mean = new float[BT]; a.ln1Rstd = new float[BT];
+        a.ln1 = pool.take(BT * D); a.ln1Mean = pool.take(BT); a.ln1Rstd = pool.take(BT);
         LayerNorm.layernormForward(lanes, a.ln1, a.ln1Mean, a.ln1Rstd, in, w.ln1w, w.ln1b, BT, D, kind.eps());
-        a.qkv = new float[BT * 3 * D];
+        a.qkv = pool.take(BT * 3 * D);
         Matmul.matmulForward(lanes, a.qkv, a.ln1, w.qkvW, w.qkvB, BT, D, 3 * D);
-        a.att = new float[B * H * T * T];
-        a.atty = new float[BT * D];
+        a.att = pool.take(B * H * T * T);
+        a.atty = pool.take(BT * D);
         Attention.attentionForward(lanes, a.atty, a.att, a.qkv, B, T, D, H, kind.causal());
-        float[] proj = new float[BT * D];
+        float[] proj = pool.take(BT * D);
         Matmul.matmulForward(lanes, proj, a.atty, w.projW, w.projB, BT, D, D);
-        a.res2 = new float[BT * D];
+        a.res2 = pool.take(BT * D);
         Residual.residualForward(lanes, a.res2, in, proj, BT * D);
-        a.ln2 = new float[BT * D]; a.ln2Mean = new float[BT]; a.ln2Rstd = new float[BT];
+        pool.give(proj);
+        a.ln2 = pool.take(BT * D); a.ln2Mean = pool.take(BT); a.ln2Rstd = pool.take(BT);
         LayerNorm.layernormForward(lanes, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w.ln2w, w.ln2b, BT, D, kind.eps());
-        a.fch = new float[BT * F];
+        a.fch = pool.take(BT * F);
         Matmul.matmulForward(lanes, a.fch, a.ln2, w.fcW, w.fcB, BT, D, F);
-        a.fchAct = new float[BT * F];
+        a.fchAct = pool.take(BT * F);
         if (kind.act() == Act.GELU) {
             Gelu.geluForward(lanes, a.fchAct, a.fch, BT * F);
         } else {
             QuickGelu.quickGeluForward(lanes, a.fchAct, a.fch, BT * F);
         }
-        float[] fc2 = new float[BT * D];
+        float[] fc2 = pool.take(BT * D);
         Matmul.matmulForward(lanes, fc2, a.fchAct, w.fc2W, w.fc2B, BT, F, D);
-        a.out = new float[BT * D];
+        a.out = pool.take(BT * D);
         Residual.residualForward(lanes, a.out, a.res2, fc2, BT * D);
+        pool.give(fc2);
         return a;
     }
 
     /**
-     * dout (B,T,D) → din (B,T,D); adds every parameter's gradient into {@code g} under the block's names.
+     * Gives back every array of {@code a} the block took ({@code out} included, not {@code in}, which belongs to
+     * whoever made it) and clears its fields: after this nothing may read the block's activations.
      */
-    static float[] backward(Lanes lanes, Kind kind, Params w, Saved a, float[] dout, Map<String, Tensor> g,
-                            int B, int T, int D, int H, int F) {
+    static void release(ActivationPool pool, Saved a) {
+        pool.give(a.ln1, a.ln1Mean, a.ln1Rstd, a.qkv, a.att, a.atty, a.res2, a.ln2, a.ln2Mean, a.ln2Rstd, a.fch,
+                a.fchAct, a.out);
+        a.in = a.ln1 = a.ln1Mean = a.ln1Rstd = a.qkv = a.att = a.atty = a.res2 = null;
+        a.ln2 = a.ln2Mean = a.ln2Rstd = a.fch = a.fchAct = a.out = null;
+    }
+
+    /**
+     * dout (B,T,D) → din (B,T,D), taken from {@code pool}; adds every parameter's gradient into {@code g} under the
+     * block's names. Its temporaries go back to the pool; {@code a} and {@code dout} stay the caller's.
+     */
+    static float[] backward(Lanes lanes, ActivationPool pool, Kind kind, Params w, Saved a, float[] dout,
+                            Map<String, Tensor> g, int B, int T, int D, int H, int F) {
         int BT = B * T;
         Weights.BlockNames n = w.names;
-        float[] dres2 = dout.clone(); // the residual passes dout through; the MLP branch adds below
-        float[] dact = new float[BT * F];
+        float[] dres2 = pool.copy(dout); // the residual passes dout through; the MLP branch adds below
+        float[] dact = pool.zeros(BT * F);
         Matmul.matmulBackward(lanes, dact, g.get(n.fc2W()).floats(), g.get(n.fc2B()).floats(), dout, a.fchAct, w.fc2W,
                 BT, F, D);
-        float[] dfch = new float[BT * F];
+        float[] dfch = pool.zeros(BT * F);
         if (kind.act() == Act.GELU) {
             Gelu.geluBackward(lanes, dfch, a.fch, dact, BT * F);
         } else {
             QuickGelu.quickGeluBackward(lanes, dfch, a.fch, dact, BT * F);
         }
-        float[] dln2 = new float[BT * D];
+        float[] dln2 = pool.zeros(BT * D);
         Matmul.matmulBackward(lanes, dln2, g.get(n.fcW()).floats(), g.get(n.fcB()).floats(), dfch, a.ln2, w.fcW,
                 BT, D, F);
+        pool.give(dact, dfch);
         LayerNorm.layernormBackward(lanes, dres2, g.get(n.ln2w()).floats(), g.get(n.ln2b()).floats(), dln2, a.res2,
                 w.ln2w, a.ln2Mean, a.ln2Rstd, BT, D);
-        float[] din = dres2.clone();
-        float[] datty = new float[BT * D];
+        float[] din = pool.copy(dres2);
+        float[] datty = pool.zeros(BT * D);
         Matmul.matmulBackward(lanes, datty, g.get(n.projW()).floats(), g.get(n.projB()).floats(), dres2, a.atty,
                 w.projW, BT, D, D);
-        float[] dqkv = new float[BT * 3 * D];
+        float[] dqkv = pool.zeros(BT * 3 * D);
         Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, T, D, H, kind.causal());
-        float[] dln1 = new float[BT * D];
+        float[] dln1 = pool.zeros(BT * D);
         Matmul.matmulBackward(lanes, dln1, g.get(n.qkvW()).floats(), g.get(n.qkvB()).floats(), dqkv, a.ln1, w.qkvW,
                 BT, D, 3 * D);
         LayerNorm.layernormBackward(lanes, din, g.get(n.ln1w()).floats(), g.get(n.ln1b()).floats(), dln1, a.in,
                 w.ln1w, a.ln1Mean, a.ln1Rstd, BT, D);
+        pool.give(dres2, dln2, datty, dqkv, dln1);
         return din;
     }
 }

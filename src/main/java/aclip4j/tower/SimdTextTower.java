@@ -30,6 +30,8 @@ public final class SimdTextTower implements TextTower {
 
     private final TextConfig cfg;
     private final Lanes lanes;
+    /** The activations of this tower's passes, recycled from one to the next. */
+    private final ActivationPool pool = new ActivationPool();
 
     public SimdTextTower(TextConfig cfg) {
         this(cfg, Lanes.preferred());
@@ -109,6 +111,7 @@ public final class SimdTextTower implements TextTower {
         final int[] eot;
         final SimdBlock.Saved[] layers;
         float[] x, pooled, pooledMean, pooledRstd, lnf, features;
+        private boolean released;
 
         SimdPass(W w, int[] tokens, int B, int ctx) {
             this.w = w;
@@ -121,11 +124,11 @@ public final class SimdTextTower implements TextTower {
 
         void run() {
             int C = cfg.width(), H = cfg.heads(), F = 4 * C, BT = B * ctx, E = cfg.embed();
-            x = new float[BT * C];
+            x = pool.take(BT * C);
             Embedding.embeddingForward(lanes, x, tokens, w.wte, w.wpe, B, ctx, C);
             float[] cur = x;
             for (int l = 0; l < layers.length; l++) {
-                layers[l] = SimdBlock.forward(lanes, BLOCK, w.blocks[l], cur, B, ctx, C, H, F);
+                layers[l] = SimdBlock.forward(lanes, pool, BLOCK, w.blocks[l], cur, B, ctx, C, H, F);
                 cur = layers[l].out;
             }
             pooled = new float[B * C];
@@ -143,6 +146,9 @@ public final class SimdTextTower implements TextTower {
 
         /** (B,ctx,W) the residual stream after the last block, before pooling and ln_final. */
         public float[] hidden() {
+            if (released) {
+                throw new IllegalStateException("this pass's activations were recycled by its backward");
+            }
             return layers.length == 0 ? x : layers[layers.length - 1].out;
         }
 
@@ -157,6 +163,9 @@ public final class SimdTextTower implements TextTower {
             if (dFeatures == null || dFeatures.length != B * E) {
                 throw new IllegalArgumentException("dFeatures must be [B,E] = [" + B + "," + E + "]");
             }
+            if (released) {
+                throw new IllegalStateException("backward runs once per pass: this pass's activations were recycled");
+            }
             Map<String, Tensor> g = Weights.zeros(Weights.textShapes(cfg), n -> true);
             float[] dlnf = new float[B * C];
             float[] dProjT = new float[E * C];
@@ -166,13 +175,19 @@ public final class SimdTextTower implements TextTower {
             float[] dpooled = new float[B * C];
             LayerNorm.layernormBackward(lanes, dpooled, g.get(Weights.LN_FINAL_WEIGHT).floats(), g.get(Weights.LN_FINAL_BIAS).floats(),
                     dlnf, pooled, w.lnfW, pooledMean, pooledRstd, B, C);
-            float[] dcur = new float[BT * C];
+            float[] dcur = pool.zeros(BT * C);
             Gather.gatherBackward(lanes, dcur, dpooled, eot, B, ctx, 1, C);
             for (int l = layers.length - 1; l >= 0; l--) {
-                dcur = SimdBlock.backward(lanes, BLOCK, w.blocks[l], layers[l], dcur, g, B, ctx, C, H, F);
+                float[] din = SimdBlock.backward(lanes, pool, BLOCK, w.blocks[l], layers[l], dcur, g, B, ctx, C, H, F);
+                pool.give(dcur);
+                SimdBlock.release(pool, layers[l]); // block l's output fed block l + 1, whose backward is done
+                dcur = din;
             }
+            released = true;
+            pool.give(x); // the first block's input
             Embedding.embeddingBackward(lanes, g.get(Weights.TOKEN_EMBEDDING).floats(),
                     g.get(Weights.POSITIONAL_EMBEDDING).floats(), dcur, tokens, B, ctx, C);
+            pool.give(dcur);
             return g;
         }
     }

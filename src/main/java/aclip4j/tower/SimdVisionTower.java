@@ -32,14 +32,21 @@ public final class SimdVisionTower implements VisionTower {
 
     private final VisionConfig cfg;
     private final Lanes lanes;
+    /** The activations of this tower's passes, recycled from one to the next. */
+    private final ActivationPool pool;
 
     public SimdVisionTower(VisionConfig cfg) {
         this(cfg, Lanes.preferred());
     }
 
     public SimdVisionTower(VisionConfig cfg, Lanes lanes) {
+        this(cfg, lanes, new ActivationPool());
+    }
+
+    SimdVisionTower(VisionConfig cfg, Lanes lanes, ActivationPool pool) {
         this.cfg = cfg;
         this.lanes = lanes;
+        this.pool = pool;
     }
 
     public VisionConfig config() {
@@ -68,17 +75,18 @@ public final class SimdVisionTower implements VisionTower {
                     + ", got keepIndex " + (index == null ? "null" : "[B," + K + "]") + ", depth " + cfg.depth());
         }
         W w = new W(weights);
-        float[] patches = new float[B * N * P];
+        float[] patches = pool.take(B * N * P);
         Patchify.patchifyForward(patches, images, B, S, p);
-        float[] pe = new float[B * N * D];
+        float[] pe = pool.take(B * N * D);
         Matmul.matmulForward(lanes, pe, patches, w.patchW, w.patchB, B * N, P, D);
-        float[] x0 = new float[B * T * D];
+        float[] x0 = pool.take(B * T * D);
         VitEmbed.vitEmbedForward(lanes, x0, pe, w.cls, w.pos, B, N, D);
+        pool.give(pe);
         float[] x = x0;
         int Tk = T;
         if (index != null) {
             Tk = 1 + K;
-            x = new float[B * Tk * D];
+            x = pool.take(B * Tk * D);
             Gather.gatherForward(x, x0, index, B, T, Tk, D);
         }
         SimdPass pass = new SimdPass(w, B, Tk, index, patches, x0, x);
@@ -99,7 +107,7 @@ public final class SimdVisionTower implements VisionTower {
             throw new IllegalArgumentException("tokens hold " + tokens.length + " floats, expected B*Tk*D = "
                     + B + "*" + Tk + "*" + cfg.width());
         }
-        SimdPass pass = new SimdPass(new W(weights), B, Tk, null, null, null, tokens.clone());
+        SimdPass pass = new SimdPass(new W(weights), B, Tk, null, null, null, pool.copy(tokens));
         pass.runBlocksAndHead();
         return pass;
     }
@@ -179,7 +187,11 @@ public final class SimdVisionTower implements VisionTower {
         return t;
     }
 
-    /** One forward pass and its saved activations. */
+    /**
+     * One forward pass and its saved activations. Its {@link #backward} (once) gives the activations back to the
+     * tower's pool as it goes, and {@link #release} gives back those of a pass that runs no backward; after either
+     * the activation accessors refuse.
+     */
     public final class SimdPass implements VisionTower.Pass {
         final W w;
         final int B, Tk;
@@ -189,6 +201,7 @@ public final class SimdVisionTower implements VisionTower {
         final float[] x;       // (B,Tk,D) the blocks' input
         final SimdBlock.Saved[] layers;
         float[] clsIn, clsMean, clsRstd, cls, features, clsAttention;
+        private boolean released;
 
         SimdPass(W w, int B, int Tk, int[] index, float[] patches, float[] x0, float[] x) {
             this.w = w;
@@ -205,7 +218,7 @@ public final class SimdVisionTower implements VisionTower {
             int D = cfg.width(), H = cfg.heads(), F = cfg.mlpRatio() * D, BT = B * Tk;
             float[] cur = x;
             for (int l = 0; l < layers.length; l++) {
-                layers[l] = SimdBlock.forward(lanes, BLOCK, w.blocks[l], cur, B, Tk, D, H, F);
+                layers[l] = SimdBlock.forward(lanes, pool, BLOCK, w.blocks[l], cur, B, Tk, D, H, F);
                 cur = layers[l].out;
             }
             clsIn = new float[B * D];
@@ -233,11 +246,13 @@ public final class SimdVisionTower implements VisionTower {
 
         /** (B,T,D) the embedded tokens before dropping (null when run from tokens). */
         public float[] embeddedTokens() {
+            requireSaved();
             return x0;
         }
 
         /** (B,Tk,D) the tokens entering the first block. */
         public float[] blockInput() {
+            requireSaved();
             return x;
         }
 
@@ -248,7 +263,29 @@ public final class SimdVisionTower implements VisionTower {
 
         /** (B,H,Tk,Tk) the attention probabilities of block l. */
         public float[] attention(int l) {
+            requireSaved();
             return layers[l].att;
+        }
+
+        private void requireSaved() {
+            if (released) {
+                throw new IllegalStateException("this pass's activations were recycled by its backward or release()");
+            }
+        }
+
+        /** Gives the saved activations back to the tower's pool (a pass that runs no backward); idempotent. */
+        @Override
+        public void release() {
+            if (released) {
+                return;
+            }
+            released = true;
+            for (SimdBlock.Saved a : layers) {
+                if (a != null) {
+                    SimdBlock.release(pool, a);
+                }
+            }
+            pool.give(patches, x0, x == x0 ? null : x);
         }
 
         @Override
@@ -261,6 +298,9 @@ public final class SimdVisionTower implements VisionTower {
             if (dCls != null && dCls.length != B * D) {
                 throw new IllegalArgumentException("dCls must be [B,D] = [" + B + "," + D + "] or null");
             }
+            if (released) {
+                throw new IllegalStateException("backward runs once per pass: this pass's activations were recycled");
+            }
             Map<String, int[]> shapes = Weights.visionShapes(cfg);
             Map<String, Tensor> g = Weights.zeros(shapes, n -> true);
             float[] dClsOut = dCls == null ? new float[B * D] : dCls.clone();
@@ -272,23 +312,32 @@ public final class SimdVisionTower implements VisionTower {
             float[] dClsIn = new float[B * D];
             LayerNorm.layernormBackward(lanes, dClsIn, g.get(Weights.NORM_WEIGHT).floats(), g.get(Weights.NORM_BIAS).floats(),
                     dClsOut, clsIn, w.normW, clsMean, clsRstd, B, D);
-            float[] dcur = new float[BT * D];
+            float[] dcur = pool.zeros(BT * D);
             Gather.gatherBackward(lanes, dcur, dClsIn, new int[B], B, Tk, 1, D);
             for (int l = layers.length - 1; l >= 0; l--) {
-                dcur = SimdBlock.backward(lanes, BLOCK, w.blocks[l], layers[l], dcur, g, B, Tk, D, H, F);
+                float[] din = SimdBlock.backward(lanes, pool, BLOCK, w.blocks[l], layers[l], dcur, g, B, Tk, D, H, F);
+                pool.give(dcur);
+                SimdBlock.release(pool, layers[l]); // block l's output fed block l + 1, whose backward is done
+                dcur = din;
             }
+            released = true;
+            pool.give(x0 == x ? null : x0, x); // the first block's input, read by its backward only
             if (patches == null) {
+                pool.give(dcur);
                 return g; // run from tokens: no embedding weights involved
             }
             float[] dx0 = dcur;
             if (index != null) {
-                dx0 = new float[B * T * D];
+                dx0 = pool.zeros(B * T * D);
                 Gather.gatherBackward(lanes, dx0, dcur, index, B, T, Tk, D);
+                pool.give(dcur);
             }
-            float[] dpe = new float[B * N * D];
+            float[] dpe = pool.zeros(B * N * D);
             VitEmbed.vitEmbedBackward(lanes, dpe, g.get(Weights.CLS_TOKEN).floats(), g.get(Weights.POS_EMBED).floats(), dx0, B, N, D);
+            pool.give(dx0);
             Matmul.matmulBackward(lanes, null, g.get(Weights.PATCH_WEIGHT).floats(),
                     g.get(Weights.PATCH_BIAS).floats(), dpe, patches, w.patchW, B * N, P, D);
+            pool.give(dpe, patches);
             return g;
         }
     }

@@ -41,5 +41,12 @@ public interface VisionTower {
          * (dCls may be null for zero). Shapes equal the weights'.
          */
         Map<String, Tensor> backward(float[] dFeatures, float[] dCls);
+
+        /**
+         * For a pass that runs no backward (the EMA tower's, an evaluation's): its saved activations may be reused
+         * by the tower's next pass. {@link #features}, {@link #cls} and {@link #clsAttention} stay valid; a
+         * backward after it is refused. A no-op where a backend recycles nothing.
+         */
+        default void release() {}
     }
 }

@@ -113,6 +113,9 @@ public final class AClipStep {
         long maskStart = System.nanoTime(); // wall time of §5 alone, for `aclip4j bench` (no effect on the numbers)
         int[][] keep = keptTokensPerView(c, m, s, batch, ema);
         double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
+        if (ema != null) {
+            ema.release(); // what follows reads only its CLS rows; the online passes reuse its activations
+        }
         int kept = s.keptTokens(m.vision.tokens());
         Towers towers = onlineTowers(c, m, s, batch, keep, kept);
         Losses losses = losses(c, m, s, batch.B(), towers, ema);

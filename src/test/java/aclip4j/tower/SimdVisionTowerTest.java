@@ -229,6 +229,11 @@ class SimdVisionTowerTest {
                 boolean scores = keep == null;
                 SimdVisionTower.SimdPass ref = new SimdVisionTower(cfg, Lanes.SCALAR)
                         .forward(w, img, B, keep, kk, scores, false);
+                float[] refEmbedded = ref.embeddedTokens().clone(); // backward recycles the activations
+                float[][] refAttention = new float[cfg.depth()][];
+                for (int l = 0; l < cfg.depth(); l++) {
+                    refAttention[l] = ref.attention(l).clone();
+                }
                 Map<String, Tensor> gref = ref.backward(probeF, probeC);
                 for (Lanes lanes : Lanes.testWidths()) {
                     String at = lanes + " " + cfg + (keep == null ? " unmasked: " : " masked: ");
@@ -236,9 +241,9 @@ class SimdVisionTowerTest {
                     SimdVisionTower.SimdPass a = tower.forward(w, img, B, keep, kk, scores, false);
                     SimdVisionTower.SimdPass b = tower.forward(w, img, B, keep, kk, scores, false);
                     assertSameBits(at + "features, run twice", a.features(), b.features());
-                    assertSameBits(at + "embedded tokens", ref.embeddedTokens(), a.embeddedTokens());
+                    assertSameBits(at + "embedded tokens", refEmbedded, a.embeddedTokens());
                     for (int l = 0; l < cfg.depth(); l++) {
-                        assertSameBits(at + "attention " + l, ref.attention(l), a.attention(l));
+                        assertSameBits(at + "attention " + l, refAttention[l], a.attention(l));
                     }
                     assertSameBits(at + "cls", ref.cls(), a.cls());
                     assertSameBits(at + "features", ref.features(), a.features());
@@ -254,6 +259,60 @@ class SimdVisionTowerTest {
                 }
             }
         }
+    }
+
+    /**
+     * Passes on recycled activation arrays give the bits of passes on fresh ones. The pool fills every array given
+     * back with NaN, so an array a kernel read before writing it would turn the result into NaN; and the pool's size
+     * after a second forward and backward shows that the second pass took its arrays from the first.
+     */
+    @Test
+    void recycledArraysGiveTheSameBits() {
+        for (VisionConfig cfg : TAIL_CONFIGS) {
+            Map<String, Tensor> w = weights(cfg, 31);
+            Random r = new Random(32);
+            float[] img = randn(r, B * 3 * cfg.imageSize() * cfg.imageSize(), 1);
+            float[] probeF = randn(r, B * cfg.embed(), 1), probeC = randn(r, B * cfg.width(), 1);
+            int N = cfg.tokens(), k = N / 2 + 1;
+            int[] kept = keep(r, N, k);
+            for (Lanes lanes : new Lanes[] {Lanes.SCALAR, Lanes.preferred()}) {
+                ActivationPool pool = new ActivationPool(true);
+                SimdVisionTower recycling = new SimdVisionTower(cfg, lanes, pool);
+                long held = -1;
+                for (int round = 0; round < 3; round++) {
+                    for (int[] keep : new int[][] {null, kept}) {
+                        int kk = keep == null ? 0 : k;
+                        String at = lanes + " " + cfg + " round " + round + (keep == null ? " unmasked" : " masked");
+                        // a forward-only pass (as the EMA tower's), released, then one with its backward
+                        SimdVisionTower.SimdPass ema = recycling.forward(w, img, B, null, 0, true, false);
+                        float[] clsAttention = ema.clsAttention().clone();
+                        ema.release();
+                        assertSameBits(at + ": CLS attention survives release", clsAttention, ema.clsAttention());
+                        SimdVisionTower.SimdPass fresh = new SimdVisionTower(cfg, lanes).forward(w, img, B, keep, kk,
+                                false, false);
+                        SimdVisionTower.SimdPass again = recycling.forward(w, img, B, keep, kk, false, false);
+                        assertSameBits(at + ": features", fresh.features(), again.features());
+                        assertSameBits(at + ": cls", fresh.cls(), again.cls());
+                        Map<String, Tensor> gf = fresh.backward(probeF, probeC), ga = again.backward(probeF, probeC);
+                        for (String name : gf.keySet()) {
+                            assertSameBits(at + ": " + name, gf.get(name).floats(), ga.get(name).floats());
+                        }
+                    }
+                    if (round == 1) {
+                        held = pool.heldFloats();
+                    } else if (round == 2) {
+                        assertEquals(held, pool.heldFloats(), "a later round allocates nothing the pool lacks");
+                    }
+                    assertTrue(pool.heldFloats() > 0, "backward gave the activations back");
+                }
+            }
+        }
+        SimdVisionTower tower = new SimdVisionTower(CFG);
+        SimdVisionTower.SimdPass p = tower.forward(weights(33), images(34), B, null, 0, false, false);
+        float[] probeF = new float[B * CFG.embed()];
+        p.backward(probeF, null);
+        assertThrows(IllegalStateException.class, () -> p.backward(probeF, null), "backward runs once");
+        assertThrows(IllegalStateException.class, () -> p.attention(0), "activations are gone after backward");
     }
 
     @Test
