@@ -1,6 +1,7 @@
 package aclip4j.cli;
 
 import aclip4j.kernel.FmaPeak;
+import aclip4j.kernel.KernelTimes;
 import aclip4j.kernel.Parallel;
 import aclip4j.train.StepFlops;
 import aclip4j.train.TrainConfig;
@@ -64,10 +65,25 @@ public final class BenchCommand implements Callable<Integer> {
             + " ratio as the median of the paired steps' ratios")
     boolean interleave;
 
-    /** One measured run. */
-    record Row(String backend, String variant, double seconds, double gflop, double masking, double traffic) {
+    /** One measured run; {@code kernels} is null where the Java kernels do not run (nd4j, a peer). */
+    record Row(String backend, String variant, double seconds, double gflop, double masking, double traffic,
+               Kernels kernels) {
+        Row(String backend, String variant, double seconds, double gflop, double masking, double traffic) {
+            this(backend, variant, seconds, gflop, masking, traffic, null);
+        }
+
         double gflops() {
             return gflop / seconds;
+        }
+    }
+
+    /**
+     * Median seconds per step in each kernel family ({@link KernelTimes}) and the matmuls' GFLOP per step; the rest
+     * of the step is the host's (data, losses, heads' small ops, optimiser, EMA).
+     */
+    record Kernels(double matmul, double attention, double layernorm, double activation, double matmulGflop) {
+        double rest(double step) {
+            return step - matmul - attention - layernorm - activation;
         }
     }
 
@@ -89,6 +105,15 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         Parallel.setThreads(T);
+        KernelTimes.enable(true);
+        try {
+            return run(T);
+        } finally {
+            KernelTimes.enable(false);
+        }
+    }
+
+    private Integer run(int T) throws IOException {
         System.out.printf(Locale.ROOT, "bench: model %s, batch %d, %d threads, %d warm-up + %d measured steps, %s%n",
                 model, batch, T, warmup, steps, aclip4j.kernel.Lanes.preferred());
         double peakBefore = FmaPeak.gflops(T);
@@ -168,6 +193,7 @@ public final class BenchCommand implements Callable<Integer> {
                     r.traffic / 1e6, narrow && r.backend.equals("simd")
                             ? String.format(Locale.ROOT, " %.1f %% |", 100 * r.gflops() / widthPeak) : narrow ? " |" : "");
         }
+        printKernels(rows, widthPeak);
         JsonObject ratios = new JsonObject();
         for (String backend : backends) {
             Row clip = find(rows, backend, "clip");
@@ -233,6 +259,18 @@ public final class BenchCommand implements Callable<Integer> {
                 o.addProperty("pct_peak_kernel_width", 100 * r.gflops() / widthPeak);
                 o.addProperty("masking_seconds", r.masking);
                 o.addProperty("traffic_bytes", r.traffic);
+                if (r.kernels != null) {
+                    Kernels k = r.kernels;
+                    JsonObject ks = new JsonObject();
+                    ks.addProperty("matmul", k.matmul());
+                    ks.addProperty("attention", k.attention());
+                    ks.addProperty("layernorm", k.layernorm());
+                    ks.addProperty("activation", k.activation());
+                    ks.addProperty("rest", k.rest(r.seconds));
+                    o.add("kernel_seconds", ks);
+                    o.addProperty("matmul_gflops", k.matmulGflop() / k.matmul());
+                    o.addProperty("matmul_pct_peak_kernel_width", 100 * k.matmulGflop() / k.matmul() / widthPeak);
+                }
                 results.add(o);
                 if (!r.variant.equals("clip") && r.backend.equals("simd")) {
                     maskShare += 100 * r.masking / r.seconds;
@@ -302,6 +340,30 @@ public final class BenchCommand implements Callable<Integer> {
         return new Row(backend, variant, median(seconds), gflop, 0, 0);
     }
 
+    /**
+     * Where each SIMD row's step went: seconds per kernel family and the rest, and the matmuls' own rate against
+     * the FMA peak at the kernels' width.
+     */
+    private static void printKernels(List<Row> rows, double peak) {
+        if (rows.stream().noneMatch(r -> r.kernels != null)) {
+            return;
+        }
+        System.out.println();
+        System.out.println("| backend | variant | matmul s/step (GFLOP/s, % of peak) | attention s | LayerNorm s"
+                + " | GELU s | rest of the step s |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+        for (Row r : rows) {
+            Kernels k = r.kernels;
+            if (k == null) {
+                continue;
+            }
+            double rate = k.matmulGflop() / k.matmul();
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f (%.1f, %.1f %%) | %.3f | %.3f | %.3f | %.3f |%n", r.backend,
+                    r.variant, k.matmul(), rate, 100 * rate / peak, k.attention(), k.layernorm(), k.activation(),
+                    k.rest(r.seconds));
+        }
+    }
+
     /** Prints a row's line as it is measured. */
     private static Row print(Row r) {
         System.out.printf(Locale.ROOT, "  %-7s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
@@ -319,6 +381,7 @@ public final class BenchCommand implements Callable<Integer> {
         final List<Double> seconds = new ArrayList<>();
         private final List<Double> masking = new ArrayList<>();
         private final List<Double> traffic = new ArrayList<>();
+        private final List<double[]> kernels = new ArrayList<>();
         private int kept;
 
         TrainerRun(String backend, String variant, int T) throws IOException {
@@ -344,6 +407,7 @@ public final class BenchCommand implements Callable<Integer> {
         /** One training step; its time, masking time and heap↔ND4J bytes are kept when {@code record}. */
         void step(boolean record) {
             long bytes0 = aclip4j.nd.Traffic.total();
+            KernelTimes.reset();
             long t0 = System.nanoTime();
             JsonObject row = trainer.benchStep();
             double s = (System.nanoTime() - t0) / 1e9;
@@ -353,13 +417,28 @@ public final class BenchCommand implements Callable<Integer> {
                 seconds.add(s);
                 masking.add(row.get("masking_seconds").getAsDouble());
                 traffic.add((double) bytes);
+                kernels.add(new double[] {KernelTimes.seconds(KernelTimes.Family.MATMUL),
+                    KernelTimes.seconds(KernelTimes.Family.ATTENTION), KernelTimes.seconds(KernelTimes.Family.LAYERNORM),
+                    KernelTimes.seconds(KernelTimes.Family.ACTIVATION), KernelTimes.matmulFlops() / 1e9});
             }
         }
 
         Row row() {
             var m = trainer.model();
             double gflop = StepFlops.step(cfg, m.vision, m.text, m.heads, kept, trainer.emaImageSize()) / 1e9;
-            return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic));
+            Kernels k = null;
+            if (backend.equals("simd")) {
+                double[] med = new double[5];
+                for (int j = 0; j < med.length; j++) {
+                    List<Double> xs = new ArrayList<>();
+                    for (double[] x : kernels) {
+                        xs.add(x[j]);
+                    }
+                    med[j] = median(xs);
+                }
+                k = new Kernels(med[0], med[1], med[2], med[3], med[4]);
+            }
+            return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic), k);
         }
 
         @Override

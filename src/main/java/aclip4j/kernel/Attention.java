@@ -90,7 +90,9 @@ public final class Attention {
             attentionForwardScalar(out, att, qkv, B, T, C, NH, causal);
             return;
         }
+        long t0 = KernelTimes.start();
         Parallel.forEach(B * NH, bh -> headForward(lanes, out, att, qkv, bh / NH, bh % NH, T, C, NH, causal));
+        KernelTimes.stop(KernelTimes.Family.ATTENTION, t0);
     }
 
     /**
@@ -183,8 +185,10 @@ public final class Attention {
         }
         // one task per (b, h): its dq, dk, dv are the hs columns of head h in batch b's rows, disjoint from
         // every other task's
+        long t0 = KernelTimes.start();
         Parallel.forEach(B * NH, bh -> headBackward(lanes, dqkv, dout, qkv, att, bh / NH, bh % NH, T, C, NH,
                 causal));
+        KernelTimes.stop(KernelTimes.Family.ATTENTION, t0);
     }
 
     /**

@@ -32,22 +32,32 @@ public final class Gelu {
             C9 = (float) Erf.C9;
     /** Floats per pass: the block's x, t, a (and density) stay in L1. A multiple of every lane count. */
     static final int BLOCK = 512;
+    /** Floats per {@link Parallel} task: whole blocks, so a task's passes are the serial loop's. */
+    static final int CHUNK = 32 * BLOCK;
+    /** Each thread's t, e, g block buffers. */
+    private static final ThreadLocal<float[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][] {new float[BLOCK], new float[BLOCK], new float[BLOCK]});
 
     /** out (N) = x Phi(x). */
     public static void geluForward(Lanes lanes, float[] out, float[] inp, int N) {
+        long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
-        if (vectorEnd > 0) {
-            float[] t = new float[BLOCK], e = new float[BLOCK];
-            for (int i0 = 0; i0 < vectorEnd; i0 += BLOCK) {
-                int n = Math.min(BLOCK, vectorEnd - i0);
-                terms(inp, i0, t, e, null, n);
-                Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                    // e = exp(a): erfc(|x|/sqrt 2) = t e
-                forwardPass(out, inp, i0, t, e, n);
-            }
+        if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
+            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+                float[][] s = SCRATCH.get();
+                float[] t = s[0], e = s[1];
+                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+                    int n = Math.min(BLOCK, end - i0);
+                    terms(inp, i0, t, e, null, n);
+                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(a): erfc(|x|/sqrt 2) = t e
+                    forwardPass(out, inp, i0, t, e, n);
+                }
+            });
         }
         for (int i = vectorEnd; i < N; i++) {
             out[i] = inp[i] * cdf(inp[i]);
         }
+        KernelTimes.stop(KernelTimes.Family.ACTIVATION, t0);
     }
 
     /** The specification of {@link #geluForward}. */
@@ -57,20 +67,25 @@ public final class Gelu {
 
     /** dinp (N) = fma(dout, Phi(x) + x phi(x), dinp), phi the standard normal density. */
     public static void geluBackward(Lanes lanes, float[] dinp, float[] inp, float[] dout, int N) {
+        long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
-        if (vectorEnd > 0) {
-            float[] t = new float[BLOCK], e = new float[BLOCK], g = new float[BLOCK];
-            for (int i0 = 0; i0 < vectorEnd; i0 += BLOCK) {
-                int n = Math.min(BLOCK, vectorEnd - i0);
-                terms(inp, i0, t, e, g, n);
-                Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                    // e = exp(a)
-                Vec.expShifted(lanes, g, 0, g, 0, n, 0f);                    // g = exp(-x^2/2)
-                backwardPass(dinp, inp, dout, i0, t, e, g, n);
-            }
+        if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
+            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+                float[][] s = SCRATCH.get();
+                float[] t = s[0], e = s[1], g = s[2];
+                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+                    int n = Math.min(BLOCK, end - i0);
+                    terms(inp, i0, t, e, g, n);
+                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(a)
+                    Vec.expShifted(lanes, g, 0, g, 0, n, 0f);                // g = exp(-x^2/2)
+                    backwardPass(dinp, inp, dout, i0, t, e, g, n);
+                }
+            });
         }
         for (int i = vectorEnd; i < N; i++) {
             dinp[i] = Math.fma(dout[i], derivative(inp[i]), dinp[i]);
         }
+        KernelTimes.stop(KernelTimes.Family.ACTIVATION, t0);
     }
 
     /** The specification of {@link #geluBackward}. */

@@ -34,10 +34,12 @@ public final class Matmul {
             matmulForwardScalar(out, inp, weight, bias, BT, C, OC);
             return;
         }
+        long t0 = KernelTimes.start();
         MatmulGemm.gemm(BT, OC, C,
                 new MatmulGemm.Operand(inp, 0, C, 1),      // A(t, c) = inp[t][c]
                 new MatmulGemm.Operand(weight, 0, 1, C),   // B(c, o) = weight[o][c]
                 out, OC, bias, false);
+        KernelTimes.stopMatmul(t0, 2.0 * BT * C * OC);
     }
 
     /**
@@ -60,6 +62,7 @@ public final class Matmul {
             matmulBackwardScalar(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
             return;
         }
+        long t0 = KernelTimes.start();
         if (dinp != null) {
             MatmulGemm.gemm(BT, C, OC,
                     new MatmulGemm.Operand(dout, 0, OC, 1),    // A(t, o) = dout[t][o]
@@ -75,6 +78,7 @@ public final class Matmul {
         if (dbias != null) {
             biasBackward(dbias, dout, BT, OC);
         }
+        KernelTimes.stopMatmul(t0, 2.0 * BT * C * OC * ((dinp != null ? 1 : 0) + (dweight != null ? 1 : 0)));
     }
 
     /**

@@ -21,26 +21,35 @@ public final class QuickGelu {
     private static final float K = 1.702f;
     /** Floats per pass, a multiple of every lane count. */
     static final int BLOCK = 512;
+    /** Floats per {@link Parallel} task: whole blocks, so a task's passes are the serial loop's. */
+    static final int CHUNK = 32 * BLOCK;
+    /** Each thread's block buffer. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     /** out (N) = x sigmoid(1.702 x). */
     public static void quickGeluForward(Lanes lanes, float[] out, float[] inp, int N) {
+        long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
-        if (vectorEnd > 0) {
-            float[] e = new float[BLOCK];
-            for (int i0 = 0; i0 < vectorEnd; i0 += BLOCK) {
-                int n = Math.min(BLOCK, vectorEnd - i0);
-                Vec.scale(lanes, -K, inp, i0, e, 0, n);
-                Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                    // e = exp(-1.702 x)
-                for (int i = 0; i < n; i += LENGTH) {
-                    // s = 1 / (e + 1); out = x * s
-                    FloatVector s = FloatVector.broadcast(SPECIES, 1f).div(FloatVector.fromArray(SPECIES, e, i).add(1f));
-                    FloatVector.fromArray(SPECIES, inp, i0 + i).mul(s).intoArray(out, i0 + i);
+        if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
+            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+                float[] e = SCRATCH.get();
+                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+                    int n = Math.min(BLOCK, end - i0);
+                    Vec.scale(lanes, -K, inp, i0, e, 0, n);
+                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
+                    for (int i = 0; i < n; i += LENGTH) {
+                        // s = 1 / (e + 1); out = x * s
+                        FloatVector s = FloatVector.broadcast(SPECIES, 1f)
+                                .div(FloatVector.fromArray(SPECIES, e, i).add(1f));
+                        FloatVector.fromArray(SPECIES, inp, i0 + i).mul(s).intoArray(out, i0 + i);
+                    }
                 }
-            }
+            });
         }
         for (int i = vectorEnd; i < N; i++) {
             out[i] = inp[i] * sigmoid(inp[i]);
         }
+        KernelTimes.stop(KernelTimes.Family.ACTIVATION, t0);
     }
 
     /** The specification of {@link #quickGeluForward}. */
@@ -50,28 +59,33 @@ public final class QuickGelu {
 
     /** dinp (N) = fma(dout, 1.702 x s (1 - s) + s, dinp), s = sigmoid(1.702 x). */
     public static void quickGeluBackward(Lanes lanes, float[] dinp, float[] inp, float[] dout, int N) {
+        long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
-        if (vectorEnd > 0) {
-            float[] e = new float[BLOCK];
-            for (int i0 = 0; i0 < vectorEnd; i0 += BLOCK) {
-                int n = Math.min(BLOCK, vectorEnd - i0);
-                Vec.scale(lanes, -K, inp, i0, e, 0, n);
-                Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                    // e = exp(-1.702 x)
-                for (int i = 0; i < n; i += LENGTH) {
-                    FloatVector x = FloatVector.fromArray(SPECIES, inp, i0 + i);
-                    // s = 1 / (e + 1); local = x * K * s * (1 - s) + s
-                    FloatVector s = FloatVector.broadcast(SPECIES, 1f).div(FloatVector.fromArray(SPECIES, e, i).add(1f));
-                    FloatVector local = x.mul(K).mul(s).mul(FloatVector.broadcast(SPECIES, 1f).sub(s)).add(s);
-                    // dinp = fma(dout, local, dinp)
-                    FloatVector.fromArray(SPECIES, dout, i0 + i).fma(local, FloatVector.fromArray(SPECIES, dinp, i0 + i))
-                            .intoArray(dinp, i0 + i);
+        if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
+            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+                float[] e = SCRATCH.get();
+                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+                    int n = Math.min(BLOCK, end - i0);
+                    Vec.scale(lanes, -K, inp, i0, e, 0, n);
+                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
+                    for (int i = 0; i < n; i += LENGTH) {
+                        FloatVector x = FloatVector.fromArray(SPECIES, inp, i0 + i);
+                        // s = 1 / (e + 1); local = x * K * s * (1 - s) + s
+                        FloatVector s = FloatVector.broadcast(SPECIES, 1f)
+                                .div(FloatVector.fromArray(SPECIES, e, i).add(1f));
+                        FloatVector local = x.mul(K).mul(s).mul(FloatVector.broadcast(SPECIES, 1f).sub(s)).add(s);
+                        // dinp = fma(dout, local, dinp)
+                        FloatVector.fromArray(SPECIES, dout, i0 + i)
+                                .fma(local, FloatVector.fromArray(SPECIES, dinp, i0 + i)).intoArray(dinp, i0 + i);
+                    }
                 }
-            }
+            });
         }
         for (int i = vectorEnd; i < N; i++) {
             float x = inp[i], s = sigmoid(x);
             dinp[i] = Math.fma(dout[i], x * K * s * (1f - s) + s, dinp[i]);
         }
+        KernelTimes.stop(KernelTimes.Family.ACTIVATION, t0);
     }
 
     /** The specification of {@link #quickGeluBackward}. */

@@ -38,7 +38,7 @@ public interface VisionTower {
 
         /**
          * Gradients of {@code sum(features * dFeatures) + sum(cls * dCls)} for every weight, by weight name
-         * (dCls may be null for zero). Shapes equal the weights'.
+         * (dCls may be null for zero). Shapes equal the weights'. The tensors are new, the caller's to keep or change.
          */
         Map<String, Tensor> backward(float[] dFeatures, float[] dCls);
 

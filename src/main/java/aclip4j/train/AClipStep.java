@@ -409,12 +409,16 @@ public final class AClipStep {
         return m;
     }
 
-    /** grads[prefix + name] += g for every entry (views share the tower, so their gradients add). */
+    /**
+     * grads[prefix + name] += g for every entry (views share the tower, so their gradients add). A backward's
+     * gradient tensors are its caller's (every backend builds them per call), so the first of a name is kept, not
+     * copied, and later ones are added into it.
+     */
     static void addAll(Map<String, Tensor> grads, String prefix, Map<String, Tensor> g) {
         g.forEach((k, v) -> {
             Tensor have = grads.get(prefix + k);
             if (have == null) {
-                grads.put(prefix + k, Model.copy(v));
+                grads.put(prefix + k, v);
             } else {
                 add(have.floats(), v.floats());
             }

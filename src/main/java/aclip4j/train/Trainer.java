@@ -269,7 +269,14 @@ public final class Trainer {
             float scale = 1f / accum; // §8: each micro-batch loss is divided by the micro-batch count
             r.grads().forEach((name, g) -> {
                 float[] src = g.floats();
-                Tensor have = grads.computeIfAbsent(name, k -> Tensor.f32(new float[src.length], g.shape()));
+                Tensor have = grads.get(name);
+                if (have == null) { // 0 + g * scale, in the micro-batch's own array (the step's result is ours)
+                    for (int j = 0; j < src.length; j++) {
+                        src[j] = 0f + src[j] * scale;
+                    }
+                    grads.put(name, g);
+                    return;
+                }
                 float[] dst = have.floats();
                 for (int j = 0; j < src.length; j++) {
                     dst[j] += src[j] * scale;
