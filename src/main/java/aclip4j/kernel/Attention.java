@@ -106,17 +106,20 @@ public final class Attention {
         int hs = C / NH, C3 = 3 * C;
         float scale = (float) (1.0 / Math.sqrt(hs));
         int Tp = roundUp16(T);
-        float[] buf = scratch(hs * Tp + QB * Tp);
+        float[] buf = scratch(hs * Tp + QB * Tp + 2 * T * hs);
         int lg = hs * Tp; // QB rows of logits, Tp apart
+        int qp = lg + QB * Tp, vp = qp + T * hs; // the head's q and v rows, contiguous
         int base = b * T * C3 + h * hs; // q of token t at base + t*C3, k at +C, v at +2C
         int ob = b * T * C + h * hs;
         int att0 = (b * NH + h) * T * T;
         packTransposed(qkv, base + C, C3, T, hs, buf, Tp);
+        packRows(qkv, base, C3, T, hs, buf, qp);
+        packRows(qkv, base + 2 * C, C3, T, hs, buf, vp);
         for (int t0 = 0; t0 < T; t0 += QB) {
             int rows = Math.min(QB, T - t0);
             // logits of the keys any row of the block sees (padded keys and rows past T: computed, never read)
             int keys = causal ? t0 + rows : T;
-            rowsTimesPacked(qkv, base, C3, t0, rows, hs, buf, Tp, roundUp16(keys), scale, buf, lg);
+            rowsTimesPacked(buf, qp, hs, t0, rows, hs, buf, Tp, roundUp16(keys), scale, buf, lg);
             for (int r = 0; r < rows; r++) {
                 int t = t0 + r;
                 int a = att0 + t * T;
@@ -128,7 +131,7 @@ public final class Attention {
             }
             // out_t = sum over the keys t2 < tEnd(t) of p[t][t2] v_t2
             axpyRanges(causal ? PREFIX : ALL, true, t0, rows, T, out, ob, C, att, att0, T, 1,
-                    qkv, base + 2 * C, C3, hs);
+                    buf, vp, hs, hs);
         }
     }
 
@@ -202,16 +205,20 @@ public final class Attention {
         float scale = (float) (1.0 / Math.sqrt(hs));
         int Tp = roundUp16(T);
         int Tq = (T + QB - 1) / QB * QB;
-        float[] buf = scratch(hs * Tp + Tq * Tp);
+        float[] buf = scratch(hs * Tp + Tq * Tp + 3 * T * hs);
         int dl0 = hs * Tp; // datt, then dl, rows Tp apart
+        int qp = dl0 + Tq * Tp, kp = qp + T * hs, dp = kp + T * hs; // the head's q, k and dout rows, contiguous
         int base = b * T * C3 + h * hs;
         int ob = b * T * C + h * hs;
         int att0 = (b * NH + h) * T * T;
         packTransposed(qkv, base + 2 * C, C3, T, hs, buf, Tp);
+        packRows(qkv, base, C3, T, hs, buf, qp);
+        packRows(qkv, base + C, C3, T, hs, buf, kp);
+        packRows(dout, ob, C, T, hs, buf, dp);
         for (int t0 = 0; t0 < T; t0 += QB) {
             int rows = Math.min(QB, T - t0);
             int keys = causal ? t0 + rows : T;
-            rowsTimesPacked(dout, ob, C, t0, rows, hs, buf, Tp, roundUp16(keys), 1f, buf, dl0 + t0 * Tp);
+            rowsTimesPacked(buf, dp, hs, t0, rows, hs, buf, Tp, roundUp16(keys), 1f, buf, dl0 + t0 * Tp);
             for (int r = 0; r < rows; r++) {
                 int t = t0 + r;
                 dlRow(lanes, att, att0 + t * T, buf, dl0 + t * Tp, causal ? t + 1 : T, scale);
@@ -221,12 +228,12 @@ public final class Attention {
             int rows = Math.min(QB, T - t0);
             // queries t: dq_t += sum over the keys t2 < tEnd(t) of dl[t][t2] k_t2
             axpyRanges(causal ? PREFIX : ALL, false, t0, rows, T, dqkv, base, C3, buf, dl0, Tp, 1,
-                    qkv, base + C, C3, hs);
+                    buf, kp, hs, hs);
             // keys t2: dv += sum over the queries t that see t2 of p[t][t2] dout_t, dk of dl[t][t2] q_t
             axpyRanges(causal ? SUFFIX : ALL, false, t0, rows, T, dqkv, base + 2 * C, C3, att, att0, 1, T,
-                    dout, ob, C, hs);
+                    buf, dp, hs, hs);
             axpyRanges(causal ? SUFFIX : ALL, false, t0, rows, T, dqkv, base + C, C3, buf, dl0, 1, Tp,
-                    qkv, base, C3, hs);
+                    buf, qp, hs, hs);
         }
     }
 
@@ -291,9 +298,32 @@ public final class Attention {
     // ---------------------------------------------------------------------------------------------------------
     // the register-blocked products, written once over Lanes.SPECIES
 
-    /** pk[i*Tp + t2] = X(t2, i) for the hs channels of rows t2 &lt; T at x[x0 + t2*xs]; zero for t2 in [T, Tp). */
+    /**
+     * dst[d0 + t*hs + i] = x[x0 + t*xs + i] for t &lt; T, i &lt; hs: a head's rows, spread {@code xs} apart across
+     * as many memory pages in the (B,T,3C) layout, made contiguous before the register blocks stream them once per
+     * block of queries. Pure data movement.
+     */
+    private static void packRows(float[] x, int x0, int xs, int T, int hs, float[] dst, int d0) {
+        for (int t = 0; t < T; t++) {
+            System.arraycopy(x, x0 + t * xs, dst, d0 + t * hs, hs);
+        }
+    }
+
+    /**
+     * pk[i*Tp + t2] = X(t2, i) for the hs channels of rows t2 &lt; T at x[x0 + t2*xs]; zero for t2 in [T, Tp). At
+     * 512 bits whole 16 x 16 blocks go through registers ({@link MatmulGemm#transpose16}).
+     */
     private static void packTransposed(float[] x, int x0, int xs, int T, int hs, float[] pk, int Tp) {
-        for (int t2 = 0; t2 < T; t2++) {
+        int done = 0; // rows t2 < done are packed
+        if (Lanes.BITS == 512 && hs % 16 == 0) {
+            done = T / 16 * 16;
+            for (int t2 = 0; t2 < done; t2 += 16) {
+                for (int i = 0; i < hs; i += 16) {
+                    MatmulGemm.transpose16(x, x0 + t2 * xs + i, xs, pk, i * Tp + t2, Tp);
+                }
+            }
+        }
+        for (int t2 = done; t2 < T; t2++) {
             for (int i = 0, src = x0 + t2 * xs; i < hs; i++) {
                 pk[i * Tp + t2] = x[src + i];
             }
