@@ -57,8 +57,26 @@ public final class Matmul {
      */
     public static void matmulBackward(Lanes lanes, float[] dinp, float[] dweight, float[] dbias, float[] dout,
                                       float[] inp, float[] weight, int BT, int C, int OC) {
+        matmulBackward(lanes, dinp, true, dweight, dbias, dout, inp, weight, BT, C, OC);
+    }
+
+    /**
+     * As {@link #matmulBackward(Lanes, float[], float[], float[], float[], float[], float[], int, int, int)}, but
+     * dinp is set, not added to: {@code dinp = dout @ weight}, whatever dinp held. The bits are those of zeroing
+     * dinp first (each element starts from 0, then the same fma per term), without a separate pass over dinp.
+     */
+    public static void matmulBackwardSet(Lanes lanes, float[] dinp, float[] dweight, float[] dbias, float[] dout,
+                                         float[] inp, float[] weight, int BT, int C, int OC) {
+        matmulBackward(lanes, dinp, false, dweight, dbias, dout, inp, weight, BT, C, OC);
+    }
+
+    private static void matmulBackward(Lanes lanes, float[] dinp, boolean addToDinp, float[] dweight, float[] dbias,
+                                       float[] dout, float[] inp, float[] weight, int BT, int C, int OC) {
         checkBackward(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
         if (lanes.scalar()) {
+            if (dinp != null && !addToDinp) {
+                java.util.Arrays.fill(dinp, 0, BT * C, 0f);
+            }
             matmulBackwardScalar(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
             return;
         }
@@ -67,7 +85,7 @@ public final class Matmul {
             MatmulGemm.gemm(BT, C, OC,
                     new MatmulGemm.Operand(dout, 0, OC, 1),    // A(t, o) = dout[t][o]
                     new MatmulGemm.Operand(weight, 0, C, 1),   // B(o, c) = weight[o][c]
-                    dinp, C, null, true);
+                    dinp, C, null, addToDinp);
         }
         if (dweight != null) {
             MatmulGemm.gemm(OC, C, BT,

@@ -8,9 +8,15 @@ package aclip4j.kernel;
 public final class Residual {
     private Residual() {}
 
-    /** out (N) = inp1 + inp2. */
+    /** Elements per {@link Parallel} task: a multiple of every lane count, so each chunk is whole vectors. */
+    static final int CHUNK = 1 << 16;
+
+    /** out (N) = inp1 + inp2, in chunks on {@link Parallel}'s threads (one addition per element: the same bits). */
     public static void residualForward(Lanes lanes, float[] out, float[] inp1, float[] inp2, int N) {
-        Vec.add(lanes, out, 0, inp1, 0, inp2, 0, N);
+        Parallel.forEach((N + CHUNK - 1) / CHUNK, c -> {
+            int from = c * CHUNK;
+            Vec.add(lanes, out, from, inp1, from, inp2, from, Math.min(N, from + CHUNK) - from);
+        });
     }
 
     /** The specification of {@link #residualForward}. */

@@ -1,5 +1,6 @@
 package aclip4j.tower;
 
+import aclip4j.kernel.Bulk;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -44,14 +45,14 @@ final class ActivationPool {
     /** An array of length n holding zeros. */
     float[] zeros(int n) {
         float[] a = take(n);
-        Arrays.fill(a, 0f);
+        Bulk.zero(a);
         return a;
     }
 
     /** A recycled copy of x. */
     float[] copy(float[] x) {
         float[] a = take(x.length);
-        System.arraycopy(x, 0, a, 0, x.length);
+        Bulk.copy(x, a);
         return a;
     }
 

@@ -128,8 +128,8 @@ final class SimdBlock {
         int BT = B * T;
         Weights.BlockNames n = w.names;
         float[] dres2 = pool.copy(dout); // the residual passes dout through; the MLP branch adds below
-        float[] dact = pool.zeros(BT * F);
-        Matmul.matmulBackward(lanes, dact, g.get(n.fc2W()).floats(), g.get(n.fc2B()).floats(), dout, a.fchAct, w.fc2W,
+        float[] dact = pool.take(BT * F);
+        Matmul.matmulBackwardSet(lanes, dact, g.get(n.fc2W()).floats(), g.get(n.fc2B()).floats(), dout, a.fchAct, w.fc2W,
                 BT, F, D);
         float[] dfch = pool.zeros(BT * F);
         if (kind.act() == Act.GELU) {
@@ -137,20 +137,20 @@ final class SimdBlock {
         } else {
             QuickGelu.quickGeluBackward(lanes, dfch, a.fch, dact, BT * F);
         }
-        float[] dln2 = pool.zeros(BT * D);
-        Matmul.matmulBackward(lanes, dln2, g.get(n.fcW()).floats(), g.get(n.fcB()).floats(), dfch, a.ln2, w.fcW,
+        float[] dln2 = pool.take(BT * D);
+        Matmul.matmulBackwardSet(lanes, dln2, g.get(n.fcW()).floats(), g.get(n.fcB()).floats(), dfch, a.ln2, w.fcW,
                 BT, D, F);
         pool.give(dact, dfch);
         LayerNorm.layernormBackward(lanes, dres2, g.get(n.ln2w()).floats(), g.get(n.ln2b()).floats(), dln2, a.res2,
                 w.ln2w, a.ln2Mean, a.ln2Rstd, BT, D);
         float[] din = pool.copy(dres2);
-        float[] datty = pool.zeros(BT * D);
-        Matmul.matmulBackward(lanes, datty, g.get(n.projW()).floats(), g.get(n.projB()).floats(), dres2, a.atty,
+        float[] datty = pool.take(BT * D);
+        Matmul.matmulBackwardSet(lanes, datty, g.get(n.projW()).floats(), g.get(n.projB()).floats(), dres2, a.atty,
                 w.projW, BT, D, D);
         float[] dqkv = pool.zeros(BT * 3 * D);
         Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, T, D, H, kind.causal());
-        float[] dln1 = pool.zeros(BT * D);
-        Matmul.matmulBackward(lanes, dln1, g.get(n.qkvW()).floats(), g.get(n.qkvB()).floats(), dqkv, a.ln1, w.qkvW,
+        float[] dln1 = pool.take(BT * D);
+        Matmul.matmulBackwardSet(lanes, dln1, g.get(n.qkvW()).floats(), g.get(n.qkvB()).floats(), dqkv, a.ln1, w.qkvW,
                 BT, D, 3 * D);
         LayerNorm.layernormBackward(lanes, din, g.get(n.ln1w()).floats(), g.get(n.ln1b()).floats(), dln1, a.in,
                 w.ln1w, a.ln1Mean, a.ln1Rstd, BT, D);

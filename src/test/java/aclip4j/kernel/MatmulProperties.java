@@ -101,4 +101,29 @@ class MatmulProperties {
             assertBits(what + " dbias scalar twin vs chain", expected, sBias);
         }
     }
+
+    /**
+     * {@link Matmul#matmulBackwardSet} overwrites dinp, whatever it held (NaN here), with the bits of
+     * {@link Matmul#matmulBackward} on a zeroed dinp; dweight and dbias are added to as before.
+     */
+    @Property(tries = 60)
+    void backwardSetGivesTheBitsOfAddingToZero(@ForAll("dims") int BT, @ForAll("dims") int C,
+                                              @ForAll("dims") int OC, @ForAll("widths") Lanes lanes,
+                                              @ForAll long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] inp = MatmulOracle.random(rnd, BT * C);
+        float[] weight = MatmulOracle.random(rnd, OC * C);
+        float[] dout = MatmulOracle.random(rnd, BT * OC);
+        float[] dweight0 = MatmulOracle.random(rnd, OC * C);
+        float[] dbias0 = MatmulOracle.random(rnd, OC);
+        float[] dinp = new float[BT * C], dweight = dweight0.clone(), dbias = dbias0.clone();
+        Matmul.matmulBackward(lanes, dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+        float[] setDinp = new float[BT * C], setDweight = dweight0.clone(), setDbias = dbias0.clone();
+        java.util.Arrays.fill(setDinp, Float.NaN);
+        Matmul.matmulBackwardSet(lanes, setDinp, setDweight, setDbias, dout, inp, weight, BT, C, OC);
+        String what = "backwardSet " + lanes + " BT=" + BT + " C=" + C + " OC=" + OC;
+        assertBits(what + " dinp", dinp, setDinp);
+        assertBits(what + " dweight", dweight, setDweight);
+        assertBits(what + " dbias", dbias, setDbias);
+    }
 }
