@@ -86,11 +86,12 @@ public final class Attention {
     /** out (B,T,C), att (B,NH,T,T) from qkv (B,T,3C). */
     public static void attentionForward(Lanes lanes, float[] out, float[] att, float[] qkv,
                                         int B, int T, int C, int NH, boolean causal) {
+        long t0 = KernelTimes.start();
         if (lanes.scalar()) {
             attentionForwardScalar(out, att, qkv, B, T, C, NH, causal);
+            KernelTimes.stop(KernelTimes.Family.ATTENTION, t0);
             return;
         }
-        long t0 = KernelTimes.start();
         Parallel.forEach(B * NH, bh -> headForward(lanes, out, att, qkv, bh / NH, bh % NH, T, C, NH, causal));
         KernelTimes.stop(KernelTimes.Family.ATTENTION, t0);
     }
@@ -182,13 +183,14 @@ public final class Attention {
      */
     public static void attentionBackward(Lanes lanes, float[] dqkv, float[] dout, float[] qkv, float[] att,
                                          int B, int T, int C, int NH, boolean causal) {
+        long t0 = KernelTimes.start();
         if (lanes.scalar()) {
             attentionBackwardScalar(dqkv, dout, qkv, att, B, T, C, NH, causal);
+            KernelTimes.stop(KernelTimes.Family.ATTENTION, t0);
             return;
         }
         // one task per (b, h): its dq, dk, dv are the hs columns of head h in batch b's rows, disjoint from
         // every other task's
-        long t0 = KernelTimes.start();
         Parallel.forEach(B * NH, bh -> headBackward(lanes, dqkv, dout, qkv, att, bh / NH, bh % NH, T, C, NH,
                 causal));
         KernelTimes.stop(KernelTimes.Family.ATTENTION, t0);

@@ -30,11 +30,12 @@ public final class Matmul {
     public static void matmulForward(Lanes lanes, float[] out, float[] inp, float[] weight, float[] bias,
                                      int BT, int C, int OC) {
         checkForward(out, inp, weight, bias, BT, C, OC);
+        long t0 = KernelTimes.start();
         if (lanes.scalar()) {
             matmulForwardScalar(out, inp, weight, bias, BT, C, OC);
+            KernelTimes.stopMatmul(t0, 2.0 * BT * C * OC);
             return;
         }
-        long t0 = KernelTimes.start();
         MatmulGemm.gemm(BT, OC, C,
                 new MatmulGemm.Operand(inp, 0, C, 1),      // A(t, c) = inp[t][c]
                 new MatmulGemm.Operand(weight, 0, 1, C),   // B(c, o) = weight[o][c]
@@ -73,14 +74,16 @@ public final class Matmul {
     private static void matmulBackward(Lanes lanes, float[] dinp, boolean addToDinp, float[] dweight, float[] dbias,
                                        float[] dout, float[] inp, float[] weight, int BT, int C, int OC) {
         checkBackward(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+        long t0 = KernelTimes.start();
+        double flops = 2.0 * BT * C * OC * ((dinp != null ? 1 : 0) + (dweight != null ? 1 : 0));
         if (lanes.scalar()) {
             if (dinp != null && !addToDinp) {
                 java.util.Arrays.fill(dinp, 0, BT * C, 0f);
             }
             matmulBackwardScalar(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+            KernelTimes.stopMatmul(t0, flops);
             return;
         }
-        long t0 = KernelTimes.start();
         if (dinp != null) {
             MatmulGemm.gemm(BT, C, OC,
                     new MatmulGemm.Operand(dout, 0, OC, 1),    // A(t, o) = dout[t][o]
@@ -96,7 +99,7 @@ public final class Matmul {
         if (dbias != null) {
             biasBackward(dbias, dout, BT, OC);
         }
-        KernelTimes.stopMatmul(t0, 2.0 * BT * C * OC * ((dinp != null ? 1 : 0) + (dweight != null ? 1 : 0)));
+        KernelTimes.stopMatmul(t0, flops);
     }
 
     /**

@@ -28,6 +28,18 @@ class BenchCommandTest {
             assertTrue(s > 0 && g > 0, x.toString());
             assertEquals(g / s, x.get("gflops").getAsDouble(), 1e-9 * g / s);
             assertEquals(100 * g / s / o.get("peak_gflops").getAsDouble(), x.get("pct_peak").getAsDouble(), 1e-6);
+            // where the step went: each family's seconds, the rest, and the matmuls' own FLOPs
+            JsonObject k = x.getAsJsonObject("kernel_seconds");
+            double families = 0;
+            for (String f : new String[] {"matmul", "attention", "layernorm", "activation"}) {
+                double v = k.get(f).getAsDouble();
+                assertTrue(v > 0, f + " ran: " + k);
+                families += v;
+            }
+            assertTrue(families <= s, "the kernels fit in the step: " + k + " in " + s + " s");
+            assertEquals(s - families, k.get("rest").getAsDouble(), 1e-9);
+            double matmulGflop = x.get("matmul_gflops").getAsDouble() * k.get("matmul").getAsDouble();
+            assertTrue(matmulGflop > 0.5 * g && matmulGflop <= g, "matmul GFLOP " + matmulGflop + " of the step's " + g);
             if (i == 0) {
                 clipGflop = g;
                 assertEquals(0.0, x.get("masking_seconds").getAsDouble(), 1e-3, "CLIP selects no tokens");
