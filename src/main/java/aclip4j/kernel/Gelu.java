@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorOperators;
  * the specification.
  *
  * <p>The vector code runs three passes over blocks of {@value #BLOCK} floats: (1) t, a (and {@code -x^2/2} for the
- * density), (2) their exp by {@link Vec#expShifted}, (3) the result. Passes rather than one loop because C2 will not
+ * density), (2) their exp by {@link Vec#exp}, (3) the result. Passes rather than one loop because C2 will not
  * reliably inline an exp into a loop body this large (see {@link Vec}); storing t and a between passes does not
  * change their values. The elements after the last whole vector take the scalar specification.
  */
@@ -49,7 +49,7 @@ public final class Gelu {
                 for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
                     int n = Math.min(BLOCK, end - i0);
                     terms(inp, i0, t, e, null, n);
-                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(a): erfc(|x|/sqrt 2) = t e
+                    Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(a): erfc(|x|/sqrt 2) = t e
                     forwardPass(out, inp, i0, t, e, n);
                 }
             });
@@ -76,8 +76,8 @@ public final class Gelu {
                 for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
                     int n = Math.min(BLOCK, end - i0);
                     terms(inp, i0, t, e, g, n);
-                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(a)
-                    Vec.expShifted(lanes, g, 0, g, 0, n, 0f);                // g = exp(-x^2/2)
+                    Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(a)
+                    Vec.exp(lanes, g, 0, g, 0, n, 0f);                // g = exp(-x^2/2)
                     backwardPass(dinp, inp, dout, i0, t, e, g, n);
                 }
             });

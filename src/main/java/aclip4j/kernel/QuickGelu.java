@@ -11,7 +11,7 @@ import jdk.incubator.vector.FloatVector;
  * <p>The scalar loops ({@link #sigmoid}) are the specification, in float with {@link VecMath#exp} (IEEE-exact
  * operations only, unlike {@code Math.exp}); following docs/SPEC.md §13 the vector code applies the same operations
  * to every lane, so every lane width gives the bits of the specification. It runs three passes over blocks of
- * {@value #BLOCK} floats: {@code e = -1.702 x} ({@link Vec#scale}), {@code e = exp(e)} ({@link Vec#expShifted}),
+ * {@value #BLOCK} floats: {@code e = -1.702 x} ({@link Vec#scale}), {@code e = exp(e)} ({@link Vec#exp}),
  * then the result with {@code s = 1 / (e + 1)} (see {@link Gelu} for why passes). The elements after the last
  * whole vector take the scalar specification.
  */
@@ -36,7 +36,7 @@ public final class QuickGelu {
                 for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
                     int n = Math.min(BLOCK, end - i0);
                     Vec.scale(lanes, -K, inp, i0, e, 0, n);
-                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
+                    Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
                     for (int i = 0; i < n; i += LENGTH) {
                         // s = 1 / (e + 1); out = x * s
                         FloatVector s = FloatVector.broadcast(SPECIES, 1f)
@@ -67,7 +67,7 @@ public final class QuickGelu {
                 for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
                     int n = Math.min(BLOCK, end - i0);
                     Vec.scale(lanes, -K, inp, i0, e, 0, n);
-                    Vec.expShifted(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
+                    Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
                     for (int i = 0; i < n; i += LENGTH) {
                         FloatVector x = FloatVector.fromArray(SPECIES, inp, i0 + i);
                         // s = 1 / (e + 1); local = x * K * s * (1 - s) + s

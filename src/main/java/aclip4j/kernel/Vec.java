@@ -373,6 +373,18 @@ public final class Vec {
     // (softmax numerators, and with shift 0 the exp of a row; x and y may be the same row)
 
     public static float expShifted(Lanes lanes, float[] x, int xo, float[] y, int yo, int n, float shift) {
+        exp(lanes, x, xo, y, yo, n, shift);
+        // a second pass over the (L1-resident) row: the sum in the canonical order
+        return sum(lanes, y, yo, n);
+    }
+
+    /**
+     * y[yo+i] = exp(x[xo+i] - shift) ({@link VecMath#exp}) without the sum: {@link #expShifted}'s first pass, for
+     * callers that need only the values (GELU, QuickGELU). A method of its own also keeps the JIT's compilation of
+     * the exp loop small: inlined together with the sum, the vector operations at its end were left as calls
+     * (BENCHMARKS.md, "JIT budget").
+     */
+    public static void exp(Lanes lanes, float[] x, int xo, float[] y, int yo, int n, float shift) {
         int i = 0;
         if (!lanes.scalar()) {
             for (int bound = SPECIES.loopBound(n); i < bound; i += LENGTH) {
@@ -398,8 +410,6 @@ public final class Vec {
         for (; i < n; i++) {
             y[yo + i] = VecMath.exp(x[xo + i] - shift);
         }
-        // a second pass over the (L1-resident) row: the sum in the canonical order
-        return sum(lanes, y, yo, n);
     }
 
     public static float expShiftedScalar(float[] x, int xo, float[] y, int yo, int n, float shift) {
