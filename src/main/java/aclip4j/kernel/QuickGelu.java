@@ -26,23 +26,37 @@ public final class QuickGelu {
     /** Each thread's block buffer. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
+    /** One block's pass: elements [i0, i0 + n) (whole vectors), e = exp(-1.702 x) of them at e[0, n). */
+    private interface BlockPass {
+        void run(int i0, int n, float[] e);
+    }
+
+    /**
+     * The blocks of [0, vectorEnd) in chunks on {@link Parallel}'s threads, each block's e computed first. Every
+     * element on its own: chunks on any thread give the same bits.
+     */
+    private static void blocks(Lanes lanes, float[] inp, int vectorEnd, BlockPass pass) {
+        Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+            float[] e = SCRATCH.get();
+            for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+                int n = Math.min(BLOCK, end - i0);
+                Vec.scale(lanes, -K, inp, i0, e, 0, n);
+                Vec.exp(lanes, e, 0, e, 0, n, 0f);                            // e = exp(-1.702 x)
+                pass.run(i0, n, e);
+            }
+        });
+    }
+
     /** out (N) = x sigmoid(1.702 x). */
     public static void quickGeluForward(Lanes lanes, float[] out, float[] inp, int N) {
         long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
-        if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
-            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
-                float[] e = SCRATCH.get();
-                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
-                    int n = Math.min(BLOCK, end - i0);
-                    Vec.scale(lanes, -K, inp, i0, e, 0, n);
-                    Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
-                    for (int i = 0; i < n; i += LENGTH) {
-                        // s = 1 / (e + 1); out = x * s
-                        FloatVector s = FloatVector.broadcast(SPECIES, 1f)
-                                .div(FloatVector.fromArray(SPECIES, e, i).add(1f));
-                        FloatVector.fromArray(SPECIES, inp, i0 + i).mul(s).intoArray(out, i0 + i);
-                    }
+        if (vectorEnd > 0) {
+            blocks(lanes, inp, vectorEnd, (i0, n, e) -> {
+                for (int i = 0; i < n; i += LENGTH) {
+                    // s = 1 / (e + 1); out = x * s
+                    FloatVector s = FloatVector.broadcast(SPECIES, 1f).div(FloatVector.fromArray(SPECIES, e, i).add(1f));
+                    FloatVector.fromArray(SPECIES, inp, i0 + i).mul(s).intoArray(out, i0 + i);
                 }
             });
         }
@@ -61,23 +75,16 @@ public final class QuickGelu {
     public static void quickGeluBackward(Lanes lanes, float[] dinp, float[] inp, float[] dout, int N) {
         long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
-        if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
-            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
-                float[] e = SCRATCH.get();
-                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
-                    int n = Math.min(BLOCK, end - i0);
-                    Vec.scale(lanes, -K, inp, i0, e, 0, n);
-                    Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(-1.702 x)
-                    for (int i = 0; i < n; i += LENGTH) {
-                        FloatVector x = FloatVector.fromArray(SPECIES, inp, i0 + i);
-                        // s = 1 / (e + 1); local = x * K * s * (1 - s) + s
-                        FloatVector s = FloatVector.broadcast(SPECIES, 1f)
-                                .div(FloatVector.fromArray(SPECIES, e, i).add(1f));
-                        FloatVector local = x.mul(K).mul(s).mul(FloatVector.broadcast(SPECIES, 1f).sub(s)).add(s);
-                        // dinp = fma(dout, local, dinp)
-                        FloatVector.fromArray(SPECIES, dout, i0 + i)
-                                .fma(local, FloatVector.fromArray(SPECIES, dinp, i0 + i)).intoArray(dinp, i0 + i);
-                    }
+        if (vectorEnd > 0) {
+            blocks(lanes, inp, vectorEnd, (i0, n, e) -> {
+                for (int i = 0; i < n; i += LENGTH) {
+                    FloatVector x = FloatVector.fromArray(SPECIES, inp, i0 + i);
+                    // s = 1 / (e + 1); local = x * K * s * (1 - s) + s
+                    FloatVector s = FloatVector.broadcast(SPECIES, 1f).div(FloatVector.fromArray(SPECIES, e, i).add(1f));
+                    FloatVector local = x.mul(K).mul(s).mul(FloatVector.broadcast(SPECIES, 1f).sub(s)).add(s);
+                    // dinp = fma(dout, local, dinp)
+                    FloatVector.fromArray(SPECIES, dout, i0 + i).fma(local, FloatVector.fromArray(SPECIES, dinp, i0 + i))
+                            .intoArray(dinp, i0 + i);
                 }
             });
         }

@@ -12,9 +12,9 @@ import java.util.Map;
  * <p>A ViT-S/16 pass at batch 32 saves about 2.8 GB of activations (the (B,H,T,T) attention probabilities alone are
  * 60 MB per block). Allocated afresh at every pass, each array is a new humongous object whose pages the kernel must
  * zero on first touch: on a 2-core AMD EPYC a third of a training step's CPU time went to the kernel's
- * {@code clear_page} (BENCHMARKS.md, "Activation arrays recycled"). A tower keeps one pool; its passes take their
- * arrays from it and give them back once their backward no longer reads them, so from the second step on a step
- * allocates no activation array.
+ * {@code clear_page} (BENCHMARKS.md, "Issue [4/7] on AMD EPYC Zen 4 ... second session"). A tower keeps one pool;
+ * its passes take their arrays from it and give them back once their backward no longer reads them, so from the
+ * second step on a step allocates no activation array.
  *
  * <p>Arrays are matched by exact length (callers read {@code .length}). {@link #take} hands out an array whose
  * contents are whatever the last user left: only for outputs a kernel writes in full. {@link #zeros} clears it, for

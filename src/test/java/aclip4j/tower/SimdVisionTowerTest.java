@@ -214,17 +214,27 @@ class SimdVisionTowerTest {
         return keep;
     }
 
+    /** A tower's inputs for the bit tests: weights, images, probes, and K kept patches per row. */
+    record Case(Map<String, Tensor> w, float[] img, float[] probeF, float[] probeC, int k, int[] kept) {
+        static Case of(VisionConfig cfg, long seed) {
+            Map<String, Tensor> w = weights(cfg, seed);
+            Random r = new Random(seed + 1);
+            float[] img = randn(r, B * 3 * cfg.imageSize() * cfg.imageSize(), 1);
+            float[] probeF = randn(r, B * cfg.embed(), 1), probeC = randn(r, B * cfg.width(), 1);
+            int N = cfg.tokens(), k = cfg == CFG ? K : N / 2 + 1;
+            return new Case(w, img, probeF, probeC, k, cfg == CFG ? KEEP : keep(r, N, k));
+        }
+    }
+
     /** docs/SPEC.md §13: every width gives the scalar specification's bits, and repeated runs the same bits. */
     @Test
     void everyLaneWidthGivesTheScalarBitsAndRunsRepeatBitForBit() {
         for (VisionConfig cfg : TAIL_CONFIGS) {
-            Map<String, Tensor> w = weights(cfg, 16);
-            Random r = new Random(17);
-            float[] img = randn(r, B * 3 * cfg.imageSize() * cfg.imageSize(), 1);
-            float[] probeF = randn(r, B * cfg.embed(), 1), probeC = randn(r, B * cfg.width(), 1);
-            int N = cfg.tokens(), k = cfg == CFG ? K : N / 2 + 1;
-            int[] kept = cfg == CFG ? KEEP : keep(r, N, k);
-            for (int[] keep : new int[][] {null, kept}) {
+            Case c = Case.of(cfg, 16);
+            Map<String, Tensor> w = c.w();
+            float[] img = c.img(), probeF = c.probeF(), probeC = c.probeC();
+            int k = c.k();
+            for (int[] keep : new int[][] {null, c.kept()}) {
                 int kk = keep == null ? 0 : k;
                 boolean scores = keep == null;
                 SimdVisionTower.SimdPass ref = new SimdVisionTower(cfg, Lanes.SCALAR)
@@ -269,12 +279,11 @@ class SimdVisionTowerTest {
     @Test
     void recycledArraysGiveTheSameBits() {
         for (VisionConfig cfg : TAIL_CONFIGS) {
-            Map<String, Tensor> w = weights(cfg, 31);
-            Random r = new Random(32);
-            float[] img = randn(r, B * 3 * cfg.imageSize() * cfg.imageSize(), 1);
-            float[] probeF = randn(r, B * cfg.embed(), 1), probeC = randn(r, B * cfg.width(), 1);
-            int N = cfg.tokens(), k = N / 2 + 1;
-            int[] kept = keep(r, N, k);
+            Case c = Case.of(cfg, 31);
+            Map<String, Tensor> w = c.w();
+            float[] img = c.img(), probeF = c.probeF(), probeC = c.probeC();
+            int k = c.k();
+            int[] kept = c.kept();
             for (Lanes lanes : new Lanes[] {Lanes.SCALAR, Lanes.preferred()}) {
                 ActivationPool pool = new ActivationPool(true);
                 SimdVisionTower recycling = new SimdVisionTower(cfg, lanes, pool);
