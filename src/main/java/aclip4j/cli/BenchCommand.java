@@ -144,6 +144,9 @@ public final class BenchCommand implements Callable<Integer> {
                             }
                             rows.add(print(run.row()));
                         }
+                        // the finished run's arrays (gigabytes at vit-s16) are collected here, untimed, rather than
+                        // by collections inside the next variant's steps
+                        System.gc();
                     }
                 }
             }
