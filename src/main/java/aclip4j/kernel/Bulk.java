@@ -16,24 +16,11 @@ public final class Bulk {
 
     /** a[i] = 0 for every i. */
     public static void zero(float[] a) {
-        int n = a.length;
-        if (n <= CHUNK) {
-            Arrays.fill(a, 0f);
-            return;
-        }
-        Parallel.forEach((n + CHUNK - 1) / CHUNK, c -> Arrays.fill(a, c * CHUNK, Math.min(n, (c + 1) * CHUNK), 0f));
+        Parallel.forRanges(a.length, CHUNK, (from, to) -> Arrays.fill(a, from, to, 0f));
     }
 
     /** dst[i] = src[i] for i &lt; src.length (dst at least as long). */
     public static void copy(float[] src, float[] dst) {
-        int n = src.length;
-        if (n <= CHUNK) {
-            System.arraycopy(src, 0, dst, 0, n);
-            return;
-        }
-        Parallel.forEach((n + CHUNK - 1) / CHUNK, c -> {
-            int from = c * CHUNK;
-            System.arraycopy(src, from, dst, from, Math.min(n, from + CHUNK) - from);
-        });
+        Parallel.forRanges(src.length, CHUNK, (from, to) -> System.arraycopy(src, from, dst, from, to - from));
     }
 }

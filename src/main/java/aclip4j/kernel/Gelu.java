@@ -43,10 +43,10 @@ public final class Gelu {
         long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
         if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
-            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+            Parallel.forRanges(vectorEnd, CHUNK, (from, end) -> {
                 float[][] s = SCRATCH.get();
                 float[] t = s[0], e = s[1];
-                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+                for (int i0 = from; i0 < end; i0 += BLOCK) {
                     int n = Math.min(BLOCK, end - i0);
                     terms(inp, i0, t, e, null, n);
                     Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(a): erfc(|x|/sqrt 2) = t e
@@ -70,10 +70,10 @@ public final class Gelu {
         long t0 = KernelTimes.start();
         int vectorEnd = lanes.loopBound(N); // 0 for the scalar specification
         if (vectorEnd > 0) { // every element on its own: chunks on any thread give the same bits
-            Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+            Parallel.forRanges(vectorEnd, CHUNK, (from, end) -> {
                 float[][] s = SCRATCH.get();
                 float[] t = s[0], e = s[1], g = s[2];
-                for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+                for (int i0 = from; i0 < end; i0 += BLOCK) {
                     int n = Math.min(BLOCK, end - i0);
                     terms(inp, i0, t, e, g, n);
                     Vec.exp(lanes, e, 0, e, 0, n, 0f);                // e = exp(a)

@@ -56,7 +56,7 @@ public final class KernelTimes {
     /** A matmul call's end, with the FLOPs it did. */
     static void stopMatmul(long t0, double flops) {
         if (t0 != 0L) {
-            NANOS[Family.MATMUL.ordinal()].add(System.nanoTime() - t0);
+            stop(Family.MATMUL, t0);
             MATMUL_FLOPS.add((long) flops);
         }
     }

@@ -29,8 +29,8 @@ public final class LayerNorm {
     public static void layernormForward(Lanes lanes, float[] out, float[] mean, float[] rstd, float[] inp,
                                         float[] weight, float[] bias, int N, int C, float eps) {
         long t0 = KernelTimes.start();
-        Parallel.forEach((N + ROWS - 1) / ROWS, task -> {
-            for (int n = task * ROWS, end = Math.min(N, n + ROWS); n < end; n++) {
+        Parallel.forRanges(N, ROWS, (from, to) -> {
+            for (int n = from; n < to; n++) {
                 forwardRow(lanes, out, mean, rstd, inp, weight, bias, n, C, eps);
             }
         });
@@ -74,18 +74,17 @@ public final class LayerNorm {
     public static void layernormBackward(Lanes lanes, float[] dinp, float[] dweight, float[] dbias, float[] dout,
                                          float[] inp, float[] weight, float[] mean, float[] rstd, int N, int C) {
         long t0 = KernelTimes.start();
-        Parallel.forEach((N + ROWS - 1) / ROWS, task -> {
+        Parallel.forRanges(N, ROWS, (from, to) -> {
             float[][] row = ROW.get();
             if (row[0].length < C) {
                 row[0] = new float[C];
                 row[1] = new float[C];
             }
-            for (int n = task * ROWS, end = Math.min(N, n + ROWS); n < end; n++) {
+            for (int n = from; n < to; n++) {
                 inputGradientRow(lanes, dinp, dout, inp, weight, mean[n], rstd[n], n, C, row[0], row[1]);
             }
         });
-        Parallel.forEach((C + CHANNELS - 1) / CHANNELS, task -> {
-            int c0 = task * CHANNELS, c1 = Math.min(C, c0 + CHANNELS);
+        Parallel.forRanges(C, CHANNELS, (c0, c1) -> {
             int vectorEnd = lanes.scalar() ? 0 : Math.min(c1, SPECIES.loopBound(C));
             for (int n = 0; n < N; n++) {
                 int off = n * C;

@@ -109,9 +109,7 @@ public final class Matmul {
     private static void biasBackward(float[] dbias, float[] dout, int BT, int OC) {
         final VectorSpecies<Float> s = Lanes.SPECIES;
         final int chunk = 512;
-        Parallel.forEach((OC + chunk - 1) / chunk, task -> {
-            int o0 = task * chunk;
-            int o1 = Math.min(OC, o0 + chunk);
+        Parallel.forRanges(OC, chunk, (o0, o1) -> {
             int bound = o0 + s.loopBound(o1 - o0);
             int o = o0;
             final int l = s.length();

@@ -52,6 +52,24 @@ public final class Parallel {
         }
     }
 
+    /** One range {@code [from, to)} of a {@link #forRanges} split. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void accept(int from, int to);
+    }
+
+    /**
+     * Cuts {@code [0, n)} into consecutive ranges of {@code chunk} elements (the last one shorter) and runs
+     * {@code body} on each, as {@link #forEach} runs its tasks: the split depends on n and chunk alone, never on the
+     * thread count, and a single range runs on the caller.
+     */
+    public static void forRanges(int n, int chunk, RangeBody body) {
+        forEach((n + chunk - 1) / chunk, c -> {
+            int from = c * chunk;
+            body.accept(from, Math.min(n, from + chunk));
+        });
+    }
+
     /**
      * Runs {@code body.accept(i)} for every {@code i} in {@code [0, tasks)}, on up to {@link #threads()} threads,
      * and returns when all are done. A task's exception is rethrown here. Called from inside a task it runs

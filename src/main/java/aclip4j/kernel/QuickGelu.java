@@ -36,9 +36,9 @@ public final class QuickGelu {
      * element on its own: chunks on any thread give the same bits.
      */
     private static void blocks(Lanes lanes, float[] inp, int vectorEnd, BlockPass pass) {
-        Parallel.forEach((vectorEnd + CHUNK - 1) / CHUNK, c -> {
+        Parallel.forRanges(vectorEnd, CHUNK, (from, end) -> {
             float[] e = SCRATCH.get();
-            for (int i0 = c * CHUNK, end = Math.min(vectorEnd, i0 + CHUNK); i0 < end; i0 += BLOCK) {
+            for (int i0 = from; i0 < end; i0 += BLOCK) {
                 int n = Math.min(BLOCK, end - i0);
                 Vec.scale(lanes, -K, inp, i0, e, 0, n);
                 Vec.exp(lanes, e, 0, e, 0, n, 0f);                            // e = exp(-1.702 x)

@@ -13,10 +13,7 @@ public final class Residual {
 
     /** out (N) = inp1 + inp2, in chunks on {@link Parallel}'s threads (one addition per element: the same bits). */
     public static void residualForward(Lanes lanes, float[] out, float[] inp1, float[] inp2, int N) {
-        Parallel.forEach((N + CHUNK - 1) / CHUNK, c -> {
-            int from = c * CHUNK;
-            Vec.add(lanes, out, from, inp1, from, inp2, from, Math.min(N, from + CHUNK) - from);
-        });
+        Parallel.forRanges(N, CHUNK, (from, to) -> Vec.add(lanes, out, from, inp1, from, inp2, from, to - from));
     }
 
     /** The specification of {@link #residualForward}. */

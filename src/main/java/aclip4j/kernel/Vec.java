@@ -380,9 +380,7 @@ public final class Vec {
 
     /**
      * y[yo+i] = exp(x[xo+i] - shift) ({@link VecMath#exp}) without the sum: {@link #expShifted}'s first pass, for
-     * callers that need only the values (GELU, QuickGELU). A method of its own also keeps the JIT's compilation of
-     * the exp loop small: inlined together with the sum, the vector operations at its end were left as calls
-     * (BENCHMARKS.md, "JIT budget").
+     * callers that need only the values (GELU, QuickGELU).
      */
     public static void exp(Lanes lanes, float[] x, int xo, float[] y, int yo, int n, float shift) {
         int i = 0;

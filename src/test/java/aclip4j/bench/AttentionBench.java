@@ -18,8 +18,8 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector -Daclip4j.threads=2 \
  *      -cp target/test-classes:target/classes:$(cat target/test.cp) aclip4j.bench.AttentionBench [B T C H [causal]]
  * </pre>
- * FLOPs: 2 per multiply-add of the four (forward) or ten (backward: datt, dq, dk, dv, and the forward's two again
- * are not redone) matrix products: forward 4·B·H·T²·hs, backward 8·B·H·T²·hs (halved when causal).
+ * FLOPs: 2 per multiply-add of the matrix products, two forward (logits, P·V) and four backward (datt, dq, dk,
+ * dv): forward 4·B·H·T²·hs, backward 8·B·H·T²·hs (halved when causal).
  */
 public final class AttentionBench {
     private AttentionBench() {}
@@ -44,14 +44,6 @@ public final class AttentionBench {
         double hs = (double) C / H, scale = causal ? 0.5 : 1.0;
         double fwdFlops = 4.0 * B * H * T * T * hs * scale, bwdFlops = 2 * fwdFlops;
         List<Double> fwd = new ArrayList<>(), bwd = new ArrayList<>();
-        if (Boolean.getBoolean("bench.mixed")) { // warm the JIT on the text tower's shape too, as a training step does
-            float[] q2 = new float[32 * 77 * 3 * 512], o2 = new float[32 * 77 * 512], a2 = new float[32 * 8 * 77 * 77];
-            float[] d2 = new float[q2.length];
-            for (int it = 0; it < 20; it++) {
-                Attention.attentionForward(lanes, o2, a2, q2, 32, 77, 512, 8, true);
-                Attention.attentionBackward(lanes, d2, o2, q2, a2, 32, 77, 512, 8, true);
-            }
-        }
         for (int it = 0; it < 25; it++) {
             long t0 = System.nanoTime();
             Attention.attentionForward(lanes, out, att, qkv, B, T, C, H, causal);
