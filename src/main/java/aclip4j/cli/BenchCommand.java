@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time whole training steps of CLIP, A-CLIP and A-CLIP-eff on each backend: seconds per step",
                 "(median after warm-up), model GFLOP (StepFlops), GFLOP/s, % of the FMA peak measured in the same",
-                "run, A-CLIP/CLIP ratios and the masking share of a step."})
+                "run, A-CLIP/CLIP ratios, the masking share of a step, and where each SIMD step went (matmul, with",
+                "its own GFLOP/s and % of the peak, attention, LayerNorm, GELU and the rest)."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "tiny", description = "tiny | vit-s16 | vit-s16-timm | vit-b16 (default: ${DEFAULT-VALUE})")
     String model;
