@@ -1,6 +1,7 @@
 package aclip4j.ema;
 
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.Parallel;
 import aclip4j.kernel.Vec;
 
 /**
@@ -12,6 +13,9 @@ import aclip4j.kernel.Vec;
  * loops and every lane width give the same bits.
  */
 public final class SimdEmaUpdate implements EmaUpdate {
+    /** Elements per {@link Parallel} task. */
+    static final int CHUNK = 1 << 16;
+
     private final Lanes lanes;
 
     public SimdEmaUpdate() {
@@ -29,8 +33,10 @@ public final class SimdEmaUpdate implements EmaUpdate {
         EmaUpdate.checkLengths(teacher, student);
         float m = EmaUpdate.keep(momentum);
         float om = EmaUpdate.take(momentum);
-        // teacher[i] = teacher[i] * m + student[i] * om, two rounded products then one rounded sum
-        Vec.combine(lanes, teacher, 0, teacher, 0, m, student, 0, om, teacher.length);
+        // teacher[i] = teacher[i] * m + student[i] * om, two rounded products then one rounded sum; element-wise,
+        // so cutting the arrays into ranges for both cores changes no bit
+        Parallel.forRanges(teacher.length, CHUNK,
+                (from, to) -> Vec.combine(lanes, teacher, from, teacher, from, m, student, from, om, to - from));
     }
 
     public Lanes lanes() {

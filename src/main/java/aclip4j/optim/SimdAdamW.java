@@ -4,6 +4,7 @@ import static aclip4j.kernel.Lanes.LENGTH;
 import static aclip4j.kernel.Lanes.SPECIES;
 
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.Parallel;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -32,17 +33,28 @@ public final class SimdAdamW implements AdamW {
         this.lanes = lanes;
     }
 
+    /**
+     * Elements per {@link Parallel} task: the update is element-wise, so the ranges (and which thread takes which)
+     * cannot change a bit; they only let both cores stream the four arrays (the 100 MB token embedding included).
+     */
+    static final int CHUNK = 1 << 16;
+
     /** param, expAvg, expAvgSq (P) updated in place; grad (P). */
     @Override
     public void step(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s) {
         AdamW.checkLengths(param, grad, expAvg, expAvgSq);
-        int n = param.length;
-        int i = 0;
+        Parallel.forRanges(param.length, CHUNK, (from, to) -> stepRange(param, grad, expAvg, expAvgSq, s, from, to));
+    }
+
+    /** Elements [from, to): the vector loop over whole vectors from {@code from}, then the scalar tail. */
+    private void stepRange(float[] param, float[] grad, float[] expAvg, float[] expAvgSq, AdamWScalars s, int from,
+                           int to) {
+        int i = from;
         if (!lanes.scalar()) {
             float decay = s.decay(), beta1 = s.beta1(), oneMinusBeta1 = s.oneMinusBeta1(), beta2 = s.beta2(),
                     oneMinusBeta2 = s.oneMinusBeta2(), bc2Sqrt = s.biasCorrection2Sqrt(),
                     negStepSize = s.negStepSize(), eps = s.eps();
-            for (int bound = SPECIES.loopBound(n); i < bound; i += LENGTH) {
+            for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += LENGTH) {
                 FloatVector g = FloatVector.fromArray(SPECIES, grad, i);
                 FloatVector p = FloatVector.fromArray(SPECIES, param, i).mul(decay);         // param * decay
                 FloatVector m = FloatVector.fromArray(SPECIES, expAvg, i).mul(beta1)        // m * b1
@@ -55,7 +67,7 @@ public final class SimdAdamW implements AdamW {
                 v.intoArray(expAvgSq, i);
             }
         }
-        stepScalar(param, grad, expAvg, expAvgSq, s, i, n);
+        stepScalar(param, grad, expAvg, expAvgSq, s, i, to);
     }
 
     /** The specification, for elements [from, to): PyTorch 1.13 AdamW, one rounded op at a time. */

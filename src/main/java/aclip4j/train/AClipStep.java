@@ -427,6 +427,6 @@ public final class AClipStep {
 
     /** into += x, elementwise (the gradients of views and heads that share a tensor add up). */
     static void add(float[] into, float[] x) {
-        aclip4j.kernel.Vec.accumulate(aclip4j.kernel.Lanes.preferred(), into, 0, x, 0, into.length);
+        aclip4j.kernel.Bulk.accumulate(aclip4j.kernel.Lanes.preferred(), into, x);
     }
 }

@@ -1,7 +1,7 @@
 package aclip4j.train;
 
+import aclip4j.kernel.Bulk;
 import aclip4j.kernel.Lanes;
-import aclip4j.kernel.Vec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,7 @@ public final class NumericalGuard {
 
     /** A weight ({@code name} with its {@code ema.} prefix for an EMA copy) holding a NaN or infinity stops the run. */
     public static void checkWeight(int stepNumber, String name, float[] w, Path lastCheckpoint) {
-        int j = Vec.firstNonFinite(Lanes.preferred(), w, 0, w.length);
+        int j = Bulk.firstNonFinite(Lanes.preferred(), w);
         if (j >= 0) {
             throw new IllegalStateException("non-finite values at step " + stepNumber + ": weight " + name
                     + " (element " + j + " is " + w[j] + "). The last good checkpoint is " + lastCheckpoint
@@ -33,7 +33,7 @@ public final class NumericalGuard {
     public static String firstBadGradient(Iterable<String> names, Function<String, float[]> gradient) {
         for (String name : names) {
             float[] g = gradient.apply(name);
-            int j = g == null ? -1 : Vec.firstNonFinite(Lanes.preferred(), g, 0, g.length);
+            int j = g == null ? -1 : Bulk.firstNonFinite(Lanes.preferred(), g);
             if (j >= 0) {
                 return "the gradient of " + name + " (element " + j + " is " + g[j] + ")";
             }

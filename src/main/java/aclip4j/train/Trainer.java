@@ -9,6 +9,7 @@ import aclip4j.eval.ObjectShare;
 import aclip4j.tensor.Safetensors;
 import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.Parallel;
 import aclip4j.mask.TokenSelector;
 import aclip4j.optim.AdamWOptimizer;
 import aclip4j.optim.LrSchedule;
@@ -271,16 +272,20 @@ public final class Trainer {
                 float[] src = g.floats();
                 Tensor have = grads.get(name);
                 if (have == null) { // 0 + g * scale, in the micro-batch's own array (the step's result is ours)
-                    for (int j = 0; j < src.length; j++) {
-                        src[j] = 0f + src[j] * scale;
-                    }
+                    Parallel.forRanges(src.length, ACCUMULATE_CHUNK, (from, to) -> {
+                        for (int j = from; j < to; j++) {
+                            src[j] = 0f + src[j] * scale;
+                        }
+                    });
                     grads.put(name, g);
                     return;
                 }
                 float[] dst = have.floats();
-                for (int j = 0; j < src.length; j++) {
-                    dst[j] += src[j] * scale;
-                }
+                Parallel.forRanges(src.length, ACCUMULATE_CHUNK, (from, to) -> {
+                    for (int j = from; j < to; j++) {
+                        dst[j] += src[j] * scale;
+                    }
+                });
             });
             model.online.putAll(r.buffers());
             loss += r.loss() / accum;
@@ -338,6 +343,9 @@ public final class Trainer {
     }
 
     /** The random masks of {@code object_kept_random}, a metric: chosen on the host whatever the backend. */
+    /** Gradient elements per {@link Parallel} task when micro-batches are scaled and summed (element-wise). */
+    private static final int ACCUMULATE_CHUNK = 1 << 16;
+
     private static final TokenSelector HOST_SELECTOR = aclip4j.twins.Twins.of(aclip4j.Backend.SIMD).tokenSelector();
 
     /**

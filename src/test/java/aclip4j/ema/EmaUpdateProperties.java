@@ -66,6 +66,30 @@ class EmaUpdateProperties {
         }
     }
 
+    /** Arrays longer than one {@link SimdEmaUpdate#CHUNK} are split for the threads: 1, 2 or 3 give the same bits. */
+    @Property(tries = 4)
+    void rangesOnThreadsGiveTheScalarBits(@ForAll("momenta") double momentum, @ForAll long seed) {
+        int before = aclip4j.kernel.Parallel.threads();
+        try {
+            for (int n : new int[] {SimdEmaUpdate.CHUNK + 1, 3 * SimdEmaUpdate.CHUNK - 1}) {
+                SplittableRandom rng = new SplittableRandom(seed + n);
+                float[] teacher = randomFloats(rng, n, 3.0);
+                float[] student = randomFloats(rng, n, 3.0);
+                float[] want = expected(teacher, student, momentum);
+                for (int threads : new int[] {1, 2, 3}) {
+                    aclip4j.kernel.Parallel.setThreads(threads);
+                    for (Lanes lanes : Lanes.testWidths()) {
+                        float[] t = teacher.clone();
+                        new SimdEmaUpdate(lanes).update(t, student, momentum);
+                        assertSameBits(lanes + ", " + threads + " threads, n=" + n, want, t);
+                    }
+                }
+            }
+        } finally {
+            aclip4j.kernel.Parallel.setThreads(before);
+        }
+    }
+
     static void assertSameBits(String what, float[] expected, float[] actual) {
         Bits.assertSameBits(what, expected, actual);
     }

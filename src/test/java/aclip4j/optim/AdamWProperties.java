@@ -92,6 +92,33 @@ class AdamWProperties {
         }
     }
 
+    /**
+     * Tensors longer than one {@link SimdAdamW#CHUNK} are cut into ranges for the threads: on 1, 2 or 3 threads every
+     * element still gets PyTorch's float32 operations, ranges ending in a vector tail included.
+     */
+    @Property(tries = 4)
+    void rangesOnThreadsGiveTheScalarBits(@ForAll long seed) {
+        int before = aclip4j.kernel.Parallel.threads();
+        try {
+            for (int n : new int[] {SimdAdamW.CHUNK + 1, 3 * SimdAdamW.CHUNK - 1, 2 * SimdAdamW.CHUNK + 37}) {
+                SplittableRandom rng = new SplittableRandom(seed + n);
+                State s = randomState(rng, n);
+                AdamWScalars c = randomScalars(rng, 1 + rng.nextInt(100));
+                State want = expectedFloat(s, c);
+                for (int threads : new int[] {1, 2, 3}) {
+                    aclip4j.kernel.Parallel.setThreads(threads);
+                    for (Lanes lanes : Lanes.testWidths()) {
+                        State got = s.copy();
+                        new SimdAdamW(lanes).step(got.param, got.grad, got.expAvg, got.expAvgSq, c);
+                        assertSameState(lanes + ", " + threads + " threads, n=" + n, want, got);
+                    }
+                }
+            }
+        } finally {
+            aclip4j.kernel.Parallel.setThreads(before);
+        }
+    }
+
     /** Several steps in a row (moments carried over) stay bit-identical at every width, tails included. */
     @Property(tries = 30)
     void everyWidthGivesTheScalarBitsOverSeveralSteps(@ForAll("lengths") int n, @ForAll long seed) {
