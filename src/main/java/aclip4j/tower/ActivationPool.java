@@ -56,16 +56,25 @@ final class ActivationPool {
         return a;
     }
 
-    /** Gives arrays back (null entries are skipped); the caller must not read or write them afterwards. */
+    /**
+     * Gives arrays back (null entries are skipped); the caller must not read or write them afterwards. An array the
+     * pool already holds is refused: handed out twice, two passes would write into one array.
+     */
     synchronized void give(float[]... arrays) {
         for (float[] a : arrays) {
             if (a == null) {
                 continue;
             }
+            ArrayDeque<float[]> q = free.computeIfAbsent(a.length, k -> new ArrayDeque<>());
+            for (float[] held : q) {
+                if (held == a) {
+                    throw new IllegalStateException("an array of " + a.length + " floats was given back twice");
+                }
+            }
             if (poison) {
                 Arrays.fill(a, Float.NaN);
             }
-            free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(a);
+            q.addLast(a);
         }
     }
 

@@ -30,20 +30,31 @@ public final class SimdTextTower implements TextTower {
 
     private final TextConfig cfg;
     private final Lanes lanes;
-    /** The activations of this tower's passes, recycled from one to the next. */
-    private final ActivationPool pool = new ActivationPool();
+    /** The activations of this tower's passes (and the gradient arrays given back), recycled. */
+    private final ActivationPool pool;
 
     public SimdTextTower(TextConfig cfg) {
         this(cfg, Lanes.preferred());
     }
 
     public SimdTextTower(TextConfig cfg, Lanes lanes) {
+        this(cfg, lanes, new ActivationPool());
+    }
+
+    SimdTextTower(TextConfig cfg, Lanes lanes, ActivationPool pool) {
         this.cfg = cfg;
         this.lanes = lanes;
+        this.pool = pool;
     }
 
     public TextConfig config() {
         return cfg;
+    }
+
+    /** The arrays go back to this tower's pool (the 100 MB token-embedding gradient of clip-base among them). */
+    @Override
+    public void recycle(Map<String, Tensor> grads) {
+        Weights.recycle(pool, Weights.textShapes(cfg), grads);
     }
 
     @Override
@@ -166,7 +177,7 @@ public final class SimdTextTower implements TextTower {
             if (released) {
                 throw new IllegalStateException("backward runs once per pass: this pass's activations were recycled");
             }
-            Map<String, Tensor> g = Weights.zeros(Weights.textShapes(cfg), n -> true);
+            Map<String, Tensor> g = Weights.zeros(Weights.textShapes(cfg), n -> true, pool::zeros);
             float[] dlnf = new float[B * C];
             float[] dProjT = new float[E * C];
             Matmul.matmulBackward(lanes, dlnf, dProjT, null, dFeatures, lnf, w.projT, B, C, E);

@@ -53,6 +53,12 @@ public final class SimdVisionTower implements VisionTower {
         return cfg;
     }
 
+    /** The arrays go back to this tower's pool: from the second step on, a backward allocates no gradient array. */
+    @Override
+    public void recycle(Map<String, Tensor> grads) {
+        Weights.recycle(pool, Weights.visionShapes(cfg), grads);
+    }
+
     @Override
     public SimdPass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
                             boolean withClsAttention, boolean lastLayerOnly) {
@@ -302,7 +308,7 @@ public final class SimdVisionTower implements VisionTower {
                 throw new IllegalStateException("backward runs once per pass: this pass's activations were recycled");
             }
             Map<String, int[]> shapes = Weights.visionShapes(cfg);
-            Map<String, Tensor> g = Weights.zeros(shapes, n -> true);
+            Map<String, Tensor> g = Weights.zeros(shapes, n -> true, pool::zeros);
             float[] dClsOut = dCls == null ? new float[B * D] : dCls.clone();
             float[] dProjT = new float[E * D];
             Matmul.matmulBackward(lanes, dClsOut, dProjT, null, dFeatures, cls, w.projT, B, D, E);

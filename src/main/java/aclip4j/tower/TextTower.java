@@ -14,6 +14,9 @@ public interface TextTower {
      */
     Pass forward(Map<String, Tensor> weights, int[] tokens, int B);
 
+    /** As {@link VisionTower#recycle}: gradient tensors of this tower's backward, given back for the next one. */
+    default void recycle(Map<String, Tensor> grads) {}
+
     interface Pass {
         /** features [B,E]. */
         float[] features();

@@ -21,6 +21,15 @@ public interface VisionTower {
     Pass forward(Map<String, Tensor> weights, float[] images, int B, int[] keepIndex, int K,
                  boolean withClsAttention, boolean lastLayerOnly);
 
+    /**
+     * Gives back gradient tensors that a {@link Pass#backward} of this tower returned, once the caller no longer
+     * reads or writes them (added into another step's sum, or used by the optimiser): a later backward may return
+     * the same arrays, zeroed first, instead of allocating them. Only tensors under this tower's weight names and
+     * shapes are taken; the rest of {@code grads} is ignored, so a whole step's map may be passed. Giving an array
+     * back twice is refused. A no-op where a backend recycles nothing.
+     */
+    default void recycle(Map<String, Tensor> grads) {}
+
     /** One forward pass, kept so its backward can run. */
     interface Pass {
         /** features [B,E] = LN(x[CLS]) @ image_projection. */

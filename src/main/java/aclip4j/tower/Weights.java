@@ -122,12 +122,31 @@ public final class Weights {
 
     /** Zero gradients (F32) for every name in {@code shapes} that {@code keep} accepts, in the same order. */
     public static Map<String, Tensor> zeros(Map<String, int[]> shapes, java.util.function.Predicate<String> keep) {
+        return zeros(shapes, keep, float[]::new);
+    }
+
+    /** As {@link #zeros(Map, java.util.function.Predicate)}, each array from {@code zeroed} (length → zeros). */
+    static Map<String, Tensor> zeros(Map<String, int[]> shapes, java.util.function.Predicate<String> keep,
+                                     java.util.function.IntFunction<float[]> zeroed) {
         Map<String, Tensor> m = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             if (keep.test(e.getKey())) {
-                m.put(e.getKey(), Tensor.f32(new float[(int) Tensor.numel(e.getValue())], e.getValue()));
+                m.put(e.getKey(), Tensor.f32(zeroed.apply((int) Tensor.numel(e.getValue())), e.getValue()));
             }
         }
         return m;
+    }
+
+    /**
+     * Gives {@code pool} the arrays of {@code grads} under the names of {@code shapes} with those shapes' lengths
+     * (a tower's {@code recycle}); others are left alone.
+     */
+    static void recycle(ActivationPool pool, Map<String, int[]> shapes, Map<String, Tensor> grads) {
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            Tensor t = grads.get(e.getKey());
+            if (t != null && t.floats().length == Tensor.numel(e.getValue())) {
+                pool.give(t.floats());
+            }
+        }
     }
 }

@@ -119,7 +119,7 @@ public final class AClipStep {
         int kept = s.keptTokens(m.vision.tokens());
         Towers towers = onlineTowers(c, m, s, batch, keep, kept);
         Losses losses = losses(c, m, s, batch.B(), towers, ema);
-        Map<String, Tensor> grads = backward(m, s, towers, losses);
+        Map<String, Tensor> grads = backward(c, m, s, towers, losses);
         TotalLoss.Result<float[][]> total = losses.total;
         return new Result(total.loss(), total.clipLoss(), total.sslLoss(), total.byolLoss(),
                 losses.clip.lossPerView(), keep, grads, losses.buffers, kept, maskingSeconds);
@@ -265,8 +265,12 @@ public final class AClipStep {
         return l;
     }
 
-    /** Stage 5: the backward pass in reverse order, heads → CLS gradients, towers → every online weight's gradient. */
-    static Map<String, Tensor> backward(Model m, Settings s, Towers t, Losses l) {
+    /**
+     * Stage 5: the backward pass in reverse order, heads → CLS gradients, towers → every online weight's gradient.
+     * A later view's gradient arrays, once added into the first view's, go back to the vision tower
+     * ({@link VisionTower#recycle}), as do the frozen patch embedding's.
+     */
+    static Map<String, Tensor> backward(Components c, Model m, Settings s, Towers t, Losses l) {
         int V = s.views(), B = t.cls()[0].length / m.vision.width();
         Map<String, Tensor> grads = new LinkedHashMap<>();
         float[][] dCls = new float[V][B * m.vision.width()];
@@ -290,13 +294,19 @@ public final class AClipStep {
         }
         float[][] dFeat = split(l.total.clip().imageEmbed(), V);
         for (int v = 0; v < V; v++) {
-            addAll(grads, "", t.views().get(v).backward(dFeat[v], dCls[v]));
+            c.vision().recycle(addAll(grads, "", t.views().get(v).backward(dFeat[v], dCls[v])));
         }
         addAll(grads, "", t.text().backward(l.total.clip().textEmbed()));
         grads.put(Model.LOGIT_SCALE, Tensor.scalar(l.total.clip().logitScale()));
         if (s.freezePatchEmbed()) { // §1.1: the official code freezes the patch embedding
-            grads.remove(aclip4j.tower.Weights.PATCH_WEIGHT);
-            grads.remove(aclip4j.tower.Weights.PATCH_BIAS);
+            Map<String, Tensor> frozen = new LinkedHashMap<>();
+            for (String name : List.of(aclip4j.tower.Weights.PATCH_WEIGHT, aclip4j.tower.Weights.PATCH_BIAS)) {
+                Tensor g = grads.remove(name);
+                if (g != null) {
+                    frozen.put(name, g);
+                }
+            }
+            c.vision().recycle(frozen);
         }
         return grads;
     }
@@ -412,17 +422,21 @@ public final class AClipStep {
     /**
      * grads[prefix + name] += g for every entry (views share the tower, so their gradients add). A backward's
      * gradient tensors are its caller's (every backend builds them per call), so the first of a name is kept, not
-     * copied, and later ones are added into it.
+     * copied, and later ones are added into it. Returns those added (under their names in g): nothing reads them
+     * afterwards, so their tower may have them back.
      */
-    static void addAll(Map<String, Tensor> grads, String prefix, Map<String, Tensor> g) {
+    static Map<String, Tensor> addAll(Map<String, Tensor> grads, String prefix, Map<String, Tensor> g) {
+        Map<String, Tensor> spent = new LinkedHashMap<>();
         g.forEach((k, v) -> {
             Tensor have = grads.get(prefix + k);
             if (have == null) {
                 grads.put(prefix + k, v);
             } else {
                 add(have.floats(), v.floats());
+                spent.put(k, v);
             }
         });
+        return spent;
     }
 
     /** into += x, elementwise (the gradients of views and heads that share a tensor add up). */

@@ -268,6 +268,7 @@ public final class Trainer {
                 firstKeep = r.keepIndex();
             }
             float scale = 1f / accum; // §8: each micro-batch loss is divided by the micro-batch count
+            Map<String, Tensor> spent = new LinkedHashMap<>(); // added into the sum: back to their towers
             r.grads().forEach((name, g) -> {
                 float[] src = g.floats();
                 Tensor have = grads.get(name);
@@ -286,7 +287,9 @@ public final class Trainer {
                         dst[j] += src[j] * scale;
                     }
                 });
+                spent.put(name, g);
             });
+            recycleGradients(spent);
             model.online.putAll(r.buffers());
             loss += r.loss() / accum;
             clip += r.clipLoss() / accum;
@@ -297,8 +300,15 @@ public final class Trainer {
         }
         checkFinite(i + 1, clip, ssl, byol, grads); // before the update: the weights in memory stay the last good ones
         optimizer.step(trainable(model.online), grads, lr);
+        recycleGradients(grads); // the optimiser has read them; the next step's backward writes into them
         float logitScale = clampLogitScale(model.online);
         return new StepEngine.Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
+    }
+
+    /** Gradient arrays nothing reads any more go back to the towers that made them (the rest is left to the GC). */
+    private void recycleGradients(Map<String, Tensor> spent) {
+        components.vision().recycle(spent);
+        components.text().recycle(spent);
     }
 
     /**

@@ -178,6 +178,37 @@ class SimdTextTowerTest {
         }
     }
 
+    /**
+     * Gradient arrays given back with {@link SimdTextTower#recycle} (poisoned with NaN by the test pool) serve the
+     * next backward, which gives the bits of a fresh tower's; other names in the map are left alone.
+     */
+    @Test
+    void recycledGradientsGiveTheSameBits() {
+        Map<String, Tensor> w = weights(CFG, 11);
+        float[] probe = randn(new Random(12), B * CFG.embed(), 1);
+        Map<String, Tensor> want = new SimdTextTower(CFG).forward(w, TOKENS, B).backward(probe);
+        ActivationPool pool = new ActivationPool(true);
+        SimdTextTower tower = new SimdTextTower(CFG, Lanes.preferred(), pool);
+        float[] other = {1f, 2f, 3f};
+        long held = -1;
+        for (int round = 0; round < 3; round++) {
+            Map<String, Tensor> g = tower.forward(w, TOKENS, B).backward(probe);
+            assertEquals(want.keySet(), g.keySet());
+            for (String name : want.keySet()) {
+                assertSameBits("round " + round + ": " + name, want.get(name).floats(), g.get(name).floats());
+            }
+            Map<String, Tensor> withOthers = new java.util.LinkedHashMap<>(g);
+            withOthers.put("blocks.0.attn.qkv.bias", Tensor.f32(other, new int[] {3}));
+            tower.recycle(withOthers);
+            if (round == 1) {
+                held = pool.heldFloats();
+            } else if (round == 2) {
+                assertEquals(held, pool.heldFloats(), "the third round allocated nothing new");
+            }
+        }
+        assertSameBits("a vision name's array is not taken", new float[] {1f, 2f, 3f}, other);
+    }
+
     @Test
     void badTokensAreRefused() {
         SimdTextTower tower = new SimdTextTower(CFG);

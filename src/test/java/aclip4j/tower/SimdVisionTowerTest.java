@@ -272,9 +272,10 @@ class SimdVisionTowerTest {
     }
 
     /**
-     * Passes on recycled activation arrays give the bits of passes on fresh ones. The pool fills every array given
-     * back with NaN, so an array a kernel read before writing it would turn the result into NaN; and the pool's size
-     * after a second forward and backward shows that the second pass took its arrays from the first.
+     * Passes on recycled activation and gradient arrays give the bits of passes on fresh ones. The pool fills every
+     * array given back with NaN, so an array a kernel read before writing it (or a gradient not zeroed before the
+     * kernels add into it) would turn the result into NaN; and the pool's size after a second forward and backward
+     * shows that the second pass took its arrays from the first.
      */
     @Test
     void recycledArraysGiveTheSameBits() {
@@ -303,9 +304,13 @@ class SimdVisionTowerTest {
                         assertSameBits(at + ": features", fresh.features(), again.features());
                         assertSameBits(at + ": cls", fresh.cls(), again.cls());
                         Map<String, Tensor> gf = fresh.backward(probeF, probeC), ga = again.backward(probeF, probeC);
+                        assertEquals(gf.keySet(), ga.keySet());
                         for (String name : gf.keySet()) {
                             assertSameBits(at + ": " + name, gf.get(name).floats(), ga.get(name).floats());
                         }
+                        Map<String, Tensor> withOthers = new LinkedHashMap<>(ga);
+                        withOthers.put("text.not.mine", Tensor.f32(new float[3], new int[] {3}));
+                        recycling.recycle(withOthers); // the next backward adds into these, poisoned, arrays
                     }
                     if (round == 1) {
                         held = pool.heldFloats();
@@ -319,9 +324,12 @@ class SimdVisionTowerTest {
         SimdVisionTower tower = new SimdVisionTower(CFG);
         SimdVisionTower.SimdPass p = tower.forward(weights(33), images(34), B, null, 0, false, false);
         float[] probeF = new float[B * CFG.embed()];
-        p.backward(probeF, null);
+        Map<String, Tensor> g = p.backward(probeF, null);
         assertThrows(IllegalStateException.class, () -> p.backward(probeF, null), "backward runs once");
         assertThrows(IllegalStateException.class, () -> p.attention(0), "activations are gone after backward");
+        tower.recycle(g);
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> tower.recycle(g));
+        assertTrue(twice.getMessage().contains("given back twice"), twice.getMessage());
     }
 
     @Test
