@@ -187,6 +187,10 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "FMA peak at the kernels' %d-bit width, the larger of two: %.1f GFLOP/s%n",
                     aclip4j.kernel.Lanes.BITS, widthPeak);
         }
+        String implausible = implausiblePeak(rows, widthPeak);
+        if (implausible != null) {
+            System.out.println(implausible);
+        }
         System.out.println();
         System.out.println("| backend | variant | s/step | GFLOP/step | GFLOP/s | % of FMA peak | masking % of step"
                 + " | heap↔ND4J MB/step |" + (narrow ? " % of FMA peak at " + aclip4j.kernel.Lanes.BITS + " bits |" : ""));
@@ -348,6 +352,24 @@ public final class BenchCommand implements Callable<Integer> {
      * Where each SIMD row's step went: seconds per kernel family and the rest, and the matmuls' own rate against
      * the FMA peak at the kernels' width.
      */
+    /**
+     * A warning line when a SIMD step's matmuls ran faster than the FMA ceiling measured for their width — the ceiling
+     * is then too low (the machine was busy while it was measured) and every % of it printed is too high — or null.
+     */
+    static String implausiblePeak(List<Row> rows, double widthPeak) {
+        for (Row r : rows) {
+            if (r.backend.equals("simd") && r.kernels != null && r.kernels.matmul() > 0) {
+                double rate = r.kernels.matmulGflop() / r.kernels.matmul();
+                if (rate > widthPeak) {
+                    return String.format(Locale.ROOT, "warning: the %s step's matmuls ran at %.1f GFLOP/s, above the"
+                            + " measured FMA peak of %.1f: the peak was measured on a busy machine, and the %% of it"
+                            + " below is too high", r.variant, rate, widthPeak);
+                }
+            }
+        }
+        return null;
+    }
+
     private static void printKernels(List<Row> rows, double peak) {
         if (rows.stream().noneMatch(r -> r.kernels != null)) {
             return;

@@ -21,7 +21,10 @@ public final class FmaPeak {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    /** The measured GFLOP/s of {@code threads} threads running the kernel at once (median of 5 rounds). */
+    /**
+     * The measured GFLOP/s of {@code threads} threads running the kernel at once: the fastest of {@link #ROUNDS}
+     * rounds after {@link #WARMUP_ROUNDS} warm-up ones.
+     */
     public static double gflops(int threads) {
         return gflops(threads, false);
     }
@@ -35,22 +38,35 @@ public final class FmaPeak {
         return gflops(threads, Lanes.BITS != 0 && Lanes.LENGTH != S.length());
     }
 
+    /**
+     * Warm-up calls before any round counts. With two, the first measurement of a JVM sometimes timed the code C2
+     * had compiled only for the loop's entry (on-stack replacement) and read half the ceiling: 105-119 GFLOP/s
+     * where later ones in the same JVM read 228-247 (256 bits on an AMD Zen 5, 2 threads).
+     */
+    static final int WARMUP_ROUNDS = 12;
+
+    /**
+     * Measured rounds. The fastest counts: another process or a JVM thread (GC, compiler) only ever slows a round
+     * down, so the fastest round is the closest to the ceiling; a median let one busy moment halve the result.
+     */
+    static final int ROUNDS = 9;
+
     private static double gflops(int threads, boolean kernelWidth) {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            long iters = 2_000_000L;
-            round(pool, threads, iters / 4, kernelWidth); // warm-up: compile the loop
-            round(pool, threads, iters / 4, kernelWidth);
-            List<Double> rates = new ArrayList<>();
-            for (int r = 0; r < 5; r++) {
+            long iters = 4_000_000L; // about 10-30 ms a round
+            for (int w = 0; w < WARMUP_ROUNDS; w++) {
+                round(pool, threads, iters / 4, kernelWidth);
+            }
+            int lanes = kernelWidth ? Lanes.LENGTH : S.length();
+            double best = 0;
+            for (int r = 0; r < ROUNDS; r++) {
                 long t0 = System.nanoTime();
                 round(pool, threads, iters, kernelWidth);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                int lanes = kernelWidth ? Lanes.LENGTH : S.length();
-                rates.add(threads * iters * 20.0 * lanes * 2 / seconds / 1e9);
+                best = Math.max(best, threads * iters * 20.0 * lanes * 2 / seconds / 1e9);
             }
-            rates.sort(null);
-            return rates.get(2);
+            return best;
         } finally {
             pool.shutdownNow();
         }

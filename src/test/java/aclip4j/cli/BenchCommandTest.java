@@ -101,6 +101,19 @@ class BenchCommandTest {
         assertEquals(0, EvalCommandTest.lastJson((String) plain[1]).getAsJsonObject("nd4j_over_simd_paired").size());
     }
 
+    @Test
+    void aPeakBelowWhatTheMatmulsReachedIsNamed() {
+        // matmuls at 150 GFLOP/s (300 GFLOP in 2 s) against ceilings of 149 and 151
+        var k = new BenchCommand.Kernels(2.0, 0.5, 0.1, 0.1, 300.0);
+        var rows = java.util.List.of(new BenchCommand.Row("pytorch", "clip", 3.0, 400.0, 0, 0, k),
+                new BenchCommand.Row("simd", "aclip", 3.0, 400.0, 0, 0, k));
+        String w = BenchCommand.implausiblePeak(rows, 149.0);
+        assertTrue(w != null && w.contains("aclip step's matmuls ran at 150.0 GFLOP/s") && w.contains("149.0"), w);
+        assertEquals(null, BenchCommand.implausiblePeak(rows, 151.0));
+        // the peer's rows are not the kernels' (its own matmuls are not timed by KernelTimes)
+        assertEquals(null, BenchCommand.implausiblePeak(rows.subList(0, 1), 149.0));
+    }
+
     private static long tinyClipWeightBytes() {
         var v = aclip4j.tower.Presets.vision("tiny");
         // vision blocks alone: 12 D^2 per block (qkv 3, proj 1, MLP 8), float32
