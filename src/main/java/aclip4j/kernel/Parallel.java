@@ -1,12 +1,9 @@
 package aclip4j.kernel;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -19,13 +16,25 @@ import java.util.function.IntConsumer;
  *
  * <p>The size comes from {@value #PROPERTY} (default: available processors) and can be changed with
  * {@link #setThreads(int)}. The calling thread works too, so the pool holds {@code threads - 1} workers.
+ *
+ * <p>A worker that has finished its part of a {@code forEach} spins for {@value #SPIN_PROPERTY} microseconds
+ * (default {@value #DEFAULT_SPIN_MICROS}) waiting for the next one before it parks. A training step calls
+ * {@code forEach} thousands of times, often for 50-200 microseconds of work, and waking a parked thread took
+ * 30-60 microseconds on the 2-core machines here: with parking workers, four tasks of 65 microseconds ran no faster
+ * on 2 threads than on 1 (BENCHMARKS.md, "Spinning workers"). {@code -D}{@value #SPIN_PROPERTY}{@code =0} parks at
+ * once (for machines whose cores are shared with other busy processes).
  */
 public final class Parallel {
     public static final String PROPERTY = "aclip4j.threads";
 
+    /** Microseconds an idle worker spins before it parks (see the class comment). */
+    public static final String SPIN_PROPERTY = "aclip4j.spin.micros";
+    static final int DEFAULT_SPIN_MICROS = 200;
+    private static final long SPIN_NANOS = 1000L * spinMicrosFromProperty();
+
     private static final Object LOCK = new Object();
     private static volatile int threads = fromProperty();
-    private static volatile ExecutorService workers; // created lazily; null while threads == 1
+    private static volatile Team team; // created lazily, replaced when the thread count changes
 
     private Parallel() {}
 
@@ -34,7 +43,7 @@ public final class Parallel {
         return threads;
     }
 
-    /** Sets the number of threads (at least 1); the old workers finish what they hold and stop. */
+    /** Sets the number of threads (at least 1); the old workers finish the job they hold and stop. */
     public static void setThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("thread count " + n + " must be at least 1");
@@ -43,11 +52,11 @@ public final class Parallel {
             if (n == threads) {
                 return;
             }
-            ExecutorService old = workers;
-            workers = null;
+            Team old = team;
+            team = null;
             threads = n;
             if (old != null) {
-                old.shutdown();
+                old.stop();
             }
         }
     }
@@ -73,79 +82,137 @@ public final class Parallel {
     /**
      * Runs {@code body.accept(i)} for every {@code i} in {@code [0, tasks)}, on up to {@link #threads()} threads,
      * and returns when all are done. A task's exception is rethrown here. Called from inside a task it runs
-     * serially, so kernels may nest without starving the pool.
+     * serially, so kernels may nest without starving the pool; so does a call made while another thread's
+     * {@code forEach} holds the workers.
      */
     public static void forEach(int tasks, IntConsumer body) {
         int n = Math.min(threads, tasks);
-        if (n <= 1 || Thread.currentThread() instanceof Worker) {
+        if (n <= 1 || Thread.currentThread() instanceof Worker || !team().run(tasks, body, n - 1)) {
             for (int i = 0; i < tasks; i++) {
                 body.accept(i);
             }
-            return;
         }
-        ExecutorService pool = pool();
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable drain = () -> {
+    }
+
+    private static Team team() {
+        Team t = team;
+        if (t != null) {
+            return t;
+        }
+        synchronized (LOCK) {
+            if (team == null) {
+                team = new Team(Math.max(1, threads - 1));
+            }
+            return team;
+        }
+    }
+
+    /**
+     * The workers and the one job they share. A job is published by writing its fields and then the volatile
+     * {@link #generation}; a worker that reads a new generation sees the job's fields.
+     */
+    private static final class Team {
+        final Worker[] workers;
+        /** Held by the thread whose job the workers run; a stopped team holds it for good. */
+        final AtomicBoolean busy = new AtomicBoolean();
+        final AtomicInteger next = new AtomicInteger();
+        /** Workers that joined the current job and have not finished it. */
+        final AtomicInteger pending = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        IntConsumer body;
+        int tasks;
+        int helpers;
+        volatile long generation;
+        volatile boolean stopped;
+
+        Team(int size) {
+            workers = new Worker[size];
+            for (int i = 0; i < size; i++) {
+                workers[i] = new Worker(this, i);
+            }
+            for (Worker w : workers) {
+                w.start();
+            }
+        }
+
+        /** Runs the job with {@code helpers} workers and the caller; false (nothing run) when the team is taken. */
+        boolean run(int tasks, IntConsumer body, int helpers) {
+            if (!busy.compareAndSet(false, true)) {
+                return false;
+            }
+            try {
+                this.body = body;
+                this.tasks = tasks;
+                this.helpers = Math.min(helpers, workers.length);
+                next.set(0);
+                failure.set(null);
+                pending.set(this.helpers);
+                generation++; // publishes the fields above
+                for (int i = 0; i < this.helpers; i++) {
+                    if (workers[i].parked) {
+                        LockSupport.unpark(workers[i]);
+                    }
+                }
+                drain();
+                while (pending.get() != 0) { // the workers are finishing their last task, or waking up
+                    Thread.onSpinWait();
+                }
+                Throwable t = failure.get();
+                if (t instanceof RuntimeException) {
+                    throw (RuntimeException) t;
+                }
+                if (t instanceof Error) {
+                    throw (Error) t;
+                }
+                if (t != null) {
+                    throw new IllegalStateException("parallel task failed", t);
+                }
+                return true;
+            } finally {
+                this.body = null;
+                busy.set(false);
+            }
+        }
+
+        void drain() {
+            IntConsumer b = body;
             try {
                 for (int i = next.getAndIncrement(); i < tasks && failure.get() == null; i = next.getAndIncrement()) {
-                    body.accept(i);
+                    b.accept(i);
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             }
-        };
-        int helpers = n - 1;
-        CountDownLatch done = new CountDownLatch(helpers);
-        for (int h = 0; h < helpers; h++) {
-            pool.execute(() -> {
-                try {
-                    drain.run();
-                } finally {
-                    done.countDown();
-                }
-            });
         }
-        drain.run();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true; // the helpers still write into the caller's arrays: wait for them
+
+        /** Takes the team out of service once no job runs; its workers end. */
+        void stop() {
+            while (!busy.compareAndSet(false, true)) {
+                Thread.onSpinWait();
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException) {
-            throw (RuntimeException) t;
-        }
-        if (t instanceof Error) {
-            throw (Error) t;
-        }
-        if (t != null) {
-            throw new IllegalStateException("parallel task failed", t);
+            stopped = true;
+            for (Worker w : workers) {
+                LockSupport.unpark(w);
+            }
         }
     }
 
-    private static ExecutorService pool() {
-        ExecutorService pool = workers;
-        if (pool != null) {
-            return pool;
+    private static int spinMicrosFromProperty() {
+        String value = System.getProperty(SPIN_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_SPIN_MICROS;
         }
-        synchronized (LOCK) {
-            if (workers == null) {
-                int size = Math.max(1, threads - 1);
-                AtomicInteger count = new AtomicInteger();
-                workers = new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                        r -> new Worker(r, "aclip4j-kernel-" + count.incrementAndGet()));
-                ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
-            }
-            return workers;
+        int n;
+        try {
+            n = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + value + " is not a number of microseconds",
+                    e);
         }
+        if (n < 0) {
+            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + n + " must be at least 0");
+        }
+        return n;
     }
 
     private static int fromProperty() {
@@ -165,11 +232,47 @@ public final class Parallel {
         return n;
     }
 
-    /** Marks pool threads so that a nested {@link #forEach} runs inline instead of waiting on its own pool. */
+    /** A pool thread; a nested {@link #forEach} on it runs inline instead of waiting on its own pool. */
     private static final class Worker extends Thread {
-        Worker(Runnable r, String name) {
-            super(r, name);
+        private final Team team;
+        private final int index;
+        volatile boolean parked;
+
+        Worker(Team team, int index) {
+            super("aclip4j-kernel-" + (index + 1));
+            this.team = team;
+            this.index = index;
             setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0; // the generation before the team's first job (read at start, it could be that job's)
+            while (true) {
+                long g = team.generation;
+                if (g != seen) {
+                    seen = g;
+                    if (index < team.helpers) {
+                        team.drain();
+                        team.pending.decrementAndGet();
+                    }
+                    continue;
+                }
+                if (team.stopped) {
+                    return;
+                }
+                long start = System.nanoTime();
+                while (team.generation == seen && !team.stopped && System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                }
+                if (team.generation == seen && !team.stopped) {
+                    parked = true; // then re-read: a job published before this write is seen below, one after it
+                    if (team.generation == seen && !team.stopped) { // finds parked set and unparks this thread
+                        LockSupport.park(team);
+                    }
+                    parked = false;
+                }
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@link Parallel#forRanges}: consecutive ranges of the chunk size that cover [0, n) once, whatever the threads. */
+/** {@link Parallel}: ranges that cover [0, n) once whatever the threads, failures rethrown, no job lost or hung. */
 class ParallelTest {
     @Test
     void rangesCoverEveryIndexOnceInChunks() {
@@ -39,6 +39,92 @@ class ParallelTest {
                     }
                 }
             }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void aFailingTaskIsRethrownAndThePoolGoesOn() {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> Parallel.forEach(8, i -> {
+                        if (i == 5) {
+                            throw new IllegalStateException("task 5 failed");
+                        }
+                    }));
+            assertEquals("task 5 failed", e.getMessage());
+            java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+            Parallel.forEach(8, i -> ran.incrementAndGet());
+            assertEquals(8, ran.get());
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /**
+     * Jobs back to back, with idle gaps long enough for the workers to park between some of them, from several
+     * threads at once (a call that finds the workers taken runs on its caller): every task runs exactly once and
+     * nothing hangs (a lost wake-up would leave a caller waiting for a parked worker).
+     */
+    @Test
+    void jobsFromSeveralThreadsWithPausesEachRunEveryTaskOnce() throws Exception {
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {2, 3}) {
+                Parallel.setThreads(threads);
+                org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+                    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(3);
+                    try {
+                        List<java.util.concurrent.Future<long[]>> results = new ArrayList<>();
+                        for (int c = 0; c < 3; c++) {
+                            int caller = c;
+                            results.add(callers.submit(() -> {
+                                long[] sums = new long[2];
+                                for (int job = 0; job < 3000; job++) {
+                                    int tasks = 1 + (job * 7 + caller) % 13;
+                                    long[] hits = new long[tasks];
+                                    Parallel.forEach(tasks, i -> hits[i]++);
+                                    for (long h : hits) {
+                                        sums[0] += h;
+                                    }
+                                    sums[1] += tasks;
+                                    if (job % 500 == caller) {
+                                        Thread.sleep(2); // past the workers' spin: they park
+                                    }
+                                }
+                                return sums;
+                            }));
+                        }
+                        for (java.util.concurrent.Future<long[]> f : results) {
+                            long[] sums = f.get();
+                            assertEquals(sums[1], sums[0], "every task once");
+                        }
+                    } finally {
+                        callers.shutdownNow();
+                    }
+                });
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /** 300 new teams of workers, each given a job at once (before its workers may have run): every job completes. */
+    @Test
+    void aJobRightAfterANewTeamIsRun() {
+        int before = Parallel.threads();
+        try {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+                for (int round = 0; round < 300; round++) {
+                    Parallel.setThreads(2 + round % 2);
+                    java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+                    Parallel.forEach(5, i -> ran.incrementAndGet());
+                    assertEquals(5, ran.get(), "round " + round);
+                }
+            });
         } finally {
             Parallel.setThreads(before);
         }
