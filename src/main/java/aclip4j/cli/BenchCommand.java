@@ -86,6 +86,11 @@ public final class BenchCommand implements Callable<Integer> {
         double rest(double step) {
             return step - matmul - attention - layernorm - activation;
         }
+
+        /** The matmuls' own GFLOP/s. */
+        double matmulGflops() {
+            return matmulGflop / matmul;
+        }
     }
 
     @Override
@@ -276,8 +281,8 @@ public final class BenchCommand implements Callable<Integer> {
                     ks.addProperty("activation", k.activation());
                     ks.addProperty("rest", k.rest(r.seconds));
                     o.add("kernel_seconds", ks);
-                    o.addProperty("matmul_gflops", k.matmulGflop() / k.matmul());
-                    o.addProperty("matmul_pct_peak_kernel_width", 100 * k.matmulGflop() / k.matmul() / widthPeak);
+                    o.addProperty("matmul_gflops", k.matmulGflops());
+                    o.addProperty("matmul_pct_peak_kernel_width", 100 * k.matmulGflops() / widthPeak);
                 }
                 results.add(o);
                 if (!r.variant.equals("clip") && r.backend.equals("simd")) {
@@ -349,17 +354,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Where each SIMD row's step went: seconds per kernel family and the rest, and the matmuls' own rate against
-     * the FMA peak at the kernels' width.
-     */
-    /**
      * A warning line when a SIMD step's matmuls ran faster than the FMA ceiling measured for their width — the ceiling
      * is then too low (the machine was busy while it was measured) and every % of it printed is too high — or null.
      */
     static String implausiblePeak(List<Row> rows, double widthPeak) {
         for (Row r : rows) {
             if (r.backend.equals("simd") && r.kernels != null && r.kernels.matmul() > 0) {
-                double rate = r.kernels.matmulGflop() / r.kernels.matmul();
+                double rate = r.kernels.matmulGflops();
                 if (rate > widthPeak) {
                     return String.format(Locale.ROOT, "warning: the %s step's matmuls ran at %.1f GFLOP/s, above the"
                             + " measured FMA peak of %.1f: the peak was measured on a busy machine, and the %% of it"
@@ -370,6 +371,10 @@ public final class BenchCommand implements Callable<Integer> {
         return null;
     }
 
+    /**
+     * Where each SIMD row's step went: seconds per kernel family and the rest, and the matmuls' own rate against
+     * the FMA peak at the kernels' width.
+     */
     private static void printKernels(List<Row> rows, double peak) {
         if (rows.stream().noneMatch(r -> r.kernels != null)) {
             return;
@@ -383,7 +388,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (k == null) {
                 continue;
             }
-            double rate = k.matmulGflop() / k.matmul();
+            double rate = k.matmulGflops();
             System.out.printf(Locale.ROOT, "| %s | %s | %.3f (%.1f, %.1f %%) | %.3f | %.3f | %.3f | %.3f |%n", r.backend,
                     r.variant, k.matmul(), rate, 100 * rate / peak, k.attention(), k.layernorm(), k.activation(),
                     k.rest(r.seconds));

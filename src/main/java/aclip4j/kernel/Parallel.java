@@ -21,7 +21,7 @@ import java.util.function.IntConsumer;
  * (default {@value #DEFAULT_SPIN_MICROS}) waiting for the next one before it parks. A training step calls
  * {@code forEach} thousands of times, often for 50-200 microseconds of work, and waking a parked thread took
  * 30-60 microseconds on the 2-core machines here: with parking workers, four tasks of 65 microseconds ran no faster
- * on 2 threads than on 1 (BENCHMARKS.md, "Spinning workers"). {@code -D}{@value #SPIN_PROPERTY}{@code =0} parks at
+ * on 2 threads than on 1 (BENCHMARKS.md, "Issue [4/7] on AMD EPYC Zen 5"). {@code -D}{@value #SPIN_PROPERTY}{@code =0} parks at
  * once (for machines whose cores are shared with other busy processes).
  */
 public final class Parallel {
@@ -30,10 +30,12 @@ public final class Parallel {
     /** Microseconds an idle worker spins before it parks (see the class comment). */
     public static final String SPIN_PROPERTY = "aclip4j.spin.micros";
     static final int DEFAULT_SPIN_MICROS = 200;
-    private static final long SPIN_NANOS = 1000L * spinMicrosFromProperty();
+    private static final long SPIN_NANOS = 1000L * intProperty(SPIN_PROPERTY, DEFAULT_SPIN_MICROS, 0,
+            "a number of microseconds");
 
     private static final Object LOCK = new Object();
-    private static volatile int threads = fromProperty();
+    private static volatile int threads = intProperty(PROPERTY, Runtime.getRuntime().availableProcessors(), 1,
+            "a thread count");
     private static volatile Team team; // created lazily, replaced when the thread count changes
 
     private Parallel() {}
@@ -197,37 +199,20 @@ public final class Parallel {
         }
     }
 
-    private static int spinMicrosFromProperty() {
-        String value = System.getProperty(SPIN_PROPERTY);
+    /** The int system property {@code name}, {@code fallback} when unset; a one-line error below {@code min}. */
+    private static int intProperty(String name, int fallback, int min, String what) {
+        String value = System.getProperty(name);
         if (value == null || value.isBlank()) {
-            return DEFAULT_SPIN_MICROS;
+            return fallback;
         }
         int n;
         try {
             n = Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + value + " is not a number of microseconds",
-                    e);
+            throw new IllegalArgumentException("-D" + name + "=" + value + " is not " + what, e);
         }
-        if (n < 0) {
-            throw new IllegalArgumentException("-D" + SPIN_PROPERTY + "=" + n + " must be at least 0");
-        }
-        return n;
-    }
-
-    private static int fromProperty() {
-        String value = System.getProperty(PROPERTY);
-        if (value == null || value.isBlank()) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        int n;
-        try {
-            n = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + " is not a thread count", e);
-        }
-        if (n < 1) {
-            throw new IllegalArgumentException("-D" + PROPERTY + "=" + n + " must be at least 1");
+        if (n < min) {
+            throw new IllegalArgumentException("-D" + name + "=" + n + " must be at least " + min);
         }
         return n;
     }

@@ -1,5 +1,7 @@
 package aclip4j.bench;
 
+import static aclip4j.kernel.MatmulOracle.random;
+
 import aclip4j.kernel.FmaPeak;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.Matmul;
@@ -53,13 +55,5 @@ public final class MatmulPassBench {
             }
         }
         System.out.printf("FMA peak, %d threads: %.1f GFLOP/s%n", Parallel.threads(), FmaPeak.gflops(Parallel.threads()));
-    }
-
-    private static float[] random(SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) rnd.nextDouble(-1, 1);
-        }
-        return x;
     }
 }
