@@ -62,6 +62,14 @@ public final class Main implements Runnable {
             System.err.println("aclip4j: out of Java heap (" + e.getMessage() + ", limit " + (max >> 20) + " MB): give the"
                     + " JVM more, e.g. ACLIP4J_JAVA_OPTS=-Xmx16g, or split the batch with --accum (README, Memory)");
             return 2;
+        } catch (ExceptionInInitializerError e) {
+            // a -D setting that a class reads as it loads (-Daclip4j.threads, -Daclip4j.spin.micros, ...) is bad:
+            // its own one-line message, as for any other bad input
+            if (!(e.getCause() instanceof IllegalArgumentException)) {
+                throw e;
+            }
+            System.err.println("aclip4j: " + e.getCause().getMessage());
+            return 2;
         }
     }
 }

@@ -244,6 +244,22 @@ class BadInputTest {
         assertTrue(out.startsWith("aclip4j: the JDK module jdk.incubator.vector is not loaded"), out);
     }
 
+    /** A bad {@code -D} setting read while a class loads: one line naming it, not an initializer's stack trace. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"-Daclip4j.threads=abc", "-Daclip4j.spin.micros=-1"})
+    void aBadSystemPropertyIsOneLine(String setting) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", setting, "-cp",
+                System.getProperty("java.class.path"), "aclip4j.cli.Main", "bench", "--model", "tiny", "--steps", "1",
+                "--warmup", "0", "--variants", "clip").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip()
+                .lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).reduce("", (a, b) -> a + b + "\n")
+                .strip();
+        assertEquals(2, p.waitFor(), err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("aclip4j: " + setting + " "), err);
+    }
+
     @org.junit.jupiter.api.Test
     void outOfHeapIsOneLineSayingHowToGiveMore(@TempDir Path tmp) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
