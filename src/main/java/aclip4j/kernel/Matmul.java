@@ -102,48 +102,63 @@ public final class Matmul {
         KernelTimes.stopMatmul(t0, flops);
     }
 
+    /** Rows of dout one pass over a column range covers before moving to the next columns (see biasBackward). */
+    private static final int BIAS_ROWS = 32;
+
     /**
      * dbias[o] += dout[0][o] + dout[1][o] + ... in that order, lanes running along o: the very additions of the
-     * scalar loop, so this part is bit-identical to it.
+     * scalar loop, so this part is bit-identical to it. Each thread takes one range of columns and walks dout's rows
+     * in blocks of {@link #BIAS_ROWS}: within a block, four column vectors at a time go down the block's rows (four
+     * sums in flight), so dout streams from memory row by row and each block is re-read from L2 only. Walking a
+     * column strip down all rows at once instead touched a new page on every row (6304 rows of 6 KB at batch 32)
+     * and took 0.4-0.5 s of a ViT-S/16 step (BENCHMARKS.md, Zen 3 fifth-session section). A column's running sum
+     * goes through dbias between blocks unchanged, so the split into blocks and ranges never changes the bits.
      */
     private static void biasBackward(float[] dbias, float[] dout, int BT, int OC) {
-        final VectorSpecies<Float> s = Lanes.SPECIES;
-        final int chunk = 512;
-        Parallel.forRanges(OC, chunk, (o0, o1) -> {
-            int bound = o0 + s.loopBound(o1 - o0);
-            int o = o0;
-            final int l = s.length();
-            // four column vectors per walk down the rows: four independent sums in flight and 4 * l contiguous
-            // floats of each row per visit, instead of one dependent add per row
-            for (; o + 4 * l <= bound; o += 4 * l) {
-                FloatVector a0 = FloatVector.fromArray(s, dbias, o), a1 = FloatVector.fromArray(s, dbias, o + l),
-                        a2 = FloatVector.fromArray(s, dbias, o + 2 * l), a3 = FloatVector.fromArray(s, dbias, o + 3 * l);
-                for (int t = 0, r = o; t < BT; t++, r += OC) {
-                    a0 = a0.add(FloatVector.fromArray(s, dout, r));
-                    a1 = a1.add(FloatVector.fromArray(s, dout, r + l));
-                    a2 = a2.add(FloatVector.fromArray(s, dout, r + 2 * l));
-                    a3 = a3.add(FloatVector.fromArray(s, dout, r + 3 * l));
-                }
-                a0.intoArray(dbias, o);
-                a1.intoArray(dbias, o + l);
-                a2.intoArray(dbias, o + 2 * l);
-                a3.intoArray(dbias, o + 3 * l);
-            }
-            for (; o < bound; o += l) {
-                FloatVector acc = FloatVector.fromArray(s, dbias, o);
-                for (int t = 0; t < BT; t++) {
-                    acc = acc.add(FloatVector.fromArray(s, dout, t * OC + o)); // dbias[o] += dout[t][o]
-                }
-                acc.intoArray(dbias, o);
-            }
-            for (; o < o1; o++) {
-                float acc = dbias[o];
-                for (int t = 0; t < BT; t++) {
-                    acc += dout[t * OC + o];
-                }
-                dbias[o] = acc;
+        final int group = 4 * Lanes.LENGTH;
+        int groups = (OC + group - 1) / group;
+        int perThread = (groups + Parallel.threads() - 1) / Parallel.threads();
+        Parallel.forRanges(OC, perThread * group, (o0, o1) -> {
+            for (int t0 = 0; t0 < BT; t0 += BIAS_ROWS) {
+                biasRows(dbias, dout, OC, o0, o1, t0, Math.min(BT, t0 + BIAS_ROWS));
             }
         });
+    }
+
+    /** dbias[o] += dout[t0][o] + ... + dout[t1 - 1][o] for o in [o0, o1), rows in order. */
+    private static void biasRows(float[] dbias, float[] dout, int OC, int o0, int o1, int t0, int t1) {
+        final VectorSpecies<Float> s = Lanes.SPECIES;
+        final int l = Lanes.LENGTH;
+        int bound = o0 + s.loopBound(o1 - o0);
+        int o = o0;
+        for (; o + 4 * l <= bound; o += 4 * l) {
+            FloatVector a0 = FloatVector.fromArray(s, dbias, o), a1 = FloatVector.fromArray(s, dbias, o + l),
+                    a2 = FloatVector.fromArray(s, dbias, o + 2 * l), a3 = FloatVector.fromArray(s, dbias, o + 3 * l);
+            for (int t = t0, r = t0 * OC + o; t < t1; t++, r += OC) {
+                a0 = a0.add(FloatVector.fromArray(s, dout, r));
+                a1 = a1.add(FloatVector.fromArray(s, dout, r + l));
+                a2 = a2.add(FloatVector.fromArray(s, dout, r + 2 * l));
+                a3 = a3.add(FloatVector.fromArray(s, dout, r + 3 * l));
+            }
+            a0.intoArray(dbias, o);
+            a1.intoArray(dbias, o + l);
+            a2.intoArray(dbias, o + 2 * l);
+            a3.intoArray(dbias, o + 3 * l);
+        }
+        for (; o < bound; o += l) {
+            FloatVector acc = FloatVector.fromArray(s, dbias, o);
+            for (int t = t0; t < t1; t++) {
+                acc = acc.add(FloatVector.fromArray(s, dout, t * OC + o)); // dbias[o] += dout[t][o]
+            }
+            acc.intoArray(dbias, o);
+        }
+        for (; o < o1; o++) {
+            float acc = dbias[o];
+            for (int t = t0; t < t1; t++) {
+                acc += dout[t * OC + o];
+            }
+            dbias[o] = acc;
+        }
     }
 
     /** The specification of {@link #matmulForward}: out (BT,OC) = inp (BT,C) @ weight (OC,C)^T + bias (OC). */

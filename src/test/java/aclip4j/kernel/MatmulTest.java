@@ -114,6 +114,9 @@ class MatmulTest {
                 float[] dbias = java.util.Arrays.copyOf(grad0, OC);
                 Matmul.matmulBackward(lanes, dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
                 float[][] now = {out, dinp, dweight, dbias};
+                // dbias: 301 rows are ten row blocks, and each thread count splits the 1000 columns differently
+                assertBits("dbias with " + threads + " threads vs chain",
+                        MatmulOracle.dbiasChain(java.util.Arrays.copyOf(grad0, OC), dout, BT, OC), dbias);
                 if (first == null) {
                     first = now;
                     continue;
