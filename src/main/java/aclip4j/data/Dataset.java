@@ -9,7 +9,8 @@ import java.util.List;
  * image folder). Captions: one or more per image (several for retrieval, §11). Labels and class names are for
  * zero-shot classification; a data set without classes returns an empty {@link #classNames()} and label -1.
  * Implementations are deterministic: {@code image(i)} and {@code captions(i)} depend only on how the data set was
- * opened (its path, seed and split) and on {@code i}.
+ * opened (its path, seed and split) and on {@code i}, and safe to call from several threads at once: training makes
+ * the images of a batch in parallel.
  */
 public interface Dataset {
     /** Number of images. */

@@ -6,9 +6,9 @@ import aclip4j.data.RgbImage;
 import aclip4j.data.Seeds;
 import aclip4j.data.Tokenizer;
 import aclip4j.data.Views;
+import aclip4j.kernel.Parallel;
 import aclip4j.mask.Box;
 import aclip4j.mask.Boxes;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -68,19 +68,29 @@ public final class Batches {
         this.g = g;
     }
 
-    /** Micro-batch images {@code [first, first+B)} of step {@code i}: views, boxes, noise, captions (§4, §9). */
+    /**
+     * Micro-batch images {@code [first, first+B)} of step {@code i}: views, boxes, noise, captions (§4, §9). The
+     * images are made in parallel, one {@link Parallel} task each: an image draws only from its own stream
+     * {@code (seed, STREAM_IMAGE, global index)} and writes only its own slices, so the batch has the same bits for
+     * any thread count (the data sets' {@link Dataset#image} and {@link Dataset#captions} are called from several
+     * threads). Made serially, a ViT-S/16 batch of 32 took 0.37-0.66 s of a step with the second core idle
+     * (BENCHMARKS.md, Zen 3 fifth-session section).
+     */
     public AClipStep.Batch make(int i, int first, int B) {
         boolean ema = cfg.variant().ema;
         float[][] views = new float[V][B * 3 * S * S];
         float[] emaView = ema ? new float[B * 3 * Se * Se] : null;
         int[] viewBoxes = new int[B * V * 4];
         int[] emaBox = new int[B * 4];
-        List<String> captions = new ArrayList<>();
+        int[] index = new int[B];
         for (int b = 0; b < B; b++) {
+            index[b] = sampleIndex((long) i * cfg.batch() + first + b); // serially: the permutation is cached
+        }
+        String[] captions = new String[B];
+        Parallel.forEach(B, b -> {
             long global = (long) i * cfg.batch() + first + b;
-            int index = sampleIndex(global);
             SplittableRandom rng = Seeds.rng(cfg.seed(), STREAM_IMAGE, global);
-            ImageViews iv = draw(train.image(index), V, ema, cfg.enclosing(), S, Se, augment, rng);
+            ImageViews iv = draw(train.image(index[b]), V, ema, cfg.enclosing(), S, Se, augment, rng);
             for (int v = 0; v < V; v++) {
                 System.arraycopy(iv.viewBoxes()[v].toArray(), 0, viewBoxes, (b * V + v) * 4, 4);
                 System.arraycopy(iv.pixels().online()[v], 0, views[v], b * 3 * S * S, 3 * S * S);
@@ -89,9 +99,9 @@ public final class Batches {
                 System.arraycopy(iv.emaBox().toArray(), 0, emaBox, b * 4, 4);
                 System.arraycopy(iv.pixels().ema(), 0, emaView, b * 3 * Se * Se, 3 * Se * Se);
             }
-            List<String> options = train.captions(index);
-            captions.add(options.get(rng.nextInt(options.size())));
-        }
+            List<String> options = train.captions(index[b]);
+            captions[b] = options.get(rng.nextInt(options.size()));
+        });
         float[][] noise = new float[V][B * g * g];
         SplittableRandom nr = Seeds.rng(cfg.seed(), STREAM_NOISE, (long) i * cfg.batch() + first);
         for (int v = 0; v < V; v++) {
@@ -99,7 +109,7 @@ public final class Batches {
                 noise[v][j] = (float) nr.nextDouble();
             }
         }
-        return new AClipStep.Batch(B, views, emaView, viewBoxes, emaBox, tokenizer.encodeBatch(captions), noise);
+        return new AClipStep.Batch(B, views, emaView, viewBoxes, emaBox, tokenizer.encodeBatch(List.of(captions)), noise);
     }
 
     /** Sample {@code global} of the run: epochs visit every image once, in an order derived from (seed, epoch). */

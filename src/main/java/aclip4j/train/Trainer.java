@@ -209,6 +209,11 @@ public final class Trainer {
         return engine;
     }
 
+    /** This run's batch maker (tests compare its batches across thread counts). */
+    Batches batches() {
+        return batches;
+    }
+
     /**
      * One optimiser step with nothing written (no metrics line, no checkpoint), for {@code aclip4j bench}; returns
      * its metrics row, which holds {@code masking_seconds}, the wall time of the token selection (§5).
