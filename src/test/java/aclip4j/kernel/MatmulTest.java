@@ -13,26 +13,14 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@link Matmul} on ViT shapes, across thread counts, on hand-computed cases and bad input; {@link Parallel}. */
+@ExtendWith(RestoreThreads.class)
 class MatmulTest {
-    private int savedThreads;
-
-    @BeforeEach
-    void saveThreads() {
-        savedThreads = Parallel.threads();
-    }
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
-
     /** ViT-B/16 at 224 px: T = 197 tokens, D = 768, MLP 3072 (qkv/proj, fc, proj shapes). */
     @ParameterizedTest(name = "BT={0} C={1} OC={2}")
     @CsvSource({"197, 768, 768", "197, 768, 3072", "197, 3072, 768"})

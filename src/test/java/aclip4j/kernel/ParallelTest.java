@@ -6,24 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link Parallel}: ranges that cover [0, n) once whatever the threads, failures rethrown, no job lost or hung. */
+@ExtendWith(RestoreThreads.class)
 class ParallelTest {
-    private int before;
-
-    @BeforeEach
-    void rememberThreads() {
-        before = Parallel.threads();
-    }
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(before);
-    }
-
     @Test
     void rangesCoverEveryIndexOnceInChunks() {
         for (int threads : new int[] {1, 2, 3}) {
