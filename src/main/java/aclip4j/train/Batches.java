@@ -73,7 +73,7 @@ public final class Batches {
      * images are made in parallel, one {@link Parallel} task each: an image draws only from its own stream
      * {@code (seed, STREAM_IMAGE, global index)} and writes only its own slices, so the batch has the same bits for
      * any thread count (the data sets' {@link Dataset#image} and {@link Dataset#captions} are called from several
-     * threads). Made serially, a ViT-S/16 batch of 32 took 0.37-0.66 s of a step with the second core idle
+     * threads). Made serially, a ViT-S/16 batch of 32 took 0.37-0.56 s of a step with the second core idle
      * (BENCHMARKS.md, Zen 3 fifth-session section).
      */
     public AClipStep.Batch make(int i, int first, int B) {
