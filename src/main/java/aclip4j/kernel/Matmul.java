@@ -111,7 +111,7 @@ public final class Matmul {
      * in blocks of {@link #BIAS_ROWS}: within a block, four column vectors at a time go down the block's rows (four
      * sums in flight), so dout streams from memory row by row and each block is re-read from L2 only. Walking a
      * column strip down all rows at once instead touched a new page on every row (6304 rows of 6 KB at batch 32)
-     * and took twice as long (BENCHMARKS.md, Zen 3 fifth-session section). A column's running sum
+     * and took 1.5-2.5 times as long (BENCHMARKS.md, Zen 3 fifth-session section). A column's running sum
      * goes through dbias between blocks unchanged, so the split into blocks and ranges never changes the bits.
      */
     private static void biasBackward(float[] dbias, float[] dout, int BT, int OC) {
