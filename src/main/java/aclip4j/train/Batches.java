@@ -82,14 +82,14 @@ public final class Batches {
         float[] emaView = ema ? new float[B * 3 * Se * Se] : null;
         int[] viewBoxes = new int[B * V * 4];
         int[] emaBox = new int[B * 4];
+        long base = (long) i * cfg.batch() + first; // the run-wide index of this micro-batch's first image
         int[] index = new int[B];
         for (int b = 0; b < B; b++) {
-            index[b] = sampleIndex((long) i * cfg.batch() + first + b); // serially: the permutation is cached
+            index[b] = sampleIndex(base + b); // serially: the permutation is cached
         }
         String[] captions = new String[B];
         Parallel.forEach(B, b -> {
-            long global = (long) i * cfg.batch() + first + b;
-            SplittableRandom rng = Seeds.rng(cfg.seed(), STREAM_IMAGE, global);
+            SplittableRandom rng = Seeds.rng(cfg.seed(), STREAM_IMAGE, base + b);
             ImageViews iv = draw(train.image(index[b]), V, ema, cfg.enclosing(), S, Se, augment, rng);
             for (int v = 0; v < V; v++) {
                 System.arraycopy(iv.viewBoxes()[v].toArray(), 0, viewBoxes, (b * V + v) * 4, 4);
@@ -103,7 +103,7 @@ public final class Batches {
             captions[b] = options.get(rng.nextInt(options.size()));
         });
         float[][] noise = new float[V][B * g * g];
-        SplittableRandom nr = Seeds.rng(cfg.seed(), STREAM_NOISE, (long) i * cfg.batch() + first);
+        SplittableRandom nr = Seeds.rng(cfg.seed(), STREAM_NOISE, base);
         for (int v = 0; v < V; v++) {
             for (int j = 0; j < noise[v].length; j++) {
                 noise[v][j] = (float) nr.nextDouble();

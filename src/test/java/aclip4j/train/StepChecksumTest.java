@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.Parallel;
+import aclip4j.kernel.RestoreThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,8 +18,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,19 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  * (0, 128, 256, 512 bits, each in its own JVM), each time on one and on two threads; a machine, JDK, width or
  * thread count that computes other bits fails.
  */
+@ExtendWith(RestoreThreads.class)
 class StepChecksumTest {
     /** SHA-256 of the 20-step checkpoint; see {@link #checksum}. Any change to the numerics must update it. */
     static final String EXPECTED = "0655a2ffd2de905a38c3df11c70bde2d89a98e8a5ce85d8935291f3250106f37";
 
     @TempDir
     Path dir;
-
-    private final int threadsBefore = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(threadsBefore);
-    }
 
     @Test
     void twentyStepsOfTinyAClipHaveTheCommittedChecksum() throws IOException {
