@@ -68,9 +68,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** One measured run; {@code kernels} is null where the Java kernels do not run (nd4j, a peer). */
     record Row(String backend, String variant, double seconds, double gflop, double masking, double traffic,
-               Kernels kernels) {
-        Row(String backend, String variant, double seconds, double gflop, double masking, double traffic) {
-            this(backend, variant, seconds, gflop, masking, traffic, null);
+               Kernels kernels, int textPositions) {
+        Row(String backend, String variant, double seconds, double gflop, double masking, double traffic,
+            Kernels kernels) {
+            this(backend, variant, seconds, gflop, masking, traffic, kernels, 0);
         }
 
         double gflops() {
@@ -179,7 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
                             backend, variant);
                     continue;
                 }
-                rows.add(print(measurePeer(backend, variant, T)));
+                rows.add(print(measurePeer(backend, variant, T, rows)));
             }
         }
         double peakAfter = FmaPeak.gflops(T);
@@ -272,6 +273,7 @@ public final class BenchCommand implements Callable<Integer> {
                 o.addProperty("pct_peak_kernel_width", 100 * r.gflops() / widthPeak);
                 o.addProperty("masking_seconds", r.masking);
                 o.addProperty("traffic_bytes", r.traffic);
+                o.addProperty("text_positions", r.textPositions);
                 if (r.kernels != null) {
                     Kernels k = r.kernels;
                     JsonObject ks = new JsonObject();
@@ -324,9 +326,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * A peer's CLIP step ({@link BenchPeer}) on the preset's towers with {@link aclip4j.tower.Init}'s weights, timed
-     * like {@link #measure}; its GFLOP are StepFlops' of the same clip step, so GFLOP/s compare row to row.
+     * like {@link #measure}; its GFLOP are StepFlops' of the same clip step, so GFLOP/s compare row to row. Its text
+     * tower runs the caption positions the SIMD CLIP run's batches had (the full context without one).
      */
-    private Row measurePeer(String backend, String variant, int T) {
+    private Row measurePeer(String backend, String variant, int T, List<Row> measured) {
         List<String> args = new ArrayList<>(List.of("--variant", variant, "--model", model, "--batch",
                 Integer.toString(batch), "--threads", Integer.toString(T)));
         TrainCommand t = new TrainCommand();
@@ -337,8 +340,10 @@ public final class BenchCommand implements Callable<Integer> {
         var h = aclip4j.tower.Presets.heads(model.equals("tiny") ? "tiny" : "paper", v.width());
         var rng = new java.util.SplittableRandom(1);
         List<Double> seconds = new ArrayList<>();
+        Row simdClip = find(measured, "simd", "clip");
+        int positions = simdClip != null && simdClip.textPositions > 0 ? simdClip.textPositions : tx.context();
         try (BenchPeer peer = BenchPeer.load(backend, v, tx, aclip4j.tower.Init.vision(v, rng),
-                aclip4j.tower.Init.text(tx, rng), batch, T)) {
+                aclip4j.tower.Init.text(tx, rng), batch, T, positions)) {
             System.out.println("  " + backend + ": " + peer.describe());
             for (int i = 0; i < warmup + steps; i++) {
                 long t0 = System.nanoTime();
@@ -349,8 +354,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        double gflop = StepFlops.step(cfg, v, tx, h, v.tokens(), v.imageSize()) / 1e9;
-        return new Row(backend, variant, median(seconds), gflop, 0, 0);
+        double gflop = StepFlops.step(cfg, v, tx, h, v.tokens(), v.imageSize(), positions) / 1e9;
+        return new Row(backend, variant, median(seconds), gflop, 0, 0, null, positions);
     }
 
     /**
@@ -398,8 +403,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** Prints a row's line as it is measured. */
     private static Row print(Row r) {
         System.out.printf(Locale.ROOT, "  %-7s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
-                + "  heap<->ND4J %.1f MB/step%n", r.backend, r.variant, r.seconds, r.gflop, r.gflops(),
-                100 * r.masking / r.seconds, r.traffic / 1e6);
+                + "  heap<->ND4J %.1f MB/step  text positions %d%n", r.backend, r.variant, r.seconds, r.gflop,
+                r.gflops(), 100 * r.masking / r.seconds, r.traffic / 1e6, r.textPositions);
         return r;
     }
 
@@ -413,6 +418,7 @@ public final class BenchCommand implements Callable<Integer> {
         private final List<Double> masking = new ArrayList<>();
         private final List<Double> traffic = new ArrayList<>();
         private final List<double[]> kernels = new ArrayList<>();
+        private final List<Double> textPositions = new ArrayList<>(); // each measured step's
         private int kept;
 
         TrainerRun(String backend, String variant, int T) throws IOException {
@@ -445,6 +451,7 @@ public final class BenchCommand implements Callable<Integer> {
             long bytes = aclip4j.nd.Traffic.total() - bytes0;
             kept = row.get("kept_tokens").getAsInt();
             if (record) {
+                textPositions.add((double) row.get("text_positions").getAsInt());
                 seconds.add(s);
                 masking.add(row.get("masking_seconds").getAsDouble());
                 traffic.add((double) bytes);
@@ -456,7 +463,9 @@ public final class BenchCommand implements Callable<Integer> {
 
         Row row() {
             var m = trainer.model();
-            double gflop = StepFlops.step(cfg, m.vision, m.text, m.heads, kept, trainer.emaImageSize()) / 1e9;
+            // the text tower's work follows each batch's longest caption: the median over the steps run
+            int positions = (int) Math.round(median(textPositions));
+            double gflop = StepFlops.step(cfg, m.vision, m.text, m.heads, kept, trainer.emaImageSize(), positions) / 1e9;
             Kernels k = null;
             if (backend.equals("simd")) {
                 double[] med = new double[5];
@@ -469,7 +478,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 k = new Kernels(med[0], med[1], med[2], med[3], med[4]);
             }
-            return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic), k);
+            return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic), k, positions);
         }
 
         @Override

@@ -50,14 +50,15 @@ public interface BenchPeer extends AutoCloseable {
 
     /**
      * The peer {@code backend} for a batch of {@code batch} images and captions on {@code threads} threads, weights
-     * {@code vision} and {@code text}; a one-line error when this build lacks its profile.
+     * {@code vision} and {@code text}, its text tower over the first {@code textPositions} positions (the longest
+     * caption's); a one-line error when this build lacks its profile.
      */
     static BenchPeer load(String backend, VisionConfig v, TextConfig t, Map<String, Tensor> vision,
-                          Map<String, Tensor> text, int batch, int threads) {
+                          Map<String, Tensor> text, int batch, int threads, int textPositions) {
         Class<?> c = implementation(backend);
         try {
             return (BenchPeer) c.getConstructor(VisionConfig.class, TextConfig.class, Map.class, Map.class, int.class,
-                    int.class).newInstance(v, t, vision, text, batch, threads);
+                    int.class, int.class).newInstance(v, t, vision, text, batch, threads, textPositions);
         } catch (java.lang.reflect.InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException r) {

@@ -2,6 +2,7 @@ package aclip4j.tower;
 
 import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Attention;
+import aclip4j.kernel.Gather;
 import aclip4j.kernel.Gelu;
 import aclip4j.kernel.Lanes;
 import aclip4j.kernel.LayerNorm;
@@ -20,6 +21,15 @@ import java.util.Map;
  * <p>Every step is a kernel/ call at the given {@link Lanes}, the linear layers included, so {@code Lanes.SCALAR}
  * runs the block's scalar specification and a vector width gives the same bits once each kernel follows
  * docs/SPEC.md §13; the block adds no float arithmetic of its own.
+ *
+ * <p><b>Pooled rows.</b> Both towers read only one row per sample of their last block's output (the ViT its CLS
+ * token, §1.6; the text tower its end-of-text position, §2). Given those rows ({@code pooled}, one index per
+ * sample), a block runs LN1, QKV and attention on every row, as the other rows' keys and values feed the pooled
+ * ones, and then the projection, the residual, LN2 and the MLP on the pooled rows alone: for every other row 9 of the last block's 12 D²
+ * multiply-adds per token are left out (about 6 % of a ViT-S/16 pass). Every kernel
+ * works row by row there, so the pooled rows' output has the bits of the full block's; in the backward pass the rows
+ * left out carried a zero gradient, whose terms add nothing to any sum, so every gradient keeps its bits too (up to
+ * the sign of an exact zero). {@code SimdBlockTest} checks both against the full block.
  */
 final class SimdBlock {
     private SimdBlock() {}
@@ -56,17 +66,20 @@ final class SimdBlock {
         }
     }
 
-    /** Saved activations of one block; shapes with BT = B*T. */
+    /**
+     * Saved activations of one block; shapes with BT = B*T, and R = BT rows after attention, or B with pooled rows.
+     */
     static final class Saved {
+        int[] pooled;                  // (B) the row each sample keeps after attention; null: every row
         float[] in;                    // (BT,D) block input
         float[] ln1, ln1Mean, ln1Rstd; // (BT,D), (BT), (BT)
         float[] qkv;                   // (BT,3D)
         float[] att;                   // (B,H,T,T) attention probabilities
-        float[] atty;                  // (BT,D) heads concatenated
-        float[] res2;                  // (BT,D) in + proj(atty)
+        float[] atty;                  // (R,D) heads concatenated
+        float[] res2;                  // (R,D) in + proj(atty)
         float[] ln2, ln2Mean, ln2Rstd;
-        float[] fch, fchAct;           // (BT,F)
-        float[] out;                   // (BT,D) res2 + fc2(act)
+        float[] fch, fchAct;           // (R,F)
+        float[] out;                   // (R,D) res2 + fc2(act)
     }
 
     /**
@@ -75,21 +88,43 @@ final class SimdBlock {
      */
     static Saved forward(Lanes lanes, ActivationPool pool, Kind kind, Params w, float[] in, int B, int T, int D, int H,
                          int F) {
+        return forward(lanes, pool, kind, w, in, B, T, D, H, F, null);
+    }
+
+    /**
+     * As {@link #forward(Lanes, ActivationPool, Kind, Params, float[], int, int, int, int, int)}, but after attention
+     * only the rows {@code pooled[b]} of each sample b go on (null: all of them): {@code out} is then (B,D), those
+     * rows of the full block's output (see the class comment).
+     */
+    static Saved forward(Lanes lanes, ActivationPool pool, Kind kind, Params w, float[] in, int B, int T, int D, int H,
+                         int F, int[] pooled) {
         int BT = B * T;
         Saved a = new Saved();
+        a.pooled = pooled == null ? null : pooled.clone();
         a.in = in;
         a.ln1 = pool.take(BT * D); a.ln1Mean = pool.take(BT); a.ln1Rstd = pool.take(BT);
         LayerNorm.layernormForward(lanes, a.ln1, a.ln1Mean, a.ln1Rstd, in, w.ln1w, w.ln1b, BT, D, kind.eps());
         a.qkv = pool.take(BT * 3 * D);
         Matmul.matmulForward(lanes, a.qkv, a.ln1, w.qkvW, w.qkvB, BT, D, 3 * D);
         a.att = pool.take(B * H * T * T);
-        a.atty = pool.take(BT * D);
-        Attention.attentionForward(lanes, a.atty, a.att, a.qkv, B, T, D, H, kind.causal());
+        float[] atty = pool.take(BT * D);
+        Attention.attentionForward(lanes, atty, a.att, a.qkv, B, T, D, H, kind.causal());
+        float[] resIn = in;
+        if (pooled != null) { // from here on the pooled rows alone (R = B)
+            a.atty = pool.take(B * D);
+            Gather.gatherForward(a.atty, atty, pooled, B, T, 1, D);
+            pool.give(atty);
+            resIn = pool.take(B * D);
+            Gather.gatherForward(resIn, in, pooled, B, T, 1, D);
+            BT = B;
+        } else {
+            a.atty = atty;
+        }
         float[] proj = pool.take(BT * D);
         Matmul.matmulForward(lanes, proj, a.atty, w.projW, w.projB, BT, D, D);
         a.res2 = pool.take(BT * D);
-        Residual.residualForward(lanes, a.res2, in, proj, BT * D);
-        pool.give(proj);
+        Residual.residualForward(lanes, a.res2, resIn, proj, BT * D);
+        pool.give(proj, resIn == in ? null : resIn);
         a.ln2 = pool.take(BT * D); a.ln2Mean = pool.take(BT); a.ln2Rstd = pool.take(BT);
         LayerNorm.layernormForward(lanes, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, w.ln2w, w.ln2b, BT, D, kind.eps());
         a.fch = pool.take(BT * F);
@@ -115,17 +150,19 @@ final class SimdBlock {
     static void release(ActivationPool pool, Saved a) {
         pool.give(a.ln1, a.ln1Mean, a.ln1Rstd, a.qkv, a.att, a.atty, a.res2, a.ln2, a.ln2Mean, a.ln2Rstd, a.fch,
                 a.fchAct, a.out);
+        a.pooled = null;
         a.in = a.ln1 = a.ln1Mean = a.ln1Rstd = a.qkv = a.att = a.atty = a.res2 = null;
         a.ln2 = a.ln2Mean = a.ln2Rstd = a.fch = a.fchAct = a.out = null;
     }
 
     /**
      * dout (B,T,D) → din (B,T,D), taken from {@code pool}; adds every parameter's gradient into {@code g} under the
-     * block's names. Its temporaries go back to the pool; {@code a} and {@code dout} stay the caller's.
+     * block's names. Its temporaries go back to the pool; {@code a} and {@code dout} stay the caller's. When the
+     * forward kept pooled rows, dout is (B,D): the gradient of those rows, every other row's being zero.
      */
     static float[] backward(Lanes lanes, ActivationPool pool, Kind kind, Params w, Saved a, float[] dout,
                             Map<String, Tensor> g, int B, int T, int D, int H, int F) {
-        int BT = B * T;
+        int BT = a.pooled == null ? B * T : B; // rows after attention
         Weights.BlockNames n = w.names;
         float[] dres2 = pool.copy(dout); // the residual passes dout through; the MLP branch adds below
         float[] dact = pool.take(BT * F);
@@ -143,10 +180,21 @@ final class SimdBlock {
         pool.give(dact, dfch);
         LayerNorm.layernormBackward(lanes, dres2, g.get(n.ln2w()).floats(), g.get(n.ln2b()).floats(), dln2, a.res2,
                 w.ln2w, a.ln2Mean, a.ln2Rstd, BT, D);
-        float[] din = pool.copy(dres2);
         float[] datty = pool.take(BT * D);
         Matmul.matmulBackwardSet(lanes, datty, g.get(n.projW()).floats(), g.get(n.projB()).floats(), dres2, a.atty,
                 w.projW, BT, D, D);
+        float[] din;
+        if (a.pooled != null) { // back to every row: the pooled rows' gradients, zeros elsewhere
+            BT = B * T;
+            din = pool.zeros(BT * D);
+            Gather.gatherBackward(lanes, din, dres2, a.pooled, B, T, 1, D);
+            float[] pooledDatty = datty;
+            datty = pool.zeros(BT * D);
+            Gather.gatherBackward(lanes, datty, pooledDatty, a.pooled, B, T, 1, D);
+            pool.give(pooledDatty);
+        } else {
+            din = pool.copy(dres2);
+        }
         float[] dqkv = pool.zeros(BT * 3 * D);
         Attention.attentionBackward(lanes, dqkv, datty, a.qkv, a.att, B, T, D, H, kind.causal());
         float[] dln1 = pool.take(BT * D);

@@ -17,6 +17,15 @@ import java.util.Map;
  * causal, so the first ctx positions compute the same values either way. ln_final runs on the pooled rows only
  * (row-wise, the rest is never read).
  *
+ * <p><b>Only what the features depend on.</b> Because the mask is causal, a row's features depend on its positions up
+ * to its end of text and on nothing after it, and a position after it receives no gradient. So a pass runs the
+ * blocks on the first {@code max(eot) + 1} positions of the batch (the longest caption, not the padded context: a
+ * 77-token context holding 12-token captions costs a sixth), and its last block runs the output projection and the
+ * MLP on the pooled rows alone ({@code SimdBlock}'s pooled rows). Each kernel works row by row or, in attention,
+ * over earlier positions only, so the features keep their bits; the gradients too, the left-out positions' terms
+ * having been zeros (up to the sign of an exact zero). {@link #withEveryPosition} runs every position through every
+ * block, as the tower is written ({@code SimdTextTowerTest} compares the two bit for bit).
+ *
  * <p>Every step is a kernel/ call at the tower's {@link Lanes} (the linear layers included), so
  * {@code Lanes.SCALAR} runs the scalar specification and each vector width gives the same bits (docs/SPEC.md §13);
  * the tower adds no float arithmetic of its own.
@@ -32,6 +41,8 @@ public final class SimdTextTower implements TextTower {
     private final Lanes lanes;
     /** The activations of this tower's passes (and the gradient arrays given back), recycled. */
     private final ActivationPool pool;
+    /** Whether every position runs through every block ({@link #withEveryPosition}), or only what is read. */
+    private final boolean everyPosition;
 
     public SimdTextTower(TextConfig cfg) {
         this(cfg, Lanes.preferred());
@@ -42,9 +53,24 @@ public final class SimdTextTower implements TextTower {
     }
 
     SimdTextTower(TextConfig cfg, Lanes lanes, ActivationPool pool) {
+        this(cfg, lanes, pool, false);
+    }
+
+    private SimdTextTower(TextConfig cfg, Lanes lanes, ActivationPool pool, boolean everyPosition) {
         this.cfg = cfg;
         this.lanes = lanes;
         this.pool = pool;
+        this.everyPosition = everyPosition;
+    }
+
+    /**
+     * This tower, but every position of the given context runs through every block, so that
+     * {@link SimdPass#hidden()} holds the whole residual stream (the same features and gradients, with more work). By
+     * default a pass stops at the batch's last end of text, and its last block after attention for all rows but the
+     * pooled ones (the class comment).
+     */
+    public SimdTextTower withEveryPosition() {
+        return new SimdTextTower(cfg, lanes, new ActivationPool(), true);
     }
 
     public TextConfig config() {
@@ -71,7 +97,21 @@ public final class SimdTextTower implements TextTower {
                         + ", expected an id in [0," + cfg.vocab() + ")");
             }
         }
-        SimdPass pass = new SimdPass(new W(weights), tokens.clone(), B, ctx);
+        int[] run = tokens.clone();
+        if (!everyPosition) { // positions after every row's end of text feed nothing the tower returns: left out
+            int used = 0;
+            for (int e : eotPositions(tokens, B, ctx)) {
+                used = Math.max(used, e + 1);
+            }
+            if (used < ctx) {
+                run = new int[B * used];
+                for (int b = 0; b < B; b++) {
+                    System.arraycopy(tokens, b * ctx, run, b * used, used);
+                }
+                ctx = used;
+            }
+        }
+        SimdPass pass = new SimdPass(new W(weights), run, B, ctx);
         pass.run();
         return pass;
     }
@@ -139,11 +179,19 @@ public final class SimdTextTower implements TextTower {
             Embedding.embeddingForward(lanes, x, tokens, w.wte, w.wpe, B, ctx, C);
             float[] cur = x;
             for (int l = 0; l < layers.length; l++) {
-                layers[l] = SimdBlock.forward(lanes, pool, BLOCK, w.blocks[l], cur, B, ctx, C, H, F);
+                // only the last block's end-of-text rows are read: unless every position is asked for, the rest
+                // of that block stops after attention
+                boolean pooledOnly = l == layers.length - 1 && !everyPosition;
+                layers[l] = SimdBlock.forward(lanes, pool, BLOCK, w.blocks[l], cur, B, ctx, C, H, F,
+                        pooledOnly ? eot : null);
                 cur = layers[l].out;
             }
             pooled = new float[B * C];
-            Gather.gatherForward(pooled, cur, eot, B, ctx, 1, C);
+            if (layers.length == 0 || everyPosition) {
+                Gather.gatherForward(pooled, cur, eot, B, ctx, 1, C);
+            } else {
+                System.arraycopy(cur, 0, pooled, 0, B * C); // the last block's output is its pooled rows, (B,C)
+            }
             lnf = new float[B * C]; pooledMean = new float[B]; pooledRstd = new float[B];
             LayerNorm.layernormForward(lanes, lnf, pooledMean, pooledRstd, pooled, w.lnfW, w.lnfB, B, C, EPS);
             features = new float[B * E];
@@ -155,10 +203,17 @@ public final class SimdTextTower implements TextTower {
             return features;
         }
 
-        /** (B,ctx,W) the residual stream after the last block, before pooling and ln_final. */
+        /**
+         * (B,ctx,W) the residual stream after the last block, before pooling and ln_final; only for a tower made with
+         * every position ({@link #withEveryPosition}).
+         */
         public float[] hidden() {
             if (released) {
                 throw new IllegalStateException("this pass's activations were recycled by its backward");
+            }
+            if (!everyPosition && layers.length > 0) {
+                throw new IllegalStateException("the last block ran on the pooled rows only: hidden() needs a tower "
+                        + "made withEveryPosition()");
             }
             return layers.length == 0 ? x : layers[layers.length - 1].out;
         }
@@ -186,8 +241,13 @@ public final class SimdTextTower implements TextTower {
             float[] dpooled = new float[B * C];
             LayerNorm.layernormBackward(lanes, dpooled, g.get(Weights.LN_FINAL_WEIGHT).floats(), g.get(Weights.LN_FINAL_BIAS).floats(),
                     dlnf, pooled, w.lnfW, pooledMean, pooledRstd, B, C);
-            float[] dcur = pool.zeros(BT * C);
-            Gather.gatherBackward(lanes, dcur, dpooled, eot, B, ctx, 1, C);
+            float[] dcur; // the last block's output gradient: the pooled rows alone when it kept only those
+            if (layers.length == 0 || everyPosition) {
+                dcur = pool.zeros(BT * C);
+                Gather.gatherBackward(lanes, dcur, dpooled, eot, B, ctx, 1, C);
+            } else {
+                dcur = pool.copy(dpooled);
+            }
             for (int l = layers.length - 1; l >= 0; l--) {
                 float[] din = SimdBlock.backward(lanes, pool, BLOCK, w.blocks[l], layers[l], dcur, g, B, ctx, C, H, F);
                 pool.give(dcur);

@@ -223,12 +223,19 @@ public final class SimdVisionTower implements VisionTower {
         void runBlocksAndHead() {
             int D = cfg.width(), H = cfg.heads(), F = cfg.mlpRatio() * D, BT = B * Tk;
             float[] cur = x;
+            int[] clsRows = new int[B]; // the CLS token, row 0 of each image
             for (int l = 0; l < layers.length; l++) {
-                layers[l] = SimdBlock.forward(lanes, pool, BLOCK, w.blocks[l], cur, B, Tk, D, H, F);
+                boolean last = l == layers.length - 1; // only its CLS rows are read: the rest stops after attention
+                layers[l] = SimdBlock.forward(lanes, pool, BLOCK, w.blocks[l], cur, B, Tk, D, H, F,
+                        last ? clsRows : null);
                 cur = layers[l].out;
             }
             clsIn = new float[B * D];
-            Gather.gatherForward(clsIn, cur, new int[B], B, Tk, 1, D);
+            if (layers.length == 0) {
+                Gather.gatherForward(clsIn, cur, clsRows, B, Tk, 1, D);
+            } else {
+                System.arraycopy(cur, 0, clsIn, 0, B * D); // the last block's output is its CLS rows, (B,D)
+            }
             cls = new float[B * D]; clsMean = new float[B]; clsRstd = new float[B];
             LayerNorm.layernormForward(lanes, cls, clsMean, clsRstd, clsIn, w.normW, w.normB, B, D, EPS);
             features = new float[B * cfg.embed()];
@@ -318,8 +325,13 @@ public final class SimdVisionTower implements VisionTower {
             float[] dClsIn = new float[B * D];
             LayerNorm.layernormBackward(lanes, dClsIn, g.get(Weights.NORM_WEIGHT).floats(), g.get(Weights.NORM_BIAS).floats(),
                     dClsOut, clsIn, w.normW, clsMean, clsRstd, B, D);
-            float[] dcur = pool.zeros(BT * D);
-            Gather.gatherBackward(lanes, dcur, dClsIn, new int[B], B, Tk, 1, D);
+            float[] dcur; // the last block's output gradient: its CLS rows only (every row without blocks)
+            if (layers.length == 0) {
+                dcur = pool.zeros(BT * D);
+                Gather.gatherBackward(lanes, dcur, dClsIn, new int[B], B, Tk, 1, D);
+            } else {
+                dcur = pool.copy(dClsIn);
+            }
             for (int l = layers.length - 1; l >= 0; l--) {
                 float[] din = SimdBlock.backward(lanes, pool, BLOCK, w.blocks[l], layers[l], dcur, g, B, Tk, D, H, F);
                 pool.give(dcur);

@@ -246,12 +246,29 @@ public final class Trainer {
         }
         row.addProperty("logit_scale", o.logitScale());
         row.addProperty("kept_tokens", o.keptTokens());
+        row.addProperty("text_positions", textPositions(o.firstBatch()));
         row.addProperty("masking_seconds", o.maskingSeconds());
         if (share != null && Double.isFinite(share[0]) && Double.isFinite(share[1])) {
             row.addProperty("object_kept", share[0]);
             row.addProperty("object_kept_random", share[1]);
         }
         return row;
+    }
+
+    /**
+     * Caption positions the text tower ran for the step's first micro-batch: up to the batch's last end of text for
+     * the SIMD tower (all that its causal attention needs), the full context for the ND4J one.
+     */
+    private int textPositions(AClipStep.Batch batch) {
+        int ctx = model.text.context();
+        if (batch == null || !(components.text() instanceof aclip4j.tower.SimdTextTower)) {
+            return ctx;
+        }
+        int used = 0;
+        for (int e : aclip4j.tower.SimdTextTower.eotPositions(batch.tokens(), batch.B(), batch.tokens().length / batch.B())) {
+            used = Math.max(used, e + 1);
+        }
+        return used;
     }
 
     /** The host {@link StepEngine}: {@link AClipStep} per micro-batch on this run's components and Java arrays. */

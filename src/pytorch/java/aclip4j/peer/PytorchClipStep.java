@@ -33,7 +33,10 @@ import java.util.SplittableRandom;
  * inter-op: 1.
  *
  * <p>Inputs are one fixed random batch (pixels, captions with an EOT token), made once: data loading and
- * augmentation are not part of what this peer times. The text tower runs the full context.
+ * augmentation are not part of what this peer times. The text tower runs the first {@code textPositions}
+ * positions, the longest caption's up to its end of text, as the SIMD text tower does (padding the batch to its
+ * longest caption rather than to the full context, which a causal tower allows): {@code aclip4j bench} passes the
+ * positions its SIMD CLIP run's batches had, so both run the same step; the full context without one.
  *
  * <p>Nothing downloads at run time: DJL is told it is offline and unpacks the native library from the
  * {@code pytorch-native-cpu} jar on the class path into {@code DJL_CACHE_DIR}, by default {@code djl-cache} next
@@ -51,13 +54,25 @@ public final class PytorchClipStep implements BenchPeer {
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     private final Map<String, NDArray[]> moments = new LinkedHashMap<>();
     private final NDArray images, tokens, eotRows, causalMask, eye;
+    private final int ctx;
     private int t;
 
+    /** The peer with its text tower over the full context. */
     public PytorchClipStep(VisionConfig vc, TextConfig tc, Map<String, Tensor> vision, Map<String, Tensor> text,
                            int batch, int threads) {
+        this(vc, tc, vision, text, batch, threads, tc.context());
+    }
+
+    /** The peer with its text tower over {@code textPositions} positions, the longest caption's (see above). */
+    public PytorchClipStep(VisionConfig vc, TextConfig tc, Map<String, Tensor> vision, Map<String, Tensor> text,
+                           int batch, int threads, int textPositions) {
         if (batch < 1 || threads < 1) {
             throw new IllegalArgumentException("pytorch peer: batch " + batch + " and threads " + threads
                     + " must be at least 1");
+        }
+        if (textPositions < 1 || textPositions > tc.context()) {
+            throw new IllegalArgumentException("pytorch peer: text positions " + textPositions + " outside [1, "
+                    + tc.context() + "]");
         }
         this.vc = vc;
         this.tc = tc;
@@ -76,7 +91,8 @@ public final class PytorchClipStep implements BenchPeer {
             moments.put(e.getKey(), new NDArray[] {base.zeros(e.getValue().getShape()), base.zeros(e.getValue().getShape())});
         }
         SplittableRandom rnd = new SplittableRandom(7);
-        int S = vc.imageSize(), ctx = tc.context();
+        int S = vc.imageSize(), ctx = textPositions;
+        this.ctx = ctx;
         float[] px = new float[B * 3 * S * S];
         for (int i = 0; i < px.length; i++) {
             px[i] = (float) (rnd.nextDouble() * 2 - 1);
@@ -84,7 +100,8 @@ public final class PytorchClipStep implements BenchPeer {
         long[] tok = new long[B * ctx];
         long[] eot = new long[B];
         for (int b = 0; b < B; b++) {
-            int len = 2 + rnd.nextInt(ctx - 1); // EOT (the largest id) at len - 1, padding 0 after it
+            // EOT (the largest id) at len - 1, padding 0 after it; the first caption the longest, ctx positions
+            int len = b == 0 ? ctx : 1 + rnd.nextInt(ctx);
             for (int i = 0; i < len; i++) {
                 tok[b * ctx + i] = i == len - 1 ? tc.vocab() - 1 : 1 + rnd.nextInt(tc.vocab() - 2);
             }
@@ -148,7 +165,8 @@ public final class PytorchClipStep implements BenchPeer {
     @Override
     public String describe() {
         return "PyTorch " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ", CPU, float32, "
-                + JniUtils.getNumThreads() + " intra-op threads)";
+                + JniUtils.getNumThreads() + " intra-op threads), text tower over " + ctx + " of " + tc.context()
+                + " positions";
     }
 
     @Override
@@ -255,9 +273,10 @@ public final class PytorchClipStep implements BenchPeer {
 
     /** SPEC §2: (B,ctx) token ids to (B,E) text features, pooled at each caption's EOT. */
     private NDArray textFeatures(NDArray tok) {
-        int ctx = tc.context(), W = tc.width();
+        int W = tc.width();
+        NDArray pos = ctx == tc.context() ? p("positional_embedding") : p("positional_embedding").get("0:" + ctx);
         NDArray x = Embedding.embedding(tok, p("token_embedding.weight"), SparseFormat.DENSE).singletonOrThrow()
-                .add(p("positional_embedding"));
+                .add(pos);
         for (int l = 0; l < tc.depth(); l++) {
             String n = "transformer.resblocks." + l + ".";
             x = block(x, tc.heads(), causalMask, true, TEXT_EPS,

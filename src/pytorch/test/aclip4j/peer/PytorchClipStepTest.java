@@ -80,6 +80,30 @@ class PytorchClipStepTest {
         }
     }
 
+    @Test
+    void theTextTowerRunsTheGivenPositionsAndRefusesOthers() {
+        SplittableRandom rng = new SplittableRandom(13);
+        Map<String, Tensor> vw = Init.vision(V, rng);
+        Map<String, Tensor> tw = Init.text(T, rng);
+        try (PytorchClipStep peer = new PytorchClipStep(V, T, vw, tw, 4, 2, 3)) {
+            assertTrue(peer.describe().endsWith("text tower over 3 of " + T.context() + " positions"), peer.describe());
+            float[] before = peer.weights().get("token_embedding.weight");
+            peer.step();
+            float[] after = peer.weights().get("token_embedding.weight");
+            double diff = 0;
+            for (int i = 0; i < after.length; i++) {
+                assertTrue(Float.isFinite(after[i]));
+                diff += Math.abs(after[i] - before[i]);
+            }
+            assertNotEquals(0.0, diff, "the token embedding moved");
+        }
+        for (int bad : new int[] {0, T.context() + 1}) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new PytorchClipStep(V, T, vw, tw, 4, 2, bad));
+            assertTrue(e.getMessage().contains("text positions " + bad), e.getMessage());
+        }
+    }
+
     /** max |a - b| within 1e-4 of the larger magnitude (plus 1e-5 absolute). */
     private static void assertClose(String what, float[] a, float[] b) {
         assertEquals(a.length, b.length, what + " length");

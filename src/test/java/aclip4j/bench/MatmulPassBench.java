@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 /**
  * The three passes of a linear layer timed apart, on the configured threads: forward ({@code inp @ weight^T}),
  * {@code dinp} ({@code dout @ weight}) and {@code dweight} ({@code dout^T @ inp}, whose A operand is read across
- * rows), each the fastest of 15 calls after 5, then the FMA ceiling on the same threads.
+ * rows), each the fastest and the median of 15 calls after 5, then the FMA ceiling on the same threads.
  *
  * <pre>
  * mvn -o -B -q test-compile
@@ -44,14 +44,15 @@ public final class MatmulPassBench {
                 for (int i = 0; i < 5; i++) {
                     passes[p].run();
                 }
-                double best = Double.MAX_VALUE;
-                for (int i = 0; i < 15; i++) {
+                double[] t = new double[15];
+                for (int i = 0; i < t.length; i++) {
                     long t0 = System.nanoTime();
                     passes[p].run();
-                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                    t[i] = (System.nanoTime() - t0) / 1e9;
                 }
-                System.out.printf("%-16s %-8s %8.2f ms %7.1f GFLOP/s%n", shape, names[p], best * 1e3,
-                        flops / best / 1e9);
+                java.util.Arrays.sort(t);
+                System.out.printf("%-16s %-8s %8.2f ms %7.1f GFLOP/s   median %8.2f ms %7.1f GFLOP/s%n", shape,
+                        names[p], t[0] * 1e3, flops / t[0] / 1e9, t[t.length / 2] * 1e3, flops / t[t.length / 2] / 1e9);
             }
         }
         System.out.printf("FMA peak, %d threads: %.1f GFLOP/s%n", Parallel.threads(), FmaPeak.gflops(Parallel.threads()));

@@ -38,6 +38,11 @@ class BenchCommandTest {
             }
             assertTrue(families <= s, "the kernels fit in the step: " + k + " in " + s + " s");
             assertEquals(s - families, k.get("rest").getAsDouble(), 1e-9);
+            // the text tower runs up to the batch's last end of text: the built-in captions are shorter than the
+            // tiny preset's context
+            int positions = x.get("text_positions").getAsInt();
+            int context = aclip4j.tower.Presets.text("tiny", 1000).context();
+            assertTrue(positions >= 2 && positions < context, positions + " of " + context + " positions");
             double matmulGflop = x.get("matmul_gflops").getAsDouble() * k.get("matmul").getAsDouble();
             assertTrue(matmulGflop > 0.5 * g && matmulGflop <= g, "matmul GFLOP " + matmulGflop + " of the step's " + g);
             if (i == 0) {

@@ -72,7 +72,7 @@ class SimdTextTowerTest {
 
     @Test
     void laterTokensDoNotChangeEarlierPositions() {
-        SimdTextTower tower = new SimdTextTower(CFG);
+        SimdTextTower tower = new SimdTextTower(CFG).withEveryPosition();
         Map<String, Tensor> w = weights(3);
         int[] changed = TOKENS.clone();
         int j = 4;
@@ -99,7 +99,7 @@ class SimdTextTowerTest {
 
     @Test
     void shorterContextComputesTheSamePrefix() {
-        SimdTextTower tower = new SimdTextTower(CFG);
+        SimdTextTower tower = new SimdTextTower(CFG).withEveryPosition();
         Map<String, Tensor> w = weights(4);
         int c = 6;
         int[] prefix = new int[B * c];
@@ -116,9 +116,12 @@ class SimdTextTowerTest {
 
     @Test
     void poolingTakesTheFirstLargestIdThroughLnFinalAndProjection() {
-        SimdTextTower tower = new SimdTextTower(CFG);
+        SimdTextTower tower = new SimdTextTower(CFG).withEveryPosition();
         Map<String, Tensor> w = weights(5);
         SimdTextTower.SimdPass p = tower.forward(w, TOKENS, B);
+        assertSameBits("features from the positions up to the last end of text, the last block on the pooled rows", p.features(),
+                new SimdTextTower(CFG).forward(w, TOKENS, B).features());
+        assertThrows(IllegalStateException.class, () -> new SimdTextTower(CFG).forward(w, TOKENS, B).hidden());
         assertArrayEquals(new int[] {5, 2}, p.eot());
         int W = CFG.width(), E = CFG.embed();
         float[] h = p.hidden(), g = w.get("ln_final.weight").floats(), bias = w.get("ln_final.bias").floats();
@@ -147,7 +150,11 @@ class SimdTextTowerTest {
         assertClose("pooled features", expected, p.features(), 1e-5, 1e-4);
     }
 
-    /** docs/SPEC.md §13: every width gives the scalar specification's bits, and repeated runs the same bits. */
+    /**
+     * docs/SPEC.md §13: every width gives the scalar specification's bits, and repeated runs the same bits. The
+     * reference runs the last block on every position; the towers under test on the pooled rows only (the default),
+     * so this also checks that leaving the other rows out changes no bit of the features or of any gradient.
+     */
     @Test
     void everyLaneWidthGivesTheScalarBitsAndRunsRepeatBitForBit() {
         for (TextConfig cfg : TAIL_CONFIGS) {
@@ -158,7 +165,7 @@ class SimdTextTowerTest {
                 tokens[i] = r.nextInt(cfg.vocab());
             }
             float[] probe = randn(r, B * cfg.embed(), 1);
-            SimdTextTower.SimdPass ref = new SimdTextTower(cfg, Lanes.SCALAR).forward(w, tokens, B);
+            SimdTextTower.SimdPass ref = new SimdTextTower(cfg, Lanes.SCALAR).withEveryPosition().forward(w, tokens, B);
             float[] refHidden = ref.hidden().clone(); // backward recycles the activations
             Map<String, Tensor> gref = ref.backward(probe);
             for (Lanes lanes : Lanes.testWidths()) {
@@ -166,7 +173,7 @@ class SimdTextTowerTest {
                 SimdTextTower tower = new SimdTextTower(cfg, lanes);
                 SimdTextTower.SimdPass a = tower.forward(w, tokens, B), b = tower.forward(w, tokens, B);
                 assertSameBits(at + "features, run twice", a.features(), b.features());
-                assertSameBits(at + "hidden", refHidden, a.hidden());
+                assertSameBits(at + "hidden", refHidden, tower.withEveryPosition().forward(w, tokens, B).hidden());
                 assertSameBits(at + "features", ref.features(), a.features());
                 Map<String, Tensor> ga = a.backward(probe), gb = b.backward(probe);
                 assertEquals(gref.keySet(), ga.keySet());

@@ -72,7 +72,7 @@ public class TrainerTest {
         for (int i = 0; i < rows.size(); i++) {
             JsonObject r = rows.get(i);
             assertEquals(i + 1, r.get("step").getAsInt());
-            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss", "lr", "logit_scale", "kept_tokens", "seconds")) {
+            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss", "lr", "logit_scale", "kept_tokens", "text_positions", "seconds")) {
                 assertTrue(r.has(k), "metrics row lacks " + k + ": " + r);
             }
         }
