@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
         description = {"Time whole training steps of CLIP, A-CLIP and A-CLIP-eff on each backend: seconds per step",
                 "(median after warm-up), model GFLOP (StepFlops), GFLOP/s, % of the FMA peak measured in the same",
                 "run, A-CLIP/CLIP ratios, the masking share of a step, and where each SIMD step went (matmul, with",
-                "its own GFLOP/s and % of the peak, attention, LayerNorm, GELU and the rest)."})
+                "its own GFLOP/s and % of the peak, attention, LayerNorm, GELU, making the batches, the optimiser's"
+                + " side, the metrics and the rest)."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "tiny", description = "tiny | vit-s16 | vit-s16-timm | vit-b16 (default: ${DEFAULT-VALUE})")
     String model;
@@ -80,12 +81,19 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Median seconds per step in each kernel family ({@link KernelTimes}) and the matmuls' GFLOP per step; the rest
-     * of the step is the host's (data, losses, heads' small ops, optimiser, EMA).
+     * Median seconds per step in each kernel family ({@link KernelTimes}), the matmuls' GFLOP per step, and the
+     * trainer's timed parts: making the batches ({@code data}), the optimiser's side ({@code update}: finite checks,
+     * EMA update, micro-batch sums, AdamW) and the object-share metric ({@code metrics}); the rest of the step is the
+     * host's other work (losses, heads' small ops, token selection, gathers, embeddings, collections).
      */
-    record Kernels(double matmul, double attention, double layernorm, double activation, double matmulGflop) {
+    record Kernels(double matmul, double attention, double layernorm, double activation, double matmulGflop,
+                   double data, double update, double metrics) {
+        Kernels(double matmul, double attention, double layernorm, double activation, double matmulGflop) {
+            this(matmul, attention, layernorm, activation, matmulGflop, 0, 0, 0);
+        }
+
         double rest(double step) {
-            return step - matmul - attention - layernorm - activation;
+            return step - matmul - attention - layernorm - activation - data - update - metrics;
         }
 
         /** The matmuls' own GFLOP/s. */
@@ -281,6 +289,9 @@ public final class BenchCommand implements Callable<Integer> {
                     ks.addProperty("attention", k.attention());
                     ks.addProperty("layernorm", k.layernorm());
                     ks.addProperty("activation", k.activation());
+                    ks.addProperty("data", k.data());
+                    ks.addProperty("update", k.update());
+                    ks.addProperty("metrics", k.metrics());
                     ks.addProperty("rest", k.rest(r.seconds));
                     o.add("kernel_seconds", ks);
                     o.addProperty("matmul_gflops", k.matmulGflops());
@@ -386,17 +397,17 @@ public final class BenchCommand implements Callable<Integer> {
         }
         System.out.println();
         System.out.println("| backend | variant | matmul s/step (GFLOP/s, % of peak) | attention s | LayerNorm s"
-                + " | GELU s | rest of the step s |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|");
+                + " | GELU s | data s | update s | metrics s | rest of the step s |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
             Kernels k = r.kernels;
             if (k == null) {
                 continue;
             }
             double rate = k.matmulGflops();
-            System.out.printf(Locale.ROOT, "| %s | %s | %.3f (%.1f, %.1f %%) | %.3f | %.3f | %.3f | %.3f |%n", r.backend,
-                    r.variant, k.matmul(), rate, 100 * rate / peak, k.attention(), k.layernorm(), k.activation(),
-                    k.rest(r.seconds));
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f (%.1f, %.1f %%) | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f"
+                    + " | %.3f |%n", r.backend, r.variant, k.matmul(), rate, 100 * rate / peak, k.attention(),
+                    k.layernorm(), k.activation(), k.data(), k.update(), k.metrics(), k.rest(r.seconds));
         }
     }
 
@@ -457,7 +468,9 @@ public final class BenchCommand implements Callable<Integer> {
                 traffic.add((double) bytes);
                 kernels.add(new double[] {KernelTimes.seconds(KernelTimes.Family.MATMUL),
                     KernelTimes.seconds(KernelTimes.Family.ATTENTION), KernelTimes.seconds(KernelTimes.Family.LAYERNORM),
-                    KernelTimes.seconds(KernelTimes.Family.ACTIVATION), KernelTimes.matmulFlops() / 1e9});
+                    KernelTimes.seconds(KernelTimes.Family.ACTIVATION), KernelTimes.matmulFlops() / 1e9,
+                    KernelTimes.seconds(KernelTimes.Family.DATA), KernelTimes.seconds(KernelTimes.Family.UPDATE),
+                    KernelTimes.seconds(KernelTimes.Family.METRICS)});
             }
         }
 
@@ -468,7 +481,7 @@ public final class BenchCommand implements Callable<Integer> {
             double gflop = StepFlops.step(cfg, m.vision, m.text, m.heads, kept, trainer.emaImageSize(), positions) / 1e9;
             Kernels k = null;
             if (backend.equals("simd")) {
-                double[] med = new double[5];
+                double[] med = new double[8];
                 for (int j = 0; j < med.length; j++) {
                     List<Double> xs = new ArrayList<>();
                     for (double[] x : kernels) {
@@ -476,7 +489,7 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                     med[j] = median(xs);
                 }
-                k = new Kernels(med[0], med[1], med[2], med[3], med[4]);
+                k = new Kernels(med[0], med[1], med[2], med[3], med[4], med[5], med[6], med[7]);
             }
             return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic), k, positions);
         }

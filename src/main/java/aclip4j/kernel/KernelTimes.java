@@ -7,15 +7,21 @@ import java.util.concurrent.atomic.LongAdder;
  * vector entry point of {@link Matmul}, {@link Attention}, {@link LayerNorm}, {@link Gelu} and {@link QuickGelu} adds
  * its call's elapsed time (and the matmuls their FLOPs, 2 per multiply-add) to its family. The kernels parallelise
  * inside a call and return when it is done, so on the one thread that calls them the families' times add up to the
- * part of the step they took; the rest is the host's (data, losses, heads' small ops, optimiser, EMA).
+ * part of the step they took. The trainer times its data, update and metrics the same way ({@link #begin}); what is
+ * left is the rest of the host's work (losses, heads' small ops, token selection, gathers, embeddings).
  *
  * <p>Off by default: then a call costs one volatile read. Timing changes no arithmetic.
  */
 public final class KernelTimes {
     private KernelTimes() {}
 
-    /** The kernel families timed. */
-    public enum Family { MATMUL, ATTENTION, LAYERNORM, ACTIVATION }
+    /**
+     * What is timed: four kernel families, and three parts of the trainer's step around the towers ({@link #begin},
+     * {@link #end}): {@code DATA} makes the step's batches (rendering, crops, augmentation, tokens), {@code UPDATE} is
+     * the optimiser's side (the finite checks of weights and gradients, the EMA update, the micro-batch sums, AdamW),
+     * {@code METRICS} the step's logged measurements outside the loss (the object share of the kept tokens).
+     */
+    public enum Family { MATMUL, ATTENTION, LAYERNORM, ACTIVATION, DATA, UPDATE, METRICS }
 
     private static volatile boolean enabled;
     private static final LongAdder[] NANOS = new LongAdder[Family.values().length];
@@ -59,6 +65,16 @@ public final class KernelTimes {
             stop(Family.MATMUL, t0);
             MATMUL_FLOPS.add((long) flops);
         }
+    }
+
+    /** A timed part of the step starts (outside the kernels, which time themselves): 0 when timing is off. */
+    public static long begin() {
+        return start();
+    }
+
+    /** The part of the step begun at {@code t0} ends: its time goes to {@code f}. */
+    public static void end(Family f, long t0) {
+        stop(f, t0);
     }
 
     /** Seconds spent in {@code f} since the last reset. */

@@ -9,6 +9,7 @@ import aclip4j.eval.ObjectShare;
 import aclip4j.tensor.Safetensors;
 import aclip4j.tensor.Tensor;
 import aclip4j.kernel.Lanes;
+import aclip4j.kernel.KernelTimes;
 import aclip4j.kernel.Parallel;
 import aclip4j.mask.TokenSelector;
 import aclip4j.optim.AdamWOptimizer;
@@ -231,9 +232,15 @@ public final class Trainer {
         double m = MomentumSchedule.momentum(cfg.m0(), i, cfg.steps());
         int micro = cfg.batch() / cfg.accum();
         StepEngine.Outcome o = engine.step(i, lr, m, i < cfg.maskWarmup()
-                ? settings.withStrategy(TokenSelector.Strategy.RANDOM) : settings, cfg.accum(),
-                a -> batches.make(i, a * micro, micro));
+                ? settings.withStrategy(TokenSelector.Strategy.RANDOM) : settings, cfg.accum(), a -> {
+                    long t0 = KernelTimes.begin();
+                    AClipStep.Batch made = batches.make(i, a * micro, micro);
+                    KernelTimes.end(KernelTimes.Family.DATA, t0);
+                    return made;
+                });
+        long metricsStart = KernelTimes.begin();
         double[] share = objectShare(i, o.firstBatch(), o.firstKeep(), o.keptTokens());
+        KernelTimes.end(KernelTimes.Family.METRICS, metricsStart);
         JsonObject row = new JsonObject();
         row.addProperty("step", i + 1);
         row.addProperty("loss", o.loss());
@@ -274,8 +281,10 @@ public final class Trainer {
     /** The host {@link StepEngine}: {@link AClipStep} per micro-batch on this run's components and Java arrays. */
     private StepEngine.Outcome hostStep(int i, double lr, double m, AClipStep.Settings stepSettings, int accum,
                                         StepEngine.MicroBatches microBatches) {
+        long updateStart = KernelTimes.begin();
         checkFiniteWeights(i + 1);
         updateEma(components, model, m); // §7: at the start of every step, before the EMA forward
+        KernelTimes.end(KernelTimes.Family.UPDATE, updateStart);
         Map<String, Tensor> grads = new LinkedHashMap<>();
         double loss = 0, clip = 0, ssl = 0, byol = 0;
         int kept = 0;
@@ -289,6 +298,7 @@ public final class Trainer {
                 first = batch;
                 firstKeep = r.keepIndex();
             }
+            long sumStart = KernelTimes.begin();
             float scale = 1f / accum; // §8: each micro-batch loss is divided by the micro-batch count
             Map<String, Tensor> spent = new LinkedHashMap<>(); // added into the sum: back to their towers
             r.grads().forEach((name, g) -> {
@@ -312,6 +322,7 @@ public final class Trainer {
                 spent.put(name, g);
             });
             recycleGradients(spent);
+            KernelTimes.end(KernelTimes.Family.UPDATE, sumStart);
             model.online.putAll(r.buffers());
             loss += r.loss() / accum;
             clip += r.clipLoss() / accum;
@@ -320,10 +331,12 @@ public final class Trainer {
             kept = r.keptTokens();
             masking += r.maskingSeconds();
         }
+        long stepStart = KernelTimes.begin();
         checkFinite(i + 1, clip, ssl, byol, grads); // before the update: the weights in memory stay the last good ones
         optimizer.step(trainable(model.online), grads, lr);
         recycleGradients(grads); // the optimiser has read them; the next step's backward writes into them
         float logitScale = clampLogitScale(model.online);
+        KernelTimes.end(KernelTimes.Family.UPDATE, stepStart);
         return new StepEngine.Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
 
@@ -374,10 +387,10 @@ public final class Trainer {
         return settings.emaImageSize();
     }
 
-    /** The random masks of {@code object_kept_random}, a metric: chosen on the host whatever the backend. */
     /** Gradient elements per {@link Parallel} task when micro-batches are scaled and summed (element-wise). */
     private static final int ACCUMULATE_CHUNK = 1 << 16;
 
+    /** The random masks of {@code object_kept_random}, a metric: chosen on the host whatever the backend. */
     private static final TokenSelector HOST_SELECTOR = aclip4j.twins.Twins.of(aclip4j.Backend.SIMD).tokenSelector();
 
     /**
@@ -393,9 +406,10 @@ public final class Trainer {
         int B = batch.B(), V = settings.views(), S = model.vision.imageSize(), p = model.vision.patch();
         int cell = settings.patchesPerCell(), g = model.vision.grid() / cell;
         Dataset.Coverage[] cov = new Dataset.Coverage[B]; // the object's coverage once per image, shared by its views
-        for (int b = 0; b < B; b++) {
-            cov[b] = train.objectCoverage(batches.sampleIndex((long) i * cfg.batch() + b));
-            if (cov[b] == null) {
+        // one task per image (a data set is called from several threads): each image's coverage is its own
+        Parallel.forEach(B, b -> cov[b] = train.objectCoverage(batches.sampleIndex((long) i * cfg.batch() + b)));
+        for (Dataset.Coverage c : cov) {
+            if (c == null) {
                 return null;
             }
         }
