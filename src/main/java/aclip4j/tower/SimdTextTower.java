@@ -99,10 +99,7 @@ public final class SimdTextTower implements TextTower {
         }
         int[] run = tokens.clone();
         if (!everyPosition) { // positions after every row's end of text feed nothing the tower returns: left out
-            int used = 0;
-            for (int e : eotPositions(tokens, B, ctx)) {
-                used = Math.max(used, e + 1);
-            }
+            int used = positionsRead(tokens, B, ctx);
             if (used < ctx) {
                 run = new int[B * used];
                 for (int b = 0; b < B; b++) {
@@ -114,6 +111,18 @@ public final class SimdTextTower implements TextTower {
         SimdPass pass = new SimdPass(new W(weights), run, B, ctx);
         pass.run();
         return pass;
+    }
+
+    /**
+     * The positions of a (B,ctx) batch its features depend on: up to the last end of text of any row,
+     * {@code max(eot) + 1}. A pass runs these (unless made {@link #withEveryPosition}).
+     */
+    public static int positionsRead(int[] tokens, int B, int ctx) {
+        int used = 0;
+        for (int e : eotPositions(tokens, B, ctx)) {
+            used = Math.max(used, e + 1);
+        }
+        return used;
     }
 
     /** Each row's pooling position: the first position of its largest token id (the EOT token, §2). */

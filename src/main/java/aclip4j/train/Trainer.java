@@ -271,11 +271,7 @@ public final class Trainer {
         if (batch == null || !(components.text() instanceof aclip4j.tower.SimdTextTower)) {
             return ctx;
         }
-        int used = 0;
-        for (int e : aclip4j.tower.SimdTextTower.eotPositions(batch.tokens(), batch.B(), batch.tokens().length / batch.B())) {
-            used = Math.max(used, e + 1);
-        }
-        return used;
+        return aclip4j.tower.SimdTextTower.positionsRead(batch.tokens(), batch.B(), batch.tokens().length / batch.B());
     }
 
     /** The host {@link StepEngine}: {@link AClipStep} per micro-batch on this run's components and Java arrays. */
@@ -406,8 +402,12 @@ public final class Trainer {
         int B = batch.B(), V = settings.views(), S = model.vision.imageSize(), p = model.vision.patch();
         int cell = settings.patchesPerCell(), g = model.vision.grid() / cell;
         Dataset.Coverage[] cov = new Dataset.Coverage[B]; // the object's coverage once per image, shared by its views
+        int[] index = new int[B];
+        for (int b = 0; b < B; b++) {
+            index[b] = batches.sampleIndex((long) i * cfg.batch() + b); // serially: the permutation is cached
+        }
         // one task per image (a data set is called from several threads): each image's coverage is its own
-        Parallel.forEach(B, b -> cov[b] = train.objectCoverage(batches.sampleIndex((long) i * cfg.batch() + b)));
+        Parallel.forEach(B, b -> cov[b] = train.objectCoverage(index[b]));
         for (Dataset.Coverage c : cov) {
             if (c == null) {
                 return null;

@@ -123,6 +123,7 @@ class SimdTextTowerTest {
                 new SimdTextTower(CFG).forward(w, TOKENS, B).features());
         assertThrows(IllegalStateException.class, () -> new SimdTextTower(CFG).forward(w, TOKENS, B).hidden());
         assertArrayEquals(new int[] {5, 2}, p.eot());
+        assertEquals(6, SimdTextTower.positionsRead(TOKENS, B, CTX), "up to row 0's end of text at 5");
         int W = CFG.width(), E = CFG.embed();
         float[] h = p.hidden(), g = w.get("ln_final.weight").floats(), bias = w.get("ln_final.bias").floats();
         float[] proj = w.get("text_projection").floats();
