@@ -116,8 +116,23 @@ public final class Nd4jGraphs {
         return x.mul(sd.nn().sigmoid(x.mul(1.702)));
     }
 
+    /**
+     * A block's MLP branch on {@code M} rows of {@code x}: {@code fc2(act(fc1(LN2(x))))}, {@code [M,D]}; the vision
+     * tower's exact GELU (§1.4) or the text tower's QuickGELU (§2) as {@code act}.
+     */
+    static SDVariable mlp(SameDiff sd, java.util.function.Function<String, SDVariable> w, Weights.BlockNames n,
+                          double eps, java.util.function.BiFunction<SameDiff, SDVariable, SDVariable> act,
+                          SDVariable x, int M, int D) {
+        SDVariable m = layerNorm(sd, x, w.apply(n.ln2w()), w.apply(n.ln2b()), eps, M, D);
+        m = act.apply(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
+        return linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
+    }
+
     /** The output of one attention layer and its probabilities. */
     record Attention(SDVariable out, SDVariable probs) {}
+
+    /** The heads of one attention layer, concatenated {@code mixed [B*T,D]} before the out-projection, and probs. */
+    record Heads(SDVariable mixed, SDVariable probs) {}
 
     /**
      * Multi-head self-attention as timm's {@code Attention} and torch's {@code nn.MultiheadAttention} compute it
@@ -130,6 +145,19 @@ public final class Nd4jGraphs {
      */
     static Attention attention(SameDiff sd, SDVariable x, int B, int T, int D, int H,
                                SDVariable qkvW, SDVariable qkvB, SDVariable projW, SDVariable projB, SDVariable mask) {
+        Heads heads = heads(sd, x, B, T, D, H, qkvW, qkvB, mask);
+        SDVariable out = linear(sd, heads.mixed(), projW, projB).reshape(B, T, D);
+        return new Attention(out, heads.probs());
+    }
+
+    /**
+     * {@link #attention} up to the concatenated heads, without the out-projection: a tower's last block applies it
+     * to the rows its features read only (SPEC §1.5, §2), since every later op acts per row.
+     *
+     * @return mixed [B*T,D] (token t of image b at row b*T + t) and probs [B,H,T,T]
+     */
+    static Heads heads(SameDiff sd, SDVariable x, int B, int T, int D, int H,
+                       SDVariable qkvW, SDVariable qkvB, SDVariable mask) {
         int hs = D / H;
         SDVariable qkv = linear(sd, x.reshape(B * T, D), qkvW, qkvB);              // [B*T,3D]
         SDVariable heads = qkv.reshape(B, T, 3, H, hs).permute(2, 0, 3, 1, 4);     // [3,B,H,T,hs]
@@ -141,9 +169,7 @@ public final class Nd4jGraphs {
         }
         SDVariable probs = sd.nn().softmax(logits, 3);
         SDVariable mixed = sd.mmul(probs, qkvSplit[2]);                            // [B,H,T,hs]
-        SDVariable merged = mixed.permute(0, 2, 1, 3).reshape(B * T, D);           // [B*T,D], heads concatenated
-        SDVariable out = linear(sd, merged, projW, projB).reshape(B, T, D);
-        return new Attention(out, probs);
+        return new Heads(mixed.permute(0, 2, 1, 3).reshape(B * T, D), probs);     // heads concatenated
     }
 
     /**

@@ -1,9 +1,8 @@
 package aclip4j.tower;
 
-import static aclip4j.tower.Nd4jGraphs.attention;
+import static aclip4j.tower.Nd4jGraphs.heads;
 import static aclip4j.tower.Nd4jGraphs.layerNorm;
 import static aclip4j.tower.Nd4jGraphs.linear;
-import static aclip4j.tower.Nd4jGraphs.quickGelu;
 
 import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jGraphs.Graph;
@@ -125,7 +124,8 @@ public final class Nd4jTextTower implements TextTower {
 
     /**
      * §2 from the looked-up token rows to the features: positions, the causal blocks, EOT pooling by the one-hot
-     * {@code eotSelect [B,1,ctx]} rows, {@code ln_final} and {@code text_projection}. Shared by this twin's graph and
+     * {@code eotSelect [B,1,ctx]} rows (in the last block, right after its attention: the rest of that block runs on
+     * the pooled rows alone), {@code ln_final} and {@code text_projection}. Shared by this twin's graph and
      * the resident training engine ({@code aclip4j.train.nd4j}); the graph may hold one text tower.
      *
      * @param w         the weights by their CLIP names
@@ -141,19 +141,25 @@ public final class Nd4jTextTower implements TextTower {
         SDVariable mask = sd.constant("causal_mask", cols.gt(rows).castTo(dtype).muli(MASKED));
 
         SDVariable x = tokenRows.reshape(B, ctx, W).add(w.apply(Weights.POSITIONAL_EMBEDDING));   // [B,ctx,W]
-        for (int i = 0; i < cfg.depth(); i++) {
+        SDVariable pooled = null;
+        int L = cfg.depth();
+        for (int i = 0; i < L; i++) {
             Weights.BlockNames n = Weights.BlockNames.text(i);
             SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * ctx, W);
-            Nd4jGraphs.Attention a = attention(sd, h, B, ctx, W, H, w.apply(n.qkvW()), w.apply(n.qkvB()),
-                    w.apply(n.projW()), w.apply(n.projB()), mask);
-            x = x.add(a.out());
-            SDVariable m = layerNorm(sd, x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, B * ctx, W);
-            m = quickGelu(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
-            m = linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
-            x = x.add(m.reshape(B, ctx, W));
+            Nd4jGraphs.Heads a = heads(sd, h, B, ctx, W, H, w.apply(n.qkvW()), w.apply(n.qkvB()), mask);
+            if (i < L - 1) {
+                x = x.add(linear(sd, a.mixed(), w.apply(n.projW()), w.apply(n.projB())).reshape(B, ctx, W));
+                x = x.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu, x, B * ctx, W).reshape(B, ctx, W));
+            } else {
+                // §2: the features read each caption's EOT row alone, and after attention every op acts per row,
+                // so the last block pools first (the one-hot rows select exactly) and projects, adds and runs its
+                // MLP on the pooled rows only, as the SIMD tower does; ln_final then acts on them as on every row
+                SDVariable mixed = sd.mmul(eotSelect, a.mixed().reshape(B, ctx, W)).reshape(B, W);   // [B,W]
+                pooled = sd.mmul(eotSelect, x).reshape(B, W)
+                        .add(linear(sd, mixed, w.apply(n.projW()), w.apply(n.projB())));
+                pooled = pooled.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu, pooled, B, W));
+            }
         }
-        // Pool first, then ln_final: LayerNorm acts per token, so this equals CLIP's ln_final-then-index.
-        SDVariable pooled = sd.mmul(eotSelect, x).reshape(B, W);                                   // [B,W]
         pooled = layerNorm(sd, pooled, w.apply(Weights.LN_FINAL_WEIGHT), w.apply(Weights.LN_FINAL_BIAS), LN_EPS, B, W);
         return sd.mmul(name, pooled, w.apply(Weights.TEXT_PROJECTION));                                 // [B,E]
     }

@@ -1,8 +1,7 @@
 package aclip4j.tower;
 
-import static aclip4j.tower.Nd4jGraphs.attention;
+import static aclip4j.tower.Nd4jGraphs.heads;
 import static aclip4j.tower.Nd4jGraphs.firstToken;
-import static aclip4j.tower.Nd4jGraphs.geluErf;
 import static aclip4j.tower.Nd4jGraphs.layerNorm;
 import static aclip4j.tower.Nd4jGraphs.linear;
 
@@ -201,8 +200,9 @@ public final class Nd4jVisionTower implements VisionTower {
     }
 
     /**
-     * §1.4–§1.6 and §3 on an embedded token sequence {@code x [B,Tk,D]} (CLS first): the blocks, the final
-     * LayerNorm of the CLS row, the projection and, with {@code withClsAttention}, the CLS query's attention rows
+     * §1.4–§1.6 and §3 on an embedded token sequence {@code x [B,Tk,D]} (CLS first): the blocks (the last one on
+     * the CLS rows alone after its attention, §1.5), the final LayerNorm of the CLS row, the projection and, with
+     * {@code withClsAttention}, the CLS query's attention rows
      * that the §3 score is made of. Shared by this twin's graphs and the resident training engine
      * ({@code aclip4j.train.nd4j}); {@code prefix} keeps the output names apart when one graph holds several passes.
      *
@@ -213,23 +213,28 @@ public final class Nd4jVisionTower implements VisionTower {
                                  String prefix) {
         int D = cfg.width(), H = cfg.heads(), L = cfg.depth();
         List<SDVariable> rows = new ArrayList<>();
+        SDVariable cls = null;
         for (int i = 0; i < L; i++) {
             Weights.BlockNames n = Weights.BlockNames.vision(i);
             SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * Tk, D);
-            Nd4jGraphs.Attention a = attention(sd, h, B, Tk, D, H, w.apply(n.qkvW()), w.apply(n.qkvB()),
-                    w.apply(n.projW()), w.apply(n.projB()), null);
-            x = x.add(a.out());
+            Nd4jGraphs.Heads a = heads(sd, h, B, Tk, D, H, w.apply(n.qkvW()), w.apply(n.qkvB()), null);
             if (withClsAttention && (!lastLayerOnly || i == L - 1)) { // the CLS query's row over all Tk keys
                 rows.add(a.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 1), SDIndex.all())
                         .reshape(1, B, H, Tk));
             }
-            SDVariable m = layerNorm(sd, x, w.apply(n.ln2w()), w.apply(n.ln2b()), LN_EPS, B * Tk, D);
-            m = geluErf(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
-            m = linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
-            x = x.add(m.reshape(B, Tk, D));
+            if (i < L - 1) {
+                x = x.add(linear(sd, a.mixed(), w.apply(n.projW()), w.apply(n.projB())).reshape(B, Tk, D));
+                x = x.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::geluErf, x, B * Tk, D).reshape(B, Tk, D));
+            } else {
+                // §1.5: the features read the CLS row alone, and after attention every op acts per row, so the
+                // last block projects, adds and runs its MLP on that row only (as the SIMD tower does)
+                SDVariable mixedCls = firstToken(a.mixed().reshape(B, Tk, D), B, D);            // [B,D]
+                cls = firstToken(x, B, D).add(linear(sd, mixedCls, w.apply(n.projW()), w.apply(n.projB())));
+                cls = cls.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::geluErf, cls, B, D));
+            }
         }
         // the final LayerNorm acts per token and only the CLS row is used: normalise that row alone
-        SDVariable clsOut = sd.identity(prefix + "cls", layerNorm(sd, firstToken(x, B, D), w.apply(Weights.NORM_WEIGHT),
+        SDVariable clsOut = sd.identity(prefix + "cls", layerNorm(sd, cls, w.apply(Weights.NORM_WEIGHT),
                 w.apply(Weights.NORM_BIAS), LN_EPS, B, D));                                      // [B,D]
         SDVariable features = sd.mmul(prefix + "features", clsOut, w.apply(Weights.IMAGE_PROJECTION)); // [B,E], §1.5
         SDVariable clsAttention = null;
