@@ -45,27 +45,22 @@ public final class Safetensors {
         }
     }
 
+    /**
+     * Reads a whole file. The data is read tensor by tensor, so no buffer the size of the file is ever held (a
+     * checkpoint of a large model may exceed 2 GiB; one tensor may not).
+     */
     public static Contents read(Path file) throws IOException {
-        long size;
-        ByteBuffer all;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            size = ch.size();
-            if (size < 8) {
-                throw new FormatException(file, "truncated: " + size + " bytes, shorter than the 8-byte header length");
-            }
-            if (size > Integer.MAX_VALUE) {
-                throw new FormatException(file, "file of " + size + " bytes is larger than 2 GiB, not supported");
-            }
-            all = ByteBuffer.allocate((int) size);
-            while (all.hasRemaining()) {
-                if (ch.read(all) < 0) {
-                    break;
-                }
-            }
-            all.flip();
+            return read(file, ch);
         }
-        all.order(ByteOrder.LITTLE_ENDIAN);
-        long headerLength = all.getLong(0);
+    }
+
+    private static Contents read(Path file, FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new FormatException(file, "truncated: " + size + " bytes, shorter than the 8-byte header length");
+        }
+        long headerLength = readAt(file, ch, 0, 8).getLong(0);
         if (headerLength < 2 || headerLength > MAX_HEADER) {
             throw new FormatException(file, "header length " + headerLength + " is not plausible");
         }
@@ -74,8 +69,7 @@ public final class Safetensors {
                     "header length " + headerLength + " runs past the end of the file (" + size + " bytes)");
         }
         byte[] headerBytes = new byte[(int) headerLength];
-        all.position(8);
-        all.get(headerBytes);
+        readAt(file, ch, 8, (int) headerLength).get(headerBytes);
         JsonObject header;
         try {
             JsonElement parsed = JsonParser.parseString(new String(headerBytes, StandardCharsets.UTF_8).trim());
@@ -154,15 +148,27 @@ public final class Safetensors {
                 throw new FormatException(file, "tensor '" + name + "': shape " + Arrays.toString(shape) + " x "
                         + dtype + " needs " + expectedBytes + " bytes but data_offsets give " + (end - begin));
             }
+            if (expectedBytes > Integer.MAX_VALUE - 8) {
+                throw new FormatException(file, "tensor '" + name + "' of " + expectedBytes
+                        + " bytes is larger than a Java array");
+            }
             ranges.add(new long[] {begin, end});
             rangeNames.add(name);
-            ByteBuffer slice = all.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-            slice.position((int) (dataStart + begin));
-            slice.limit((int) (dataStart + end));
-            tensors.put(name, decode(slice.slice().order(ByteOrder.LITTLE_ENDIAN), dtype, shape));
+            tensors.put(name, decode(readAt(file, ch, dataStart + begin, (int) expectedBytes), dtype, shape));
         }
         checkNoOverlap(file, ranges, rangeNames);
         return new Contents(tensors, metadata);
+    }
+
+    /** {@code length} bytes of the file from {@code position}, little-endian, positioned at 0. */
+    private static ByteBuffer readAt(Path file, FileChannel ch, long position, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining()) {
+            if (ch.read(b, position + b.position()) < 0) {
+                throw new FormatException(file, "truncated: ended at byte " + (position + b.position()));
+            }
+        }
+        return b.flip();
     }
 
     private static void checkNoOverlap(Path file, List<long[]> ranges, List<String> names) throws FormatException {
@@ -215,8 +221,13 @@ public final class Safetensors {
         }
     }
 
-    /** Encodes tensors (in map order) and metadata to the safetensors byte layout. */
-    public static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
+    /** Bytes of the data section a chunked write fills before handing them to the file. */
+    private static final int CHUNK = 1 << 20;
+
+    /**
+     * The 8-byte header length, the JSON header (tensors in map order) and its padding: everything before the data.
+     */
+    private static byte[] header(Map<String, Tensor> tensors, Map<String, String> metadata) {
         JsonObject header = new JsonObject();
         if (metadata != null && !metadata.isEmpty()) {
             JsonObject meta = new JsonObject();
@@ -244,31 +255,58 @@ public final class Safetensors {
         Gson gson = new GsonBuilder().disableHtmlEscaping().create();
         byte[] json = gson.toJson(header).getBytes(StandardCharsets.UTF_8);
         int pad = (8 - json.length % 8) % 8; // align the data section to 8 bytes, padding the JSON with spaces
-        long total = 8 + json.length + pad + offset;
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("safetensors file of " + total + " bytes is larger than 2 GiB");
-        }
-        ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocate(8 + json.length + pad).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(json.length + pad);
         out.put(json);
         for (int i = 0; i < pad; i++) {
             out.put((byte) ' ');
         }
-        for (Tensor t : tensors.values()) {
-            switch (t.dtype()) {
-                case F32: for (float v : t.floats()) { out.putFloat(v); } break;
-                case F64: for (double v : t.doubles()) { out.putDouble(v); } break;
-                case I32: for (int v : t.ints()) { out.putInt(v); } break;
-                case U8: out.put(t.bytes()); break;
-                default: throw new AssertionError(t.dtype());
-            }
-        }
         return out.array();
     }
 
-    /** Writes atomically: to a temporary file beside {@code file}, forced to disk, then renamed over it. */
+    /** The data section, tensor after tensor in map order, through one chunk of {@link #CHUNK} bytes. */
+    private static void writeData(OutputStream os, Map<String, Tensor> tensors) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        for (Tensor t : tensors.values()) {
+            int n = t.numel();
+            int per = CHUNK / t.dtype().bytes;
+            for (int i = 0; i < n; i += per) {
+                int m = Math.min(per, n - i);
+                chunk.clear();
+                switch (t.dtype()) {
+                    case F32 -> chunk.asFloatBuffer().put(t.floats(), i, m);
+                    case F64 -> chunk.asDoubleBuffer().put(t.doubles(), i, m);
+                    case I32 -> chunk.asIntBuffer().put(t.ints(), i, m);
+                    case U8 -> chunk.put(t.bytes(), i, m);
+                    default -> throw new AssertionError(t.dtype());
+                }
+                os.write(chunk.array(), 0, m * t.dtype().bytes);
+            }
+        }
+    }
+
+    /**
+     * Writes atomically: to a temporary file beside {@code file}, forced to disk, then renamed over it. The data
+     * streams to the file in chunks, never through a buffer of the file's size (a checkpoint of a model in training
+     * is written while the heap holds the model and its activations).
+     */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-        writeAtomically(file, encode(tensors, metadata));
+        byte[] header = header(tensors, metadata);
+        writeAtomically(file, os -> {
+            os.write(header);
+            writeData(os, tensors);
+        });
+    }
+
+    /** Copies {@code from} onto {@code to} atomically (a temporary file beside {@code to}, renamed over it). */
+    public static void copyAtomically(Path from, Path to) throws IOException {
+        writeAtomically(to, os -> Files.copy(from, os));
+    }
+
+    /** What a write puts into the temporary file. */
+    @FunctionalInterface
+    private interface Body {
+        void writeTo(OutputStream os) throws IOException;
     }
 
     /**
@@ -277,9 +315,13 @@ public final class Safetensors {
      * IOException whose message names {@code file} and the system's reason.
      */
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        writeAtomically(file, os -> os.write(bytes));
+    }
+
+    private static void writeAtomically(Path file, Body body) throws IOException {
         Path abs = file.toAbsolutePath();
         try {
-            writeAtomicallyOrThrow(abs, bytes);
+            writeAtomicallyOrThrow(abs, body);
         } catch (IOException e) {
             throw new IOException("cannot write " + abs + ": " + reason(e), e);
         }
@@ -296,7 +338,7 @@ public final class Safetensors {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static void writeAtomicallyOrThrow(Path abs, byte[] bytes) throws IOException {
+    private static void writeAtomicallyOrThrow(Path abs, Body body) throws IOException {
         Path dir = abs.getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
@@ -308,7 +350,7 @@ public final class Safetensors {
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream os = java.nio.channels.Channels.newOutputStream(ch)) {
-                os.write(bytes);
+                body.writeTo(os);
                 os.flush();
                 ch.force(true);
             }

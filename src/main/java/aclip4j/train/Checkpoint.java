@@ -35,11 +35,13 @@ public record Checkpoint(long step, Map<String, Tensor> tensors, Map<String, Str
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("format", FORMAT);
         meta.put("step", Long.toString(step));
-        byte[] bytes = Safetensors.encode(tensors, meta);
+        // streamed to disk tensor by tensor (the heap holds the model and its activations), then copied
         if (keepStepFile) {
-            Safetensors.writeAtomically(stepFile(dir, step), bytes);
+            Safetensors.write(stepFile(dir, step), tensors, meta);
+            Safetensors.copyAtomically(stepFile(dir, step), lastFile(dir));
+        } else {
+            Safetensors.write(lastFile(dir), tensors, meta);
         }
-        Safetensors.writeAtomically(lastFile(dir), bytes);
     }
 
     /** Reads a checkpoint file; a file of another kind or without a step is refused with the reason. */

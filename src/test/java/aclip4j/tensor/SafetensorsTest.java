@@ -51,6 +51,63 @@ class SafetensorsTest {
     }
 
     @Test
+    void tensorsLargerThanTheWriteChunkRoundTripWithTheLayoutOfTheFormat() throws IOException {
+        // the data streams through a 1 MB chunk: tensors across chunk boundaries, of every dtype, one empty
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        float[] f = new float[300_007];
+        double[] d = new double[140_001];
+        int[] i = new int[262_145];
+        byte[] b = new byte[1_048_577];
+        for (int k = 0; k < f.length; k++) {
+            f[k] = (float) r.nextGaussian();
+        }
+        for (int k = 0; k < d.length; k++) {
+            d[k] = r.nextGaussian();
+        }
+        for (int k = 0; k < i.length; k++) {
+            i[k] = r.nextInt();
+        }
+        r.nextBytes(b);
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("f", Tensor.f32(f, 300_007));
+        t.put("empty", Tensor.f32(new float[0], 0, 4));
+        t.put("d", Tensor.f64(d, 140_001));
+        t.put("i", Tensor.i32(i, 5, 52_429));
+        t.put("b", Tensor.u8(b, 1_048_577));
+        Path file = dir.resolve("big.safetensors");
+        Safetensors.write(file, t, Map.of("step", "7"));
+        Safetensors.Contents c = Safetensors.read(file);
+        assertArrayEquals(f, c.tensors().get("f").floats());
+        assertArrayEquals(d, c.tensors().get("d").doubles());
+        assertArrayEquals(i, c.tensors().get("i").ints());
+        assertArrayEquals(new int[] {5, 52_429}, c.tensors().get("i").shape());
+        assertArrayEquals(b, c.tensors().get("b").bytes());
+        assertEquals(0, c.tensors().get("empty").numel());
+        assertEquals("7", c.metadata().get("step"));
+        // the layout itself: header length, then the data in map order, little-endian, with no gaps
+        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        long data = 8 + all.getLong(0);
+        assertEquals(data + 4L * f.length + 8L * d.length + 4L * i.length + b.length, Files.size(file));
+        assertEquals(f[f.length - 1], all.getFloat((int) (data + 4L * (f.length - 1))));
+        assertEquals(d[0], all.getDouble((int) (data + 4L * f.length)));
+        assertEquals(i[262_144], all.getInt((int) (data + 4L * f.length + 8L * d.length + 4L * 262_144)));
+        assertEquals(b[1_048_576], all.get((int) (data + 4L * f.length + 8L * d.length + 4L * i.length + 1_048_576)));
+    }
+
+    @Test
+    void copyAtomicallyGivesTheSameBytesAndNoTemporaryFile() throws IOException {
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        Safetensors.write(a, sample(), Map.of("format", "x"));
+        Files.write(b, new byte[] {1, 2, 3}); // replaced whole
+        Safetensors.copyAtomically(a, b);
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        try (var s = Files.list(dir)) {
+            assertEquals(2, s.count());
+        }
+    }
+
+    @Test
     void writingLeavesNoTemporaryFiles() throws IOException {
         Path f = dir.resolve("b.safetensors");
         Safetensors.write(f, sample(), Map.of());

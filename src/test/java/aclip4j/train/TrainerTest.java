@@ -117,6 +117,55 @@ public class TrainerTest {
     }
 
     @Test
+    void aFailingEvaluationComesAfterTheCheckpointOfItsStep() throws IOException {
+        Parallel.setThreads(2);
+        Path data = dir.resolve("pictures");
+        Files.createDirectories(data.resolve("train"));
+        Files.createDirectories(data.resolve("test"));
+        List<String> lines = new ArrayList<>();
+        for (int k = 0; k < 8; k++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 20,
+                    java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 20; y++) {
+                for (int x = 0; x < 20; x++) {
+                    img.setRGB(x, y, (k * 30 + x * 9) << 16 | (y * 11) << 8 | (k * 7 + x + y));
+                }
+            }
+            assertTrue(javax.imageio.ImageIO.write(img, "png", data.resolve("train/" + k + ".png").toFile()));
+            lines.add(k + ".png\ta picture with the number " + k);
+        }
+        Files.write(data.resolve("train/captions.tsv"), lines, StandardCharsets.UTF_8);
+        Files.write(data.resolve("test/broken.png"), "not a picture".getBytes(StandardCharsets.UTF_8));
+        Files.write(data.resolve("test/captions.tsv"), List.of("broken.png\ta broken picture"), StandardCharsets.UTF_8);
+        Path run = dir.resolve("broken-eval");
+        Trainer t = Trainer.start(config("--data", "folder:" + data, "--steps", "2", "--eval-every", "2",
+                "--train-images", "8", "--eval-images", "1", "--batch", "4"), run, quiet);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.run(Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("broken.png"), e.getMessage());
+        assertEquals(2, RunState.load(Checkpoint.lastFile(run)).checkpoint().step(),
+                "the trained steps are on disk although their evaluation failed");
+    }
+
+    @Test
+    void evaluationRunsInCallsNoLargerThanTheTrainingMicroBatchWithTheSameReport() throws IOException {
+        assertEquals(8, Trainer.evalBatch(config("--batch", "32", "--accum", "4")));
+        assertEquals(32, Trainer.evalBatch(config("--batch", "64")));
+        assertEquals(5, Trainer.evalBatch(config("--batch", "5")));
+        assertEquals(1, Trainer.evalBatch(config("--variant", "clip", "--batch", "6", "--accum", "6")));
+        // the call size changes no bit of the report: every image's and caption's features are its own
+        Parallel.setThreads(2);
+        Trainer t = Trainer.start(config("--variant", "aclip", "--steps", "2", "--batch", "8", "--accum", "2"),
+                dir.resolve("eval-calls"), quiet);
+        t.run(Long.MAX_VALUE);
+        aclip4j.eval.Evaluator.Report inCallsOf4 = t.evaluate(13);
+        aclip4j.eval.Evaluator.Report whole = aclip4j.eval.Evaluator.evaluate(t.components().vision(),
+                t.components().text(), t.model().evalWeights(true), t.model().vision.imageSize(),
+                t.model().vision.embed(), t.heldOut(), t.tokenizer(), 13, 13, "ema");
+        assertEquals(whole, inCallsOf4);
+        assertTrue(whole.i2tR10() > 0, "a report with something in it: " + whole);
+    }
+
+    @Test
     void aNonFiniteValueStopsTheRunNamingStepTermAndTensorAndKeepsTheLastGoodCheckpoint() throws IOException {
         Parallel.setThreads(2);
         Path run = dir.resolve("nan");
