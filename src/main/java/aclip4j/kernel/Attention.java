@@ -348,81 +348,98 @@ public final class Attention {
                 x2 = xBase + Math.min(t0 + 2, last) * xs, x3 = xBase + Math.min(t0 + 3, last) * xs;
         int j = 0;
         for (; j + NV * LENGTH <= kv; j += NV * LENGTH) {
-            FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
-            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-            for (int i = 0, ki = j; i < hs; i++, ki += Tp) {
-                FloatVector k0 = FloatVector.fromArray(SPECIES, pk, ki);
-                FloatVector k1 = FloatVector.fromArray(SPECIES, pk, ki + LENGTH);
-                FloatVector k2 = k0, k3 = k0;
-                if (NV > 2) {
-                    k2 = FloatVector.fromArray(SPECIES, pk, ki + 2 * LENGTH);
-                    k3 = FloatVector.fromArray(SPECIES, pk, ki + 3 * LENGTH);
-                }
-                FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + i]); // acc[r][j] = fma(x_r[i], y_j[i], acc)
-                a00 = v.fma(k0, a00);
-                a01 = v.fma(k1, a01);
-                if (NV > 2) {
-                    a02 = v.fma(k2, a02);
-                    a03 = v.fma(k3, a03);
-                }
-                v = FloatVector.broadcast(SPECIES, x[x1 + i]);
-                a10 = v.fma(k0, a10);
-                a11 = v.fma(k1, a11);
-                if (NV > 2) {
-                    a12 = v.fma(k2, a12);
-                    a13 = v.fma(k3, a13);
-                }
-                v = FloatVector.broadcast(SPECIES, x[x2 + i]);
-                a20 = v.fma(k0, a20);
-                a21 = v.fma(k1, a21);
-                if (NV > 2) {
-                    a22 = v.fma(k2, a22);
-                    a23 = v.fma(k3, a23);
-                }
-                v = FloatVector.broadcast(SPECIES, x[x3 + i]);
-                a30 = v.fma(k0, a30);
-                a31 = v.fma(k1, a31);
-                if (NV > 2) {
-                    a32 = v.fma(k2, a32);
-                    a33 = v.fma(k3, a33);
-                }
-            }
-            int r0 = d0 + j, r1 = r0 + Tp, r2 = r1 + Tp, r3 = r2 + Tp;
-            a00.mul(scale).intoArray(dst, r0);
-            a01.mul(scale).intoArray(dst, r0 + LENGTH);
-            a10.mul(scale).intoArray(dst, r1);
-            a11.mul(scale).intoArray(dst, r1 + LENGTH);
-            a20.mul(scale).intoArray(dst, r2);
-            a21.mul(scale).intoArray(dst, r2 + LENGTH);
-            a30.mul(scale).intoArray(dst, r3);
-            a31.mul(scale).intoArray(dst, r3 + LENGTH);
-            if (NV > 2) {
-                a02.mul(scale).intoArray(dst, r0 + 2 * LENGTH);
-                a03.mul(scale).intoArray(dst, r0 + 3 * LENGTH);
-                a12.mul(scale).intoArray(dst, r1 + 2 * LENGTH);
-                a13.mul(scale).intoArray(dst, r1 + 3 * LENGTH);
-                a22.mul(scale).intoArray(dst, r2 + 2 * LENGTH);
-                a23.mul(scale).intoArray(dst, r2 + 3 * LENGTH);
-                a32.mul(scale).intoArray(dst, r3 + 2 * LENGTH);
-                a33.mul(scale).intoArray(dst, r3 + 3 * LENGTH);
-            }
+            rowsTimesPackedTile(x, x0, x1, x2, x3, hs, pk, Tp, j, scale, dst, d0);
         }
         for (; j < kv; j += LENGTH) { // kv is a multiple of LENGTH: whole vectors only
-            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0, ki = j; i < hs; i++, ki += Tp) {
-                FloatVector k0 = FloatVector.fromArray(SPECIES, pk, ki);
-                a0 = FloatVector.broadcast(SPECIES, x[x0 + i]).fma(k0, a0);
-                a1 = FloatVector.broadcast(SPECIES, x[x1 + i]).fma(k0, a1);
-                a2 = FloatVector.broadcast(SPECIES, x[x2 + i]).fma(k0, a2);
-                a3 = FloatVector.broadcast(SPECIES, x[x3 + i]).fma(k0, a3);
-            }
-            a0.mul(scale).intoArray(dst, d0 + j);
-            a1.mul(scale).intoArray(dst, d0 + Tp + j);
-            a2.mul(scale).intoArray(dst, d0 + 2 * Tp + j);
-            a3.mul(scale).intoArray(dst, d0 + 3 * Tp + j);
+            rowsTimesPackedVector(x, x0, x1, x2, x3, hs, pk, Tp, j, scale, dst, d0);
         }
+    }
+
+    /**
+     * The QB x {@link #NV}-vector register block of {@link #rowsTimesPacked} at keys j (row r of X at x[xr]). Its own
+     * method, and so its own C2 compilation: as one method with the single-vector loop below it went past C2's node
+     * budget in some JVMs, which then left the last Vector API calls as Java calls (objects per vector, attention
+     * 2.1-2.2 s of a batch-32 A-CLIP step instead of 0.8-1.0; BENCHMARKS.md, seventh session).
+     */
+    private static void rowsTimesPackedTile(float[] x, int x0, int x1, int x2, int x3, int hs, float[] pk, int Tp,
+                                            int j, float scale, float[] dst, int d0) {
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int i = 0, ki = j; i < hs; i++, ki += Tp) {
+            FloatVector k0 = FloatVector.fromArray(SPECIES, pk, ki);
+            FloatVector k1 = FloatVector.fromArray(SPECIES, pk, ki + LENGTH);
+            FloatVector k2 = k0, k3 = k0;
+            if (NV > 2) {
+                k2 = FloatVector.fromArray(SPECIES, pk, ki + 2 * LENGTH);
+                k3 = FloatVector.fromArray(SPECIES, pk, ki + 3 * LENGTH);
+            }
+            FloatVector v = FloatVector.broadcast(SPECIES, x[x0 + i]); // acc[r][j] = fma(x_r[i], y_j[i], acc)
+            a00 = v.fma(k0, a00);
+            a01 = v.fma(k1, a01);
+            if (NV > 2) {
+                a02 = v.fma(k2, a02);
+                a03 = v.fma(k3, a03);
+            }
+            v = FloatVector.broadcast(SPECIES, x[x1 + i]);
+            a10 = v.fma(k0, a10);
+            a11 = v.fma(k1, a11);
+            if (NV > 2) {
+                a12 = v.fma(k2, a12);
+                a13 = v.fma(k3, a13);
+            }
+            v = FloatVector.broadcast(SPECIES, x[x2 + i]);
+            a20 = v.fma(k0, a20);
+            a21 = v.fma(k1, a21);
+            if (NV > 2) {
+                a22 = v.fma(k2, a22);
+                a23 = v.fma(k3, a23);
+            }
+            v = FloatVector.broadcast(SPECIES, x[x3 + i]);
+            a30 = v.fma(k0, a30);
+            a31 = v.fma(k1, a31);
+            if (NV > 2) {
+                a32 = v.fma(k2, a32);
+                a33 = v.fma(k3, a33);
+            }
+        }
+        int r0 = d0 + j, r1 = r0 + Tp, r2 = r1 + Tp, r3 = r2 + Tp;
+        a00.mul(scale).intoArray(dst, r0);
+        a01.mul(scale).intoArray(dst, r0 + LENGTH);
+        a10.mul(scale).intoArray(dst, r1);
+        a11.mul(scale).intoArray(dst, r1 + LENGTH);
+        a20.mul(scale).intoArray(dst, r2);
+        a21.mul(scale).intoArray(dst, r2 + LENGTH);
+        a30.mul(scale).intoArray(dst, r3);
+        a31.mul(scale).intoArray(dst, r3 + LENGTH);
+        if (NV > 2) {
+            a02.mul(scale).intoArray(dst, r0 + 2 * LENGTH);
+            a03.mul(scale).intoArray(dst, r0 + 3 * LENGTH);
+            a12.mul(scale).intoArray(dst, r1 + 2 * LENGTH);
+            a13.mul(scale).intoArray(dst, r1 + 3 * LENGTH);
+            a22.mul(scale).intoArray(dst, r2 + 2 * LENGTH);
+            a23.mul(scale).intoArray(dst, r2 + 3 * LENGTH);
+            a32.mul(scale).intoArray(dst, r3 + 2 * LENGTH);
+            a33.mul(scale).intoArray(dst, r3 + 3 * LENGTH);
+        }
+    }
+
+    /** One vector of keys (from j) of the QB rows of {@link #rowsTimesPacked}: the keys left after its tiles. */
+    private static void rowsTimesPackedVector(float[] x, int x0, int x1, int x2, int x3, int hs, float[] pk,
+                                              int Tp, int j, float scale, float[] dst, int d0) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0, ki = j; i < hs; i++, ki += Tp) {
+            FloatVector k0 = FloatVector.fromArray(SPECIES, pk, ki);
+            a0 = FloatVector.broadcast(SPECIES, x[x0 + i]).fma(k0, a0);
+            a1 = FloatVector.broadcast(SPECIES, x[x1 + i]).fma(k0, a1);
+            a2 = FloatVector.broadcast(SPECIES, x[x2 + i]).fma(k0, a2);
+            a3 = FloatVector.broadcast(SPECIES, x[x3 + i]).fma(k0, a3);
+        }
+        a0.mul(scale).intoArray(dst, d0 + j);
+        a1.mul(scale).intoArray(dst, d0 + Tp + j);
+        a2.mul(scale).intoArray(dst, d0 + 2 * Tp + j);
+        a3.mul(scale).intoArray(dst, d0 + 3 * Tp + j);
     }
 
     /**
@@ -480,96 +497,7 @@ public final class Attention {
         int sv = sBase + sFrom * ss, steps = sTo - sFrom;
         int c = 0;
         for (; c + NV * LENGTH <= hs; c += NV * LENGTH) {
-            FloatVector z = FloatVector.zero(SPECIES);
-            FloatVector o00 = z, o01 = z, o02 = z, o03 = z, o10 = z, o11 = z, o12 = z, o13 = z;
-            FloatVector o20 = z, o21 = z, o22 = z, o23 = z, o30 = z, o31 = z, o32 = z, o33 = z;
-            if (!zero) {
-                o00 = FloatVector.fromArray(SPECIES, dst, d0 + c);
-                o01 = FloatVector.fromArray(SPECIES, dst, d0 + c + LENGTH);
-                o10 = FloatVector.fromArray(SPECIES, dst, d1 + c);
-                o11 = FloatVector.fromArray(SPECIES, dst, d1 + c + LENGTH);
-                o20 = FloatVector.fromArray(SPECIES, dst, d2 + c);
-                o21 = FloatVector.fromArray(SPECIES, dst, d2 + c + LENGTH);
-                o30 = FloatVector.fromArray(SPECIES, dst, d3 + c);
-                o31 = FloatVector.fromArray(SPECIES, dst, d3 + c + LENGTH);
-                if (NV > 2) {
-                    o02 = FloatVector.fromArray(SPECIES, dst, d0 + c + 2 * LENGTH);
-                    o03 = FloatVector.fromArray(SPECIES, dst, d0 + c + 3 * LENGTH);
-                    o12 = FloatVector.fromArray(SPECIES, dst, d1 + c + 2 * LENGTH);
-                    o13 = FloatVector.fromArray(SPECIES, dst, d1 + c + 3 * LENGTH);
-                    o22 = FloatVector.fromArray(SPECIES, dst, d2 + c + 2 * LENGTH);
-                    o23 = FloatVector.fromArray(SPECIES, dst, d2 + c + 3 * LENGTH);
-                    o32 = FloatVector.fromArray(SPECIES, dst, d3 + c + 2 * LENGTH);
-                    o33 = FloatVector.fromArray(SPECIES, dst, d3 + c + 3 * LENGTH);
-                }
-            }
-            for (int s = 0, v = sv + c, k = 0; s < steps; s++, v += ss, k += cs) {
-                FloatVector v0 = FloatVector.fromArray(SPECIES, src, v);
-                FloatVector v1 = FloatVector.fromArray(SPECIES, src, v + LENGTH);
-                FloatVector v2 = v0, v3 = v0;
-                if (NV > 2) {
-                    v2 = FloatVector.fromArray(SPECIES, src, v + 2 * LENGTH);
-                    v3 = FloatVector.fromArray(SPECIES, src, v + 3 * LENGTH);
-                }
-                FloatVector x = FloatVector.broadcast(SPECIES, coef[c0 + k]); // dst_r = fma(coef_r(s), src_s, dst_r)
-                o00 = x.fma(v0, o00);
-                o01 = x.fma(v1, o01);
-                if (NV > 2) {
-                    o02 = x.fma(v2, o02);
-                    o03 = x.fma(v3, o03);
-                }
-                x = FloatVector.broadcast(SPECIES, coef[c1 + k]);
-                o10 = x.fma(v0, o10);
-                o11 = x.fma(v1, o11);
-                if (NV > 2) {
-                    o12 = x.fma(v2, o12);
-                    o13 = x.fma(v3, o13);
-                }
-                x = FloatVector.broadcast(SPECIES, coef[c2 + k]);
-                o20 = x.fma(v0, o20);
-                o21 = x.fma(v1, o21);
-                if (NV > 2) {
-                    o22 = x.fma(v2, o22);
-                    o23 = x.fma(v3, o23);
-                }
-                x = FloatVector.broadcast(SPECIES, coef[c3 + k]);
-                o30 = x.fma(v0, o30);
-                o31 = x.fma(v1, o31);
-                if (NV > 2) {
-                    o32 = x.fma(v2, o32);
-                    o33 = x.fma(v3, o33);
-                }
-            }
-            o00.intoArray(dst, d0 + c);
-            o01.intoArray(dst, d0 + c + LENGTH);
-            if (NV > 2) {
-                o02.intoArray(dst, d0 + c + 2 * LENGTH);
-                o03.intoArray(dst, d0 + c + 3 * LENGTH);
-            }
-            if (rows > 1) {
-                o10.intoArray(dst, d1 + c);
-                o11.intoArray(dst, d1 + c + LENGTH);
-                if (NV > 2) {
-                    o12.intoArray(dst, d1 + c + 2 * LENGTH);
-                    o13.intoArray(dst, d1 + c + 3 * LENGTH);
-                }
-            }
-            if (rows > 2) {
-                o20.intoArray(dst, d2 + c);
-                o21.intoArray(dst, d2 + c + LENGTH);
-                if (NV > 2) {
-                    o22.intoArray(dst, d2 + c + 2 * LENGTH);
-                    o23.intoArray(dst, d2 + c + 3 * LENGTH);
-                }
-            }
-            if (rows > 3) {
-                o30.intoArray(dst, d3 + c);
-                o31.intoArray(dst, d3 + c + LENGTH);
-                if (NV > 2) {
-                    o32.intoArray(dst, d3 + c + 2 * LENGTH);
-                    o33.intoArray(dst, d3 + c + 3 * LENGTH);
-                }
-            }
+            axpyTile(zero, rows, dst, d0 + c, d1 + c, d2 + c, d3 + c, coef, c0, c1, c2, c3, cs, src, sv + c, ss, steps);
         }
         if (NV > 2) { // hs below NV vectors (hs 32 at 512 bits): tiles of two vectors before single ones
             for (; c + 2 * LENGTH <= hs; c += 2 * LENGTH) {
@@ -618,6 +546,106 @@ public final class Attention {
             }
             if (rows > 3) {
                 axpyColumn(zero, dst, d3 + c, coef, c3, cs, src, sv + c, ss, steps);
+            }
+        }
+    }
+
+    /**
+     * The QB rows x {@link #NV} vectors of channels of {@link #axpyRows} (row r's at dst[dr], its coefficients from
+     * coef[cr], stepping cs; the source from src[so], stepping ss), in its own method and C2 compilation, as
+     * {@link #rowsTimesPackedTile} is (C2's node budget).
+     */
+    private static void axpyTile(boolean zero, int rows, float[] dst, int d0, int d1, int d2, int d3,
+                                 float[] coef, int c0, int c1, int c2, int c3, int cs,
+                                 float[] src, int so, int ss, int steps) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector o00 = z, o01 = z, o02 = z, o03 = z, o10 = z, o11 = z, o12 = z, o13 = z;
+        FloatVector o20 = z, o21 = z, o22 = z, o23 = z, o30 = z, o31 = z, o32 = z, o33 = z;
+        if (!zero) {
+            o00 = FloatVector.fromArray(SPECIES, dst, d0);
+            o01 = FloatVector.fromArray(SPECIES, dst, d0 + LENGTH);
+            o10 = FloatVector.fromArray(SPECIES, dst, d1);
+            o11 = FloatVector.fromArray(SPECIES, dst, d1 + LENGTH);
+            o20 = FloatVector.fromArray(SPECIES, dst, d2);
+            o21 = FloatVector.fromArray(SPECIES, dst, d2 + LENGTH);
+            o30 = FloatVector.fromArray(SPECIES, dst, d3);
+            o31 = FloatVector.fromArray(SPECIES, dst, d3 + LENGTH);
+            if (NV > 2) {
+                o02 = FloatVector.fromArray(SPECIES, dst, d0 + 2 * LENGTH);
+                o03 = FloatVector.fromArray(SPECIES, dst, d0 + 3 * LENGTH);
+                o12 = FloatVector.fromArray(SPECIES, dst, d1 + 2 * LENGTH);
+                o13 = FloatVector.fromArray(SPECIES, dst, d1 + 3 * LENGTH);
+                o22 = FloatVector.fromArray(SPECIES, dst, d2 + 2 * LENGTH);
+                o23 = FloatVector.fromArray(SPECIES, dst, d2 + 3 * LENGTH);
+                o32 = FloatVector.fromArray(SPECIES, dst, d3 + 2 * LENGTH);
+                o33 = FloatVector.fromArray(SPECIES, dst, d3 + 3 * LENGTH);
+            }
+        }
+        for (int s = 0, v = so, k = 0; s < steps; s++, v += ss, k += cs) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, src, v);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, src, v + LENGTH);
+            FloatVector v2 = v0, v3 = v0;
+            if (NV > 2) {
+                v2 = FloatVector.fromArray(SPECIES, src, v + 2 * LENGTH);
+                v3 = FloatVector.fromArray(SPECIES, src, v + 3 * LENGTH);
+            }
+            FloatVector x = FloatVector.broadcast(SPECIES, coef[c0 + k]); // dst_r = fma(coef_r(s), src_s, dst_r)
+            o00 = x.fma(v0, o00);
+            o01 = x.fma(v1, o01);
+            if (NV > 2) {
+                o02 = x.fma(v2, o02);
+                o03 = x.fma(v3, o03);
+            }
+            x = FloatVector.broadcast(SPECIES, coef[c1 + k]);
+            o10 = x.fma(v0, o10);
+            o11 = x.fma(v1, o11);
+            if (NV > 2) {
+                o12 = x.fma(v2, o12);
+                o13 = x.fma(v3, o13);
+            }
+            x = FloatVector.broadcast(SPECIES, coef[c2 + k]);
+            o20 = x.fma(v0, o20);
+            o21 = x.fma(v1, o21);
+            if (NV > 2) {
+                o22 = x.fma(v2, o22);
+                o23 = x.fma(v3, o23);
+            }
+            x = FloatVector.broadcast(SPECIES, coef[c3 + k]);
+            o30 = x.fma(v0, o30);
+            o31 = x.fma(v1, o31);
+            if (NV > 2) {
+                o32 = x.fma(v2, o32);
+                o33 = x.fma(v3, o33);
+            }
+        }
+        o00.intoArray(dst, d0);
+        o01.intoArray(dst, d0 + LENGTH);
+        if (NV > 2) {
+            o02.intoArray(dst, d0 + 2 * LENGTH);
+            o03.intoArray(dst, d0 + 3 * LENGTH);
+        }
+        if (rows > 1) {
+            o10.intoArray(dst, d1);
+            o11.intoArray(dst, d1 + LENGTH);
+            if (NV > 2) {
+                o12.intoArray(dst, d1 + 2 * LENGTH);
+                o13.intoArray(dst, d1 + 3 * LENGTH);
+            }
+        }
+        if (rows > 2) {
+            o20.intoArray(dst, d2);
+            o21.intoArray(dst, d2 + LENGTH);
+            if (NV > 2) {
+                o22.intoArray(dst, d2 + 2 * LENGTH);
+                o23.intoArray(dst, d2 + 3 * LENGTH);
+            }
+        }
+        if (rows > 3) {
+            o30.intoArray(dst, d3);
+            o31.intoArray(dst, d3 + LENGTH);
+            if (NV > 2) {
+                o32.intoArray(dst, d3 + 2 * LENGTH);
+                o33.intoArray(dst, d3 + 3 * LENGTH);
             }
         }
     }
