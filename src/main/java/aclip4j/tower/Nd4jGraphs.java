@@ -117,15 +117,20 @@ public final class Nd4jGraphs {
     }
 
     /**
-     * A block's MLP branch on {@code M} rows of {@code x}: {@code fc2(act(fc1(LN2(x))))}, {@code [M,D]}; the vision
-     * tower's exact GELU (§1.4) or the text tower's QuickGELU (§2) as {@code act}.
+     * The rest of a pre-norm block after its attention heads, on {@code M} rows: {@code y = x + proj(mixed)}, then
+     * {@code y + fc2(act(fc1(LN2(y))))}, {@code [M,D]}; {@code mixed} are the rows' concatenated heads
+     * ({@link #heads}), {@code x} the block's input at the same rows. Every op acts per row, so a tower's last block
+     * calls it on the rows its features read only (SPEC §1.5, §2). {@code act}: the vision tower's exact GELU (§1.4)
+     * or the text tower's QuickGELU (§2).
      */
-    static SDVariable mlp(SameDiff sd, java.util.function.Function<String, SDVariable> w, Weights.BlockNames n,
-                          double eps, java.util.function.BiFunction<SameDiff, SDVariable, SDVariable> act,
-                          SDVariable x, int M, int D) {
-        SDVariable m = layerNorm(sd, x, w.apply(n.ln2w()), w.apply(n.ln2b()), eps, M, D);
+    static SDVariable afterAttention(SameDiff sd, java.util.function.Function<String, SDVariable> w,
+                                     Weights.BlockNames n, double eps,
+                                     java.util.function.BiFunction<SameDiff, SDVariable, SDVariable> act,
+                                     SDVariable mixed, SDVariable x, int M, int D) {
+        SDVariable y = x.add(linear(sd, mixed, w.apply(n.projW()), w.apply(n.projB())));
+        SDVariable m = layerNorm(sd, y, w.apply(n.ln2w()), w.apply(n.ln2b()), eps, M, D);
         m = act.apply(sd, linear(sd, m, w.apply(n.fcW()), w.apply(n.fcB())));
-        return linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B()));
+        return y.add(linear(sd, m, w.apply(n.fc2W()), w.apply(n.fc2B())));
     }
 
     /** The output of one attention layer and its probabilities. */
@@ -151,8 +156,8 @@ public final class Nd4jGraphs {
     }
 
     /**
-     * {@link #attention} up to the concatenated heads, without the out-projection: a tower's last block applies it
-     * to the rows its features read only (SPEC §1.5, §2), since every later op acts per row.
+     * {@link #attention} up to the concatenated heads, without the out-projection, which {@link #afterAttention}
+     * applies (in a tower's last block to the rows its features read only).
      *
      * @return mixed [B*T,D] (token t of image b at row b*T + t) and probs [B,H,T,T]
      */

@@ -2,7 +2,6 @@ package aclip4j.tower;
 
 import static aclip4j.tower.Nd4jGraphs.heads;
 import static aclip4j.tower.Nd4jGraphs.layerNorm;
-import static aclip4j.tower.Nd4jGraphs.linear;
 
 import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jGraphs.Graph;
@@ -141,23 +140,22 @@ public final class Nd4jTextTower implements TextTower {
         SDVariable mask = sd.constant("causal_mask", cols.gt(rows).castTo(dtype).muli(MASKED));
 
         SDVariable x = tokenRows.reshape(B, ctx, W).add(w.apply(Weights.POSITIONAL_EMBEDDING));   // [B,ctx,W]
-        SDVariable pooled = null;
         int L = cfg.depth();
+        SDVariable pooled = L == 0 ? sd.mmul(eotSelect, x).reshape(B, W) : null; // no block: the embedded EOT rows
         for (int i = 0; i < L; i++) {
             Weights.BlockNames n = Weights.BlockNames.text(i);
             SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * ctx, W);
             Nd4jGraphs.Heads a = heads(sd, h, B, ctx, W, H, w.apply(n.qkvW()), w.apply(n.qkvB()), mask);
             if (i < L - 1) {
-                x = x.add(linear(sd, a.mixed(), w.apply(n.projW()), w.apply(n.projB())).reshape(B, ctx, W));
-                x = x.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu, x, B * ctx, W).reshape(B, ctx, W));
+                x = Nd4jGraphs.afterAttention(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu, a.mixed(),
+                        x.reshape(B * ctx, W), B * ctx, W).reshape(B, ctx, W);
             } else {
-                // §2: the features read each caption's EOT row alone, and after attention every op acts per row,
-                // so the last block pools first (the one-hot rows select exactly) and projects, adds and runs its
-                // MLP on the pooled rows only, as the SIMD tower does; ln_final then acts on them as on every row
-                SDVariable mixed = sd.mmul(eotSelect, a.mixed().reshape(B, ctx, W)).reshape(B, W);   // [B,W]
-                pooled = sd.mmul(eotSelect, x).reshape(B, W)
-                        .add(linear(sd, mixed, w.apply(n.projW()), w.apply(n.projB())));
-                pooled = pooled.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu, pooled, B, W));
+                // §2: the features read each caption's EOT row alone, so the last block pools right after its
+                // attention (the one-hot rows select exactly) and goes on with the pooled rows only, as the SIMD
+                // tower does; ln_final then acts on them as on every row
+                pooled = Nd4jGraphs.afterAttention(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu,
+                        sd.mmul(eotSelect, a.mixed().reshape(B, ctx, W)).reshape(B, W),
+                        sd.mmul(eotSelect, x).reshape(B, W), B, W);
             }
         }
         pooled = layerNorm(sd, pooled, w.apply(Weights.LN_FINAL_WEIGHT), w.apply(Weights.LN_FINAL_BIAS), LN_EPS, B, W);

@@ -213,7 +213,7 @@ public final class Nd4jVisionTower implements VisionTower {
                                  String prefix) {
         int D = cfg.width(), H = cfg.heads(), L = cfg.depth();
         List<SDVariable> rows = new ArrayList<>();
-        SDVariable cls = null;
+        SDVariable cls = L == 0 ? firstToken(x, B, D) : null; // no block: the embedded CLS row itself
         for (int i = 0; i < L; i++) {
             Weights.BlockNames n = Weights.BlockNames.vision(i);
             SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * Tk, D);
@@ -223,14 +223,11 @@ public final class Nd4jVisionTower implements VisionTower {
                         .reshape(1, B, H, Tk));
             }
             if (i < L - 1) {
-                x = x.add(linear(sd, a.mixed(), w.apply(n.projW()), w.apply(n.projB())).reshape(B, Tk, D));
-                x = x.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::geluErf, x, B * Tk, D).reshape(B, Tk, D));
-            } else {
-                // §1.5: the features read the CLS row alone, and after attention every op acts per row, so the
-                // last block projects, adds and runs its MLP on that row only (as the SIMD tower does)
-                SDVariable mixedCls = firstToken(a.mixed().reshape(B, Tk, D), B, D);            // [B,D]
-                cls = firstToken(x, B, D).add(linear(sd, mixedCls, w.apply(n.projW()), w.apply(n.projB())));
-                cls = cls.add(Nd4jGraphs.mlp(sd, w, n, LN_EPS, Nd4jGraphs::geluErf, cls, B, D));
+                x = Nd4jGraphs.afterAttention(sd, w, n, LN_EPS, Nd4jGraphs::geluErf, a.mixed(), x.reshape(B * Tk, D),
+                        B * Tk, D).reshape(B, Tk, D);
+            } else { // §1.5: the features read the CLS row alone, so the last block goes on with it only
+                cls = Nd4jGraphs.afterAttention(sd, w, n, LN_EPS, Nd4jGraphs::geluErf,
+                        firstToken(a.mixed().reshape(B, Tk, D), B, D), firstToken(x, B, D), B, D);
             }
         }
         // the final LayerNorm acts per token and only the CLS row is used: normalise that row alone

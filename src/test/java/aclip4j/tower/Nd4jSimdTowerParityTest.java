@@ -63,6 +63,35 @@ class Nd4jSimdTowerParityTest {
     }
 
     @Test
+    void towersWithoutBlocksAgree() {
+        // depth 0 (allowed by both configs): the features come from the embedded CLS / EOT rows themselves
+        VisionConfig v = new VisionConfig(32, 8, 16, 0, 2, 12, 4);
+        Map<String, int[]> vs = Weights.visionShapes(v);
+        Map<String, Tensor> vw = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(vs, 71, 0.3), vs, false);
+        int B = 3;
+        float[] img = Nd4jTowerReference.toFloats(Nd4jVisionTowerTest.randomImages(72, B * 3 * 32 * 32));
+        float[] dF = Nd4jTowerReference.toFloats(Nd4jVisionTowerTest.randomImages(73, B * 12));
+        VisionTower.Pass nd = new Nd4jVisionTower(v).forward(vw, img, B, null, 0, false, false);
+        VisionTower.Pass simd = new SimdVisionTower(v).forward(vw, img, B, null, 0, false, false);
+        assertClose("depth-0 vision features", d(simd.features()), d(nd.features()), 1e-5, 1e-4);
+        Map<String, Tensor> gs = simd.backward(dF, null), gn = nd.backward(dF, null);
+        for (String n : vs.keySet()) {
+            assertClose("depth-0 vision grad " + n, d(gs.get(n).floats()), d(gn.get(n).floats()), 1e-4, 1e-3);
+        }
+        TextConfig t = new TextConfig(20, 8, 16, 0, 2, 12);
+        Map<String, int[]> ts = Weights.textShapes(t);
+        Map<String, Tensor> tw = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(ts, 74, 0.3), ts, false);
+        int[] tokens = {18, 4, 4, 9, 19, 0, 0, 0, 18, 19, 0, 0, 0, 0, 0, 0, 18, 1, 2, 3, 5, 6, 7, 19};
+        TextTower.Pass ndText = new Nd4jTextTower(t).forward(tw, tokens, B);
+        TextTower.Pass simdText = new SimdTextTower(t).forward(tw, tokens, B);
+        assertClose("depth-0 text features", d(simdText.features()), d(ndText.features()), 1e-5, 1e-4);
+        Map<String, Tensor> gst = simdText.backward(dF), gnt = ndText.backward(dF);
+        for (String n : ts.keySet()) {
+            assertClose("depth-0 text grad " + n, d(gst.get(n).floats()), d(gnt.get(n).floats()), 1e-4, 1e-3);
+        }
+    }
+
+    @Test
     void textTwinsAgree() {
         TextConfig c = new TextConfig(20, 8, 16, 2, 2, 12);
         Map<String, int[]> shapes = Weights.textShapes(c);
