@@ -9,6 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The ND4J towers against their SIMD twins: features, cls, §3 scores and every weight gradient. */
 class Nd4jSimdTowerParityTest {
@@ -34,10 +36,12 @@ class Nd4jSimdTowerParityTest {
         st.forEach((k, s) -> assertEquals(java.util.Arrays.toString(s), java.util.Arrays.toString(nt.get(k)), k));
     }
 
-    @Test
-    void visionTwinsAgree() {
-        // S=32, p=8 (N=16, T=17), D=16, H=2, depth 2, E=12; B=3; masked K=5 and unmasked with scores.
-        VisionConfig c = new VisionConfig(32, 8, 16, 2, 2, 12, 4);
+    /** Depth 0 (both configs allow it) takes the features from the embedded CLS / EOT rows themselves. */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 0})
+    void visionTwinsAgree(int depth) {
+        // S=32, p=8 (N=16, T=17), D=16, H=2, E=12; B=3; masked K=5 and unmasked, with scores where there are blocks.
+        VisionConfig c = new VisionConfig(32, 8, 16, depth, 2, 12, 4);
         Map<String, int[]> shapes = Weights.visionShapes(c);
         Map<String, Tensor> w = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 51, 0.3), shapes, false);
         int B = 3;
@@ -47,12 +51,13 @@ class Nd4jSimdTowerParityTest {
         int[] keep = {0, 3, 7, 8, 15, 1, 2, 4, 9, 14, 5, 6, 10, 11, 12};
         for (int[] k : new int[][] {null, keep}) {
             int K = k == null ? 0 : 5;
-            VisionTower.Pass nd = new Nd4jVisionTower(c).forward(w, img, B, k, K, k == null, false);
-            VisionTower.Pass simd = new SimdVisionTower(c).forward(w, img, B, k, K, k == null, false);
+            boolean scores = k == null && depth > 0;
+            VisionTower.Pass nd = new Nd4jVisionTower(c).forward(w, img, B, k, K, scores, false);
+            VisionTower.Pass simd = new SimdVisionTower(c).forward(w, img, B, k, K, scores, false);
             String what = k == null ? "unmasked" : "masked";
             assertClose(what + " features", d(simd.features()), d(nd.features()), 1e-5, 1e-4);
             assertClose(what + " cls", d(simd.cls()), d(nd.cls()), 1e-5, 1e-4);
-            if (k == null) {
+            if (scores) {
                 assertClose("CLS attention rows", d(simd.clsAttention()), d(nd.clsAttention()), 1e-6, 1e-4);
             }
             Map<String, Tensor> gs = simd.backward(dF, dC), gn = nd.backward(dF, dC);
@@ -62,38 +67,10 @@ class Nd4jSimdTowerParityTest {
         }
     }
 
-    @Test
-    void towersWithoutBlocksAgree() {
-        // depth 0 (allowed by both configs): the features come from the embedded CLS / EOT rows themselves
-        VisionConfig v = new VisionConfig(32, 8, 16, 0, 2, 12, 4);
-        Map<String, int[]> vs = Weights.visionShapes(v);
-        Map<String, Tensor> vw = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(vs, 71, 0.3), vs, false);
-        int B = 3;
-        float[] img = Nd4jTowerReference.toFloats(Nd4jVisionTowerTest.randomImages(72, B * 3 * 32 * 32));
-        float[] dF = Nd4jTowerReference.toFloats(Nd4jVisionTowerTest.randomImages(73, B * 12));
-        VisionTower.Pass nd = new Nd4jVisionTower(v).forward(vw, img, B, null, 0, false, false);
-        VisionTower.Pass simd = new SimdVisionTower(v).forward(vw, img, B, null, 0, false, false);
-        assertClose("depth-0 vision features", d(simd.features()), d(nd.features()), 1e-5, 1e-4);
-        Map<String, Tensor> gs = simd.backward(dF, null), gn = nd.backward(dF, null);
-        for (String n : vs.keySet()) {
-            assertClose("depth-0 vision grad " + n, d(gs.get(n).floats()), d(gn.get(n).floats()), 1e-4, 1e-3);
-        }
-        TextConfig t = new TextConfig(20, 8, 16, 0, 2, 12);
-        Map<String, int[]> ts = Weights.textShapes(t);
-        Map<String, Tensor> tw = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(ts, 74, 0.3), ts, false);
-        int[] tokens = {18, 4, 4, 9, 19, 0, 0, 0, 18, 19, 0, 0, 0, 0, 0, 0, 18, 1, 2, 3, 5, 6, 7, 19};
-        TextTower.Pass ndText = new Nd4jTextTower(t).forward(tw, tokens, B);
-        TextTower.Pass simdText = new SimdTextTower(t).forward(tw, tokens, B);
-        assertClose("depth-0 text features", d(simdText.features()), d(ndText.features()), 1e-5, 1e-4);
-        Map<String, Tensor> gst = simdText.backward(dF), gnt = ndText.backward(dF);
-        for (String n : ts.keySet()) {
-            assertClose("depth-0 text grad " + n, d(gst.get(n).floats()), d(gnt.get(n).floats()), 1e-4, 1e-3);
-        }
-    }
-
-    @Test
-    void textTwinsAgree() {
-        TextConfig c = new TextConfig(20, 8, 16, 2, 2, 12);
+    @ParameterizedTest
+    @ValueSource(ints = {2, 0})
+    void textTwinsAgree(int depth) {
+        TextConfig c = new TextConfig(20, 8, 16, depth, 2, 12);
         Map<String, int[]> shapes = Weights.textShapes(c);
         Map<String, Tensor> w = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 61, 0.3), shapes, false);
         int B = 3;
