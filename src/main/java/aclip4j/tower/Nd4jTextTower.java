@@ -32,7 +32,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * float64: the probabilities equal the −inf mask's bit for bit, while no op in the forward or its SameDiff
  * backward ever sees an infinity (where {@code inf - inf} or {@code 0 * inf} would give NaN).
  *
- * <p>Graphs are cached per batch size; see {@link Nd4jVisionTower} for the threading and dtype notes.
+ * <p><b>Only the positions the features read.</b> As in {@link SimdTextTower}, the mask is causal, so a caption's
+ * features depend on its positions up to its EOT and on nothing after it: a pass runs the blocks on the first
+ * {@link #positionsRun} positions of the batch (the longest caption's, {@code max(eot) + 1}), not the padded context.
+ * The positional rows past them get a zero gradient (the graph reads a slice of {@code positional_embedding}), as
+ * do the left-out positions' tokens. {@link #withEveryPosition} runs the whole context, as the tower is written.
+ *
+ * <p>Graphs are cached per batch size and positions run; see {@link Nd4jVisionTower} for the threading and dtype
+ * notes.
  */
 public final class Nd4jTextTower implements TextTower {
     private static final double LN_EPS = 1e-5; // OpenAI CLIP, §2
@@ -42,18 +49,59 @@ public final class Nd4jTextTower implements TextTower {
 
     private final TextConfig cfg;
     private final DataType dtype;
-    private final Map<Integer, Graph> cache = Nd4jGraphs.lruCache(CACHE_SIZE);
+    /** Whether every position of the context runs ({@link #withEveryPosition}), or only what the features read. */
+    private final boolean everyPosition;
+    /** Graphs by (batch size, positions run). */
+    private final Map<java.util.List<Integer>, Graph> cache = Nd4jGraphs.lruCache(CACHE_SIZE);
 
     public Nd4jTextTower(TextConfig cfg) {
         this(cfg, DataType.FLOAT);
     }
 
     public Nd4jTextTower(TextConfig cfg, DataType dtype) {
+        this(cfg, dtype, false);
+    }
+
+    private Nd4jTextTower(TextConfig cfg, DataType dtype, boolean everyPosition) {
         if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
             throw new IllegalArgumentException("graph dtype " + dtype + ", expected FLOAT or DOUBLE");
         }
         this.cfg = cfg;
         this.dtype = dtype;
+        this.everyPosition = everyPosition;
+    }
+
+    /**
+     * This tower, but every position of the context runs through every block (the same features and gradients,
+     * with more work; the class comment).
+     */
+    public Nd4jTextTower withEveryPosition() {
+        return new Nd4jTextTower(cfg, dtype, true);
+    }
+
+    /**
+     * How many leading positions of a {@code [B,ctx]} batch a graph runs: the positions its features read
+     * ({@link SimdTextTower#positionsRead}, the longest caption up to its EOT) rounded up to a multiple of
+     * {@code step}, at most {@code ctx}. A step above 1 lets batches of similar lengths share one graph.
+     */
+    public static int positionsRun(int[] tokens, int B, int ctx, int step) {
+        if (step < 1) {
+            throw new IllegalArgumentException("position step " + step + " must be at least 1");
+        }
+        int used = SimdTextTower.positionsRead(tokens, B, ctx);
+        return Math.min(ctx, (used + step - 1) / step * step);
+    }
+
+    /** The first {@code P} positions of each row of a {@code [B,ctx]} batch, as {@code [B,P]}. */
+    public static int[] firstPositions(int[] tokens, int B, int ctx, int P) {
+        if (P == ctx) {
+            return tokens.clone();
+        }
+        int[] cut = new int[B * P];
+        for (int b = 0; b < B; b++) {
+            System.arraycopy(tokens, b * ctx, cut, b * P, P);
+        }
+        return cut;
     }
 
     public TextConfig config() {
@@ -86,36 +134,36 @@ public final class Nd4jTextTower implements TextTower {
         for (Map.Entry<String, int[]> e : Weights.textShapes(cfg).entrySet()) {
             w.put(e.getKey(), Nd4jGraphs.weight(weights, e.getKey(), dtype, e.getValue()));
         }
-        aclip4j.nd.Traffic.in(4L * tokens.length);
-        INDArray ids = Nd4j.createFromArray(tokens).reshape(B, ctx);
+        int P = everyPosition ? ctx : positionsRun(tokens, B, ctx, 1);
+        int[] run = firstPositions(tokens, B, ctx, P);
+        aclip4j.nd.Traffic.in(4L * run.length);
+        INDArray ids = Nd4j.createFromArray(run).reshape(B, P);
         INDArray embedding = w.remove(Weights.TOKEN_EMBEDDING);
-        w.put(TOKEN_ROWS, Nd4j.pullRows(embedding, 1, tokens));                 // [B*ctx,W]
-        // §2: pool at the position of each row's largest id; argMax returns its first occurrence.
-        INDArray eot = Nd4j.argMax(ids, 1).reshape(B, 1);
+        w.put(TOKEN_ROWS, Nd4j.pullRows(embedding, 1, run));                    // [B*P,W]
         Map<String, INDArray> ph = new HashMap<>();
-        ph.put("eot_select", Nd4jGraphs.oneHot(eot, ctx, dtype));                // [B,1,ctx]
-        Graph g = cache.computeIfAbsent(B, this::build);
+        ph.put("eot_select", eotSelect(ids, P, dtype));                          // [B,1,P]
+        Graph g = cache.computeIfAbsent(java.util.List.of(B, P), k -> build(B, P));
         INDArray features;
         synchronized (g) {
             g.bind(w);
             features = g.sd.output(ph, "features").get("features").dup();
         }
-        return new NdPass(g, w, ph, features, tokens.clone(), B);
+        return new NdPass(g, w, ph, features, run, B);
     }
 
-    private Graph build(int B) {
-        int ctx = cfg.context(), W = cfg.width(), H = cfg.heads(), E = cfg.embed();
+    private Graph build(int B, int P) {
+        int W = cfg.width(), E = cfg.embed();
         SameDiff sd = SameDiff.create();
         Map<String, SDVariable> v = new HashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>(Weights.textShapes(cfg));
         shapes.remove(Weights.TOKEN_EMBEDDING);
-        shapes.put(TOKEN_ROWS, new int[] {B * ctx, W});
+        shapes.put(TOKEN_ROWS, new int[] {B * P, W});
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             long[] shape = Arrays.stream(e.getValue()).asLongStream().toArray();
             v.put(e.getKey(), sd.var(e.getKey(), Nd4j.zeros(dtype, shape)));
         }
-        SDVariable select = sd.placeHolder("eot_select", dtype, B, 1, ctx);
-        SDVariable features = encode(sd, cfg, v::get, v.get(TOKEN_ROWS), select, B, dtype, "features");
+        SDVariable select = sd.placeHolder("eot_select", dtype, B, 1, P);
+        SDVariable features = encode(sd, cfg, v::get, v.get(TOKEN_ROWS), select, B, P, dtype, "features");
         SDVariable dF = sd.placeHolder("dFeatures", dtype, B, E);
         sd.setLossVariables(sd.identity("loss", features.mul(dF).sum()));
         return new Graph(sd, shapes.keySet().toArray(new String[0]));
@@ -123,38 +171,48 @@ public final class Nd4jTextTower implements TextTower {
 
     /**
      * §2 from the looked-up token rows to the features: positions, the causal blocks, EOT pooling by the one-hot
-     * {@code eotSelect [B,1,ctx]} rows (in the last block, right after its attention: the rest of that block runs on
+     * {@code eotSelect [B,1,P]} rows (in the last block, right after its attention: the rest of that block runs on
      * the pooled rows alone), {@code ln_final} and {@code text_projection}. Shared by this twin's graph and
      * the resident training engine ({@code aclip4j.train.nd4j}); the graph may hold one text tower.
      *
      * @param w         the weights by their CLIP names
-     * @param tokenRows {@code [B*ctx,W]} the rows of {@code token_embedding.weight} at the tokens
+     * @param tokenRows {@code [B*P,W]} the rows of {@code token_embedding.weight} at the tokens
+     * @param P         the leading positions run, {@code 1 <= P <= context} (at least {@link #positionsRun}: every
+     *                  row's EOT must lie among them); the graph reads the first P positional rows
      * @param name      the name of the {@code [B,E]} output
      */
     public static SDVariable encode(SameDiff sd, TextConfig cfg, java.util.function.Function<String, SDVariable> w,
-                                    SDVariable tokenRows, SDVariable eotSelect, int B, DataType dtype, String name) {
+                                    SDVariable tokenRows, SDVariable eotSelect, int B, int P, DataType dtype,
+                                    String name) {
         int ctx = cfg.context(), W = cfg.width(), H = cfg.heads();
-        // Strictly-upper-triangular additive mask [ctx,ctx]: column > row.
-        INDArray rows = Nd4j.arange(0, ctx).castTo(DataType.INT).reshape(ctx, 1).broadcast(ctx, ctx);
-        INDArray cols = Nd4j.arange(0, ctx).castTo(DataType.INT).reshape(1, ctx).broadcast(ctx, ctx);
+        if (P < 1 || P > ctx) {
+            throw new IllegalArgumentException("text positions " + P + ", expected 1.." + ctx);
+        }
+        // Strictly-upper-triangular additive mask [P,P]: column > row.
+        INDArray rows = Nd4j.arange(0, P).castTo(DataType.INT).reshape(P, 1).broadcast(P, P);
+        INDArray cols = Nd4j.arange(0, P).castTo(DataType.INT).reshape(1, P).broadcast(P, P);
         SDVariable mask = sd.constant("causal_mask", cols.gt(rows).castTo(dtype).muli(MASKED));
 
-        SDVariable x = tokenRows.reshape(B, ctx, W).add(w.apply(Weights.POSITIONAL_EMBEDDING));   // [B,ctx,W]
+        SDVariable pos = w.apply(Weights.POSITIONAL_EMBEDDING);                                    // [ctx,W]
+        if (P < ctx) { // the positions past P are never read: their rows get a zero gradient
+            pos = pos.get(org.nd4j.autodiff.samediff.SDIndex.interval(0, P), org.nd4j.autodiff.samediff.SDIndex.all());
+        }
+        SDVariable x = tokenRows.reshape(B, P, W).add(pos);                                        // [B,P,W]
         int L = cfg.depth();
         SDVariable pooled = L == 0 ? sd.mmul(eotSelect, x).reshape(B, W) : null; // no block: the embedded EOT rows
         for (int i = 0; i < L; i++) {
             Weights.BlockNames n = Weights.BlockNames.text(i);
-            SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * ctx, W);
-            Nd4jGraphs.Heads a = heads(sd, h, B, ctx, W, H, w.apply(n.qkvW()), w.apply(n.qkvB()), mask);
+            SDVariable h = layerNorm(sd, x, w.apply(n.ln1w()), w.apply(n.ln1b()), LN_EPS, B * P, W);
+            Nd4jGraphs.Heads a = heads(sd, h, B, P, W, H, w.apply(n.qkvW()), w.apply(n.qkvB()), mask);
             if (i < L - 1) {
                 x = Nd4jGraphs.afterAttention(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu, a.mixed(),
-                        x.reshape(B * ctx, W), B * ctx, W).reshape(B, ctx, W);
+                        x.reshape(B * P, W), B * P, W).reshape(B, P, W);
             } else {
                 // §2: the features read each caption's EOT row alone, so the last block pools right after its
                 // attention (the one-hot rows select exactly) and goes on with the pooled rows only, as the SIMD
                 // tower does; ln_final then acts on them as on every row
                 pooled = Nd4jGraphs.afterAttention(sd, w, n, LN_EPS, Nd4jGraphs::quickGelu,
-                        sd.mmul(eotSelect, a.mixed().reshape(B, ctx, W)).reshape(B, W),
+                        sd.mmul(eotSelect, a.mixed().reshape(B, P, W)).reshape(B, W),
                         sd.mmul(eotSelect, x).reshape(B, W), B, W);
             }
         }
@@ -164,7 +222,7 @@ public final class Nd4jTextTower implements TextTower {
 
     /**
      * The §2 pooling rows {@code [B,1,ctx]} for token ids {@code [B,ctx]} already in ND4J: one-hot at each row's
-     * first largest id (the EOT token).
+     * first largest id (the EOT token; {@code argMax} returns the first occurrence).
      */
     public static INDArray eotSelect(INDArray ids, int ctx, DataType dtype) {
         return Nd4jGraphs.oneHot(Nd4j.argMax(ids, 1).reshape(ids.size(0), 1), ctx, dtype);
@@ -191,6 +249,11 @@ public final class Nd4jTextTower implements TextTower {
 
         public INDArray featuresNd() {
             return features;
+        }
+
+        /** The leading positions this pass ran ({@link #positionsRun}, or the context {@link #withEveryPosition}). */
+        public int positions() {
+            return tokens.length / B;
         }
 
         @Override

@@ -280,14 +280,21 @@ public final class Trainer {
 
     /**
      * Caption positions the text tower ran for the step's first micro-batch: up to the batch's last end of text for
-     * the SIMD tower (all that its causal attention needs), the full context for the ND4J one.
+     * the SIMD tower (all that its causal attention needs), that rounded up to the resident ND4J engine's step of
+     * positions for the ND4J one ({@link aclip4j.train.nd4j.Nd4jStepEngine#textPositions}).
      */
     private int textPositions(AClipStep.Batch batch) {
-        int ctx = model.text.context();
-        if (batch == null || !(components.text() instanceof aclip4j.tower.SimdTextTower)) {
-            return ctx;
+        if (batch == null) {
+            return model.text.context();
         }
-        return aclip4j.tower.SimdTextTower.positionsRead(batch.tokens(), batch.B(), batch.tokens().length / batch.B());
+        int B = batch.B(), ctx = batch.tokens().length / B;
+        if (engine instanceof aclip4j.train.nd4j.Nd4jStepEngine e) {
+            return e.textPositions(batch.tokens(), B, ctx);
+        }
+        if (!(components.text() instanceof aclip4j.tower.SimdTextTower)) {
+            return model.text.context();
+        }
+        return aclip4j.tower.SimdTextTower.positionsRead(batch.tokens(), B, ctx);
     }
 
     /** The host {@link StepEngine}: {@link AClipStep} per micro-batch on this run's components and Java arrays. */

@@ -160,6 +160,45 @@ class Nd4jTextTowerTest {
         }
     }
 
+    /**
+     * A pass runs the positions up to the batch's last EOT only: here 4 of the 7, where running every position gives
+     * the same features and gradients (float64, to rounding: the products change shape) and the positional rows
+     * past the last EOT get exactly zero either way. A caption ending at the last position runs all 7.
+     */
+    @Test
+    void aPassRunsOnlyThePositionsUpToTheLastEot() {
+        Map<String, int[]> shapes = Weights.textShapes(CFG);
+        Map<String, Tensor> wt = Nd4jTowerReference.tensors(Nd4jTowerReference.randomWeights(shapes, 31, 0.5), shapes,
+                true);
+        int B = 3;
+        int[] tokens = {
+            18, 3, 19, 0, 0, 0, 0,
+            18, 5, 6, 19, 0, 0, 0,    // the longest caption: EOT at 3
+            18, 19, 4, 0, 0, 0, 0};
+        Nd4j.getRandom().setSeed(32);
+        INDArray dF = Nd4j.randn(DataType.DOUBLE, B, CFG.embed());
+        Nd4jTextTower cut = new Nd4jTextTower(CFG, DataType.DOUBLE), full = cut.withEveryPosition();
+        assertEquals(4, Nd4jTextTower.positionsRun(tokens, B, 7, 1));
+        assertEquals(6, Nd4jTextTower.positionsRun(tokens, B, 7, 3), "rounded up to a multiple of 3");
+        assertEquals(7, Nd4jTextTower.positionsRun(tokens, B, 7, 8), "at most the context");
+        Nd4jTextTower.NdPass a = cut.forwardNd(wt, tokens, B), b = full.forwardNd(wt, tokens, B);
+        assertEquals(4, a.positions());
+        assertEquals(7, b.positions());
+        assertClose("features, 4 positions against 7", d(b.featuresNd()), d(a.featuresNd()), 1e-13, 1e-12);
+        Map<String, INDArray> ga = a.backwardNd(dF), gb = b.backwardNd(dF);
+        assertEquals(shapes.keySet(), ga.keySet());
+        for (String name : shapes.keySet()) {
+            assertTrue(Arrays.equals(gb.get(name).shape(), ga.get(name).shape()), name);
+            assertClose("gradient " + name, d(gb.get(name)), d(ga.get(name)), 1e-13, 1e-11);
+        }
+        double[] gp = d(ga.get(Weights.POSITIONAL_EMBEDDING));
+        for (int i = 4 * CFG.width(); i < gp.length; i++) {
+            assertEquals(0.0, gp[i], "positional row " + i / CFG.width() + " is after every EOT");
+        }
+        int[] longest = {18, 3, 3, 3, 3, 3, 19};
+        assertEquals(7, cut.forwardNd(wt, longest, 1).positions());
+    }
+
     @Test
     void floatBackwardAgreesWithDouble() {
         Map<String, int[]> shapes = Weights.textShapes(CFG3);

@@ -10,6 +10,7 @@ import aclip4j.optim.Nd4jAdamW;
 import aclip4j.ema.Nd4jEmaUpdate;
 import aclip4j.tensor.Tensor;
 import aclip4j.tower.Nd4jSslHead;
+import aclip4j.tower.Nd4jTextTower;
 import aclip4j.tower.SslHead;
 import aclip4j.train.AClipStep;
 import aclip4j.train.Checkpoint;
@@ -63,8 +64,8 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * SameDiff 1.0.0-M2.1's gather backward is wrong (duplicate indices lose terms, rows land on the wrong index).
  *
  * <p>Host↔ND4J bytes per step ({@link Traffic}), with {@code Bm} images per micro-batch and {@code A} micro-batches:
- * in, per micro-batch, {@code 4·(V·Bm·3·S² + Bm·3·Se² + Bm·ctx + V·Bm·Kt)} (online views, EMA view, token ids,
- * kept-token indices, {@code Kt} tokens kept per view, none without masks); out, per micro-batch, {@code 4·Bm·Ge²} (the score map, only
+ * in, per micro-batch, {@code 4·(V·Bm·3·S² + Bm·3·Se² + Bm·P + V·Bm·Kt)} (online views, EMA view, the token ids
+ * of the P text positions the graph runs ({@link #TEXT_POSITION_STEP}), kept-token indices, {@code Kt} tokens kept per view, none without masks); out, per micro-batch, {@code 4·Bm·Ge²} (the score map, only
  * for attentive selection) and 16 (four loss terms); per step 8 + 8 (non-finite counts of the state and of the
  * gradients) and 4 (the clamped logit scale). {@link #stepTraffic} computes it; the noise and boxes stay on the host.
  */
@@ -97,7 +98,62 @@ public final class Nd4jStepEngine implements StepEngine {
     private boolean hostStale;
 
     private final Map<Integer, StepGraphs.Ema> emaGraphs = new HashMap<>();
-    private final Map<List<Object>, StepGraphs.Train> trainGraphs = new HashMap<>();
+    /**
+     * Training graphs by (micro-batch, kept tokens, text positions), the {@link #TRAIN_GRAPHS} used last; a graph
+     * dropped here is built (and recorded) again if its shape comes back.
+     */
+    private final Map<List<Object>, StepGraphs.Train> trainGraphs = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, StepGraphs.Train> eldest) {
+            return size() > TRAIN_GRAPHS;
+        }
+    };
+
+    /**
+     * The text tower of a training graph runs the batch's positions up to its longest caption, rounded up to a
+     * multiple of this step (at most the context), so that batches of similar caption lengths share one graph
+     * ({@link Nd4jTextTower#positionsRun}): 16 by default, {@code -Daclip4j.nd4j.text-step=N} to change it (a
+     * smaller step runs fewer positions and builds more graphs). The built-in captions are 13 to 29 tokens long.
+     */
+    static final String TEXT_STEP_PROPERTY = "aclip4j.nd4j.text-step";
+    static final int TEXT_POSITION_STEP = 16;
+
+    /** The step of text positions ({@link #TEXT_POSITION_STEP}), read when the engine is made. */
+    private final int textStep = textStep();
+
+    private static int textStep() {
+        String v = System.getProperty(TEXT_STEP_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return TEXT_POSITION_STEP;
+        }
+        try {
+            int step = Integer.parseInt(v.trim());
+            if (step >= 1) {
+                return step;
+            }
+        } catch (NumberFormatException e) {
+            // the error below names the value
+        }
+        throw new IllegalArgumentException("-D" + TEXT_STEP_PROPERTY + "=" + v + ": expected a whole number of text"
+                + " positions, at least 1");
+    }
+
+    /**
+     * How many training graphs stay built: each holds the op outputs of a whole step (gigabytes at {@code vit-s16}),
+     * so batches whose text positions fall in a third step of {@link #TEXT_POSITION_STEP} rebuild the least recently
+     * used one.
+     */
+    static final int TRAIN_GRAPHS = 2;
+
+    /** The text positions this engine runs for a {@code [B,ctx]} batch of token ids ({@link #TEXT_POSITION_STEP}). */
+    public int textPositions(int[] tokens, int B, int ctx) {
+        return Nd4jTextTower.positionsRun(tokens, B, ctx, textStep);
+    }
+
+    /** The (micro-batch, kept tokens, text positions) of the training graphs built and kept (for the tests). */
+    java.util.Set<List<Object>> trainGraphShapes() {
+        return new java.util.LinkedHashSet<>(trainGraphs.keySet());
+    }
 
     /**
      * @param model          the run's model; its tensors are uploaded at the first step (after a resume has
@@ -115,12 +171,15 @@ public final class Nd4jStepEngine implements StepEngine {
         this.host = Components.of(aclip4j.Backend.SIMD, model.vision, Se, model.text, model.heads, Lanes.preferred());
     }
 
-    /** Bytes a step of this shape moves between the heap and ND4J, by the accounting in the class comment. */
-    public static long stepTraffic(Model m, AClipStep.Settings s, int microBatch, int accum, int context) {
+    /**
+     * Bytes a step of this shape moves between the heap and ND4J, by the accounting in the class comment, when each
+     * micro-batch runs {@code textPositions} text positions.
+     */
+    public static long stepTraffic(Model m, AClipStep.Settings s, int microBatch, int accum, int textPositions) {
         int S = m.vision.imageSize(), Se = s.emaImageSize(), V = s.views(), Ge = Se / m.vision.patch();
         int kept = s.variant().masks() ? s.keepCells() * s.patchesPerCell() * s.patchesPerCell() : m.vision.tokens();
         long in = 4L * ((long) V * microBatch * 3 * S * S + (s.variant().ema ? (long) microBatch * 3 * Se * Se : 0)
-                + (long) microBatch * context + (s.variant().masks() ? (long) V * microBatch * kept : 0));
+                + (long) microBatch * textPositions + (s.variant().masks() ? (long) V * microBatch * kept : 0));
         long out = (s.attentive() && s.variant().masks() ? 4L * microBatch * Ge * Ge : 0) + 16;
         return accum * (in + out) + 8 + 8 + 4;
     }
@@ -401,14 +460,16 @@ public final class Nd4jStepEngine implements StepEngine {
         int kept = s.keptTokens(N);
         double maskingSeconds = (System.nanoTime() - maskStart) / 1e9;
 
-        // 3. Inputs: views, token ids and kept indices in; rows gathered on the ND4J side.
+        // 3. Inputs: views, token ids and kept indices in; rows gathered on the ND4J side. The text tower runs the
+        //    positions up to the batch's longest caption (the rest feed no feature; Nd4jTextTower's class comment).
         int K = kept;
-        StepGraphs.Train tg = trainGraphs.computeIfAbsent(List.of(B, K), k -> outsideWorkspaces(
-                () -> new StepGraphs.Train(model, s, B, K, online.views())));
+        int P = textPositions(batch.tokens(), B, ctx);
+        StepGraphs.Train tg = trainGraphs.computeIfAbsent(List.of(B, K, P), k -> outsideWorkspaces(
+                () -> new StepGraphs.Train(model, s, B, K, P, online.views())));
         INDArray patches = patchRows(batch.views(), B, S); // [V*B*N, 3pp], view-major
         INDArray local = s.variant().masks() ? indices(concat(keep)) : tg.allTokens();
-        INDArray ids = indices(batch.tokens());
-        StepGraphs.Train.Out o = tg.run(patches, local, ids.reshape(B, ctx), target);
+        INDArray ids = indices(Nd4jTextTower.firstPositions(batch.tokens(), B, ctx, P));
+        StepGraphs.Train.Out o = tg.run(patches, local, ids.reshape(B, P), target);
 
         // 4. Gradients outside autodiff: position rows and token rows scattered back by segment sums.
         Map<String, INDArray> grads = o.grads();

@@ -157,12 +157,16 @@ final class StepGraphs {
         record Out(float[] losses, Map<String, INDArray> grads, INDArray posRowGrads, INDArray tokenRowGrads,
                    List<BufferUpdate> batchStats) {}
 
-        Train(Model m, AClipStep.Settings s, int B, int K, Map<String, INDArray> online) {
+        /**
+         * @param P the leading text positions the graph runs ({@link Nd4jTextTower#positionsRun}); its token ids are
+         *          {@code [B,P]}
+         */
+        Train(Model m, AClipStep.Settings s, int B, int K, int P, Map<String, INDArray> online) {
             this.B = B;
             this.K = K;
             this.V = s.views();
             this.N = m.vision.tokens();
-            this.ctx = m.text.context();
+            this.ctx = P;
             this.online = online;
             this.byol = s.byol();
             this.heads = m.heads;
@@ -190,7 +194,8 @@ final class StepGraphs {
             SDVariable tokenRows = sd.var("token_rows", Nd4j.zeros(DataType.FLOAT, B * ctx, m.text.width()));
             wrt.add(tokenRows.name());
             SDVariable eot = sd.placeHolder("eot_select", DataType.FLOAT, B, 1, ctx);
-            SDVariable text = Nd4jTextTower.encode(sd, m.text, w, tokenRows, eot, B, DataType.FLOAT, "text_features");
+            SDVariable text = Nd4jTextTower.encode(sd, m.text, w, tokenRows, eot, B, ctx, DataType.FLOAT,
+                    "text_features");
             SDVariable clip = Nd4jClipLoss.define(sd, enc.features(), text, w.apply(Model.LOGIT_SCALE), V, B, E, "clip.");
 
             SDVariable ssl = null;
@@ -306,7 +311,8 @@ final class StepGraphs {
 
         /**
          * One execution: forward, losses, gradients. {@code keep[v]} holds view v's kept patch indices {@code [B*K]}
-         * (ascending per image), {@code ids [B,ctx]} the token ids, {@code target [B,Ob]} the EMA BYOL target.
+         * (ascending per image), {@code ids [B,P]} the token ids of the graph's P positions, {@code target [B,Ob]}
+         * the EMA BYOL target.
          * The gradients and batch statistics live in this graph's {@link ArrayArena}: the caller uses or copies them
          * before the next {@code run}.
          */

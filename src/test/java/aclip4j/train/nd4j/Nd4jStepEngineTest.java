@@ -88,6 +88,58 @@ class Nd4jStepEngineTest {
     }
 
     /**
+     * The text tower of a training graph runs the batch's positions up to its longest caption: with a step of 1
+     * ({@code -Daclip4j.nd4j.text-step=1}) exactly the positions the SIMD text tower runs (the metrics log the same
+     * count, under the context of 32), and the losses of three tiny A-CLIP steps agree with the SIMD run's within
+     * 1e-4 relative. Each new length builds a graph; at most two stay built. A step of 0 is refused, named.
+     */
+    @Test
+    void trainingGraphsRunTheTextPositionsUpToTheLongestCaption() throws IOException {
+        Parallel.setThreads(2);
+        Map<String, List<JsonObject>> rows = new HashMap<>();
+        Nd4jStepEngine engine = null;
+        System.setProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY, "1");
+        try {
+            for (String backend : List.of("simd", "nd4j")) {
+                Path run = dir.resolve("text-" + backend);
+                Trainer t = Trainer.start(config("--variant", "aclip", "--steps", "3", "--backend", backend), run, quiet);
+                t.run(3);
+                rows.put(backend, metrics(run));
+                if (t.engine() instanceof Nd4jStepEngine e) {
+                    engine = e;
+                }
+            }
+        } finally {
+            System.clearProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY);
+        }
+        java.util.Set<Integer> lengths = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            JsonObject a = rows.get("simd").get(i), b = rows.get("nd4j").get(i);
+            int positions = a.get("text_positions").getAsInt();
+            assertTrue(positions < 32, "step " + (i + 1) + " runs " + positions + " of 32 positions");
+            assertEquals(positions, b.get("text_positions").getAsInt(), "step " + (i + 1) + ": text positions");
+            lengths.add(positions);
+            for (String k : List.of("loss", "clip_loss", "ssl_loss", "byol_loss")) {
+                double x = a.get(k).getAsDouble(), y = b.get(k).getAsDouble();
+                assertEquals(x, y, 1e-4 * Math.max(1, Math.abs(x)), "step " + (i + 1) + " " + k);
+            }
+        }
+        java.util.Set<List<Object>> shapes = engine.trainGraphShapes();
+        assertTrue(!shapes.isEmpty() && shapes.size() <= Math.min(2, lengths.size()), "graphs kept: " + shapes);
+        for (List<Object> shape : shapes) {
+            assertTrue(lengths.contains((Integer) shape.get(2)), shape + " runs a length the batches had: " + lengths);
+        }
+        System.setProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY, "0");
+        try {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Trainer.start(config("--backend", "nd4j"), dir.resolve("bad-step"), quiet));
+            assertTrue(e.getMessage().contains("aclip4j.nd4j.text-step=0"), e.getMessage());
+        } finally {
+            System.clearProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY);
+        }
+    }
+
+    /**
      * The state after two steps (BYOL off: its predictor has ReLU inputs within float32 rounding of 0, where one
      * flipped ReLU moves the head gradients by percents without either twin being wrong; see TrainerTest's parity
      * test), lr 2e-3 from step 0. Every weight, EMA weight and moment element within 1e-6 + 1e-4·|w|, except at most
