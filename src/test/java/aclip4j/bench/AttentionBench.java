@@ -22,6 +22,9 @@ import java.util.SplittableRandom;
  * dv): forward 4·B·H·T²·hs, backward 8·B·H·T²·hs (halved when causal).
  */
 public final class AttentionBench {
+    /** At least this long of calls before the 20 timed ones (and at least 5 calls). */
+    private static final long WARMUP_NANOS = 3_000_000_000L;
+
     private AttentionBench() {}
 
     public static void main(String[] args) {
@@ -44,16 +47,21 @@ public final class AttentionBench {
         double hs = (double) C / H, scale = causal ? 0.5 : 1.0;
         double fwdFlops = 4.0 * B * H * T * T * hs * scale, bwdFlops = 2 * fwdFlops;
         List<Double> fwd = new ArrayList<>(), bwd = new ArrayList<>();
-        for (int it = 0; it < 25; it++) {
+        // Warm-up by time, not by count: at small shapes (the text tower's 28 positions) 5 calls leave C2 still
+        // compiling, and the median then read 4x the steady time.
+        long warmEnd = System.nanoTime() + WARMUP_NANOS;
+        for (int it = 0; it < 5 || System.nanoTime() < warmEnd; it++) {
+            Attention.attentionForward(lanes, out, att, qkv, B, T, C, H, causal);
+            Attention.attentionBackward(lanes, dqkv, dout, qkv, att, B, T, C, H, causal);
+        }
+        for (int it = 0; it < 20; it++) {
             long t0 = System.nanoTime();
             Attention.attentionForward(lanes, out, att, qkv, B, T, C, H, causal);
             long t1 = System.nanoTime();
             Attention.attentionBackward(lanes, dqkv, dout, qkv, att, B, T, C, H, causal);
             long t2 = System.nanoTime();
-            if (it >= 5) {
-                fwd.add((t1 - t0) / 1e6);
-                bwd.add((t2 - t1) / 1e6);
-            }
+            fwd.add((t1 - t0) / 1e6);
+            bwd.add((t2 - t1) / 1e6);
         }
         double peak = FmaPeak.gflops(threads);
         double f = median(fwd), b = median(bwd);
