@@ -120,12 +120,13 @@ public final class Attention {
             int rows = Math.min(QB, T - t0);
             // logits of the keys any row of the block sees (padded keys and rows past T: computed, never read)
             int keys = causal ? t0 + rows : T;
-            rowsTimesPacked(buf, qp, hs, t0, rows, hs, buf, Tp, roundUp16(keys), scale, buf, lg);
+            rowsTimesPacked(buf, qp, hs, t0, rows, hs, buf, Tp, roundUp16(keys), buf, lg);
             for (int r = 0; r < rows; r++) {
                 int t = t0 + r;
                 int a = att0 + t * T;
                 int tEnd = causal ? t + 1 : T;
                 int src = lg + r * Tp;
+                Vec.scale(lanes, scale, buf, src, buf, src, tEnd); // logit = acc * scale, one rounding
                 float sum = Vec.expShifted(lanes, buf, src, att, a, tEnd, Vec.max(lanes, buf, src, tEnd));
                 Vec.scale(lanes, 1f / sum, att, a, att, a, tEnd);
                 Arrays.fill(att, a + tEnd, a + T, 0f);
@@ -220,7 +221,7 @@ public final class Attention {
         for (int t0 = 0; t0 < T; t0 += QB) {
             int rows = Math.min(QB, T - t0);
             int keys = causal ? t0 + rows : T;
-            rowsTimesPacked(buf, dp, hs, t0, rows, hs, buf, Tp, roundUp16(keys), 1f, buf, dl0 + t0 * Tp);
+            rowsTimesPacked(buf, dp, hs, t0, rows, hs, buf, Tp, roundUp16(keys), buf, dl0 + t0 * Tp);
             for (int r = 0; r < rows; r++) {
                 int t = t0 + r;
                 dlRow(lanes, att, att0 + t * T, buf, dl0 + t * Tp, causal ? t + 1 : T, scale);
@@ -336,22 +337,25 @@ public final class Attention {
     }
 
     /**
-     * QB rows of {@code scale * (X Y^T)}: for the rows t = t0 + r (r &lt; QB; rows past {@code rows} repeat the
-     * last one) of X at x[xBase + t*xs], dst[d0 + r*Tp + j] = acc * scale for j &lt; kv (a multiple of 16, so of
-     * LENGTH), acc = 0 then {@code fma(x_t[i], pk[i*Tp + j], acc)} for i = 0 .. hs-1; pk is Y packed by
-     * {@link #packTransposed}. All QB rows of dst are written (dst must hold them).
+     * QB rows of {@code X Y^T}: for the rows t = t0 + r (r &lt; QB; rows past {@code rows} repeat the last one) of
+     * X at x[xBase + t*xs], dst[d0 + r*Tp + j] = acc for j &lt; kv (a multiple of 16, so of LENGTH), acc = 0 then
+     * {@code fma(x_t[i], pk[i*Tp + j], acc)} for i = 0 .. hs-1; pk is Y packed by {@link #packTransposed}. All QB
+     * rows of dst are written (dst must hold them). The forward scales its logits afterwards, row by row: a
+     * multiplication in the tile's stores took C2 past its node budget inside the training step, which then left
+     * the last of them, and their stores, as Java calls allocating a vector each (about 650 MB a step;
+     * BENCHMARKS.md, eighth session).
      */
     private static void rowsTimesPacked(float[] x, int xBase, int xs, int t0, int rows, int hs, float[] pk,
-                                        int Tp, int kv, float scale, float[] dst, int d0) {
+                                        int Tp, int kv, float[] dst, int d0) {
         int last = t0 + rows - 1;
         int x0 = xBase + t0 * xs, x1 = xBase + Math.min(t0 + 1, last) * xs,
                 x2 = xBase + Math.min(t0 + 2, last) * xs, x3 = xBase + Math.min(t0 + 3, last) * xs;
         int j = 0;
         for (; j + NV * LENGTH <= kv; j += NV * LENGTH) {
-            rowsTimesPackedTile(x, x0, x1, x2, x3, hs, pk, Tp, j, scale, dst, d0);
+            rowsTimesPackedTile(x, x0, x1, x2, x3, hs, pk, Tp, j, dst, d0);
         }
         for (; j < kv; j += LENGTH) { // kv is a multiple of LENGTH: whole vectors only
-            rowsTimesPackedVector(x, x0, x1, x2, x3, hs, pk, Tp, j, scale, dst, d0);
+            rowsTimesPackedVector(x, x0, x1, x2, x3, hs, pk, Tp, j, dst, d0);
         }
     }
 
@@ -362,7 +366,7 @@ public final class Attention {
      * 2.1-2.2 s of a batch-32 A-CLIP step instead of 0.8-1.0; BENCHMARKS.md, seventh session).
      */
     private static void rowsTimesPackedTile(float[] x, int x0, int x1, int x2, int x3, int hs, float[] pk, int Tp,
-                                            int j, float scale, float[] dst, int d0) {
+                                            int j, float[] dst, int d0) {
         FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -405,29 +409,29 @@ public final class Attention {
             }
         }
         int r0 = d0 + j, r1 = r0 + Tp, r2 = r1 + Tp, r3 = r2 + Tp;
-        a00.mul(scale).intoArray(dst, r0);
-        a01.mul(scale).intoArray(dst, r0 + LENGTH);
-        a10.mul(scale).intoArray(dst, r1);
-        a11.mul(scale).intoArray(dst, r1 + LENGTH);
-        a20.mul(scale).intoArray(dst, r2);
-        a21.mul(scale).intoArray(dst, r2 + LENGTH);
-        a30.mul(scale).intoArray(dst, r3);
-        a31.mul(scale).intoArray(dst, r3 + LENGTH);
+        a00.intoArray(dst, r0);
+        a01.intoArray(dst, r0 + LENGTH);
+        a10.intoArray(dst, r1);
+        a11.intoArray(dst, r1 + LENGTH);
+        a20.intoArray(dst, r2);
+        a21.intoArray(dst, r2 + LENGTH);
+        a30.intoArray(dst, r3);
+        a31.intoArray(dst, r3 + LENGTH);
         if (NV > 2) {
-            a02.mul(scale).intoArray(dst, r0 + 2 * LENGTH);
-            a03.mul(scale).intoArray(dst, r0 + 3 * LENGTH);
-            a12.mul(scale).intoArray(dst, r1 + 2 * LENGTH);
-            a13.mul(scale).intoArray(dst, r1 + 3 * LENGTH);
-            a22.mul(scale).intoArray(dst, r2 + 2 * LENGTH);
-            a23.mul(scale).intoArray(dst, r2 + 3 * LENGTH);
-            a32.mul(scale).intoArray(dst, r3 + 2 * LENGTH);
-            a33.mul(scale).intoArray(dst, r3 + 3 * LENGTH);
+            a02.intoArray(dst, r0 + 2 * LENGTH);
+            a03.intoArray(dst, r0 + 3 * LENGTH);
+            a12.intoArray(dst, r1 + 2 * LENGTH);
+            a13.intoArray(dst, r1 + 3 * LENGTH);
+            a22.intoArray(dst, r2 + 2 * LENGTH);
+            a23.intoArray(dst, r2 + 3 * LENGTH);
+            a32.intoArray(dst, r3 + 2 * LENGTH);
+            a33.intoArray(dst, r3 + 3 * LENGTH);
         }
     }
 
     /** One vector of keys (from j) of the QB rows of {@link #rowsTimesPacked}: the keys left after its tiles. */
     private static void rowsTimesPackedVector(float[] x, int x0, int x1, int x2, int x3, int hs, float[] pk,
-                                              int Tp, int j, float scale, float[] dst, int d0) {
+                                              int Tp, int j, float[] dst, int d0) {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0, ki = j; i < hs; i++, ki += Tp) {
             FloatVector k0 = FloatVector.fromArray(SPECIES, pk, ki);
@@ -436,10 +440,10 @@ public final class Attention {
             a2 = FloatVector.broadcast(SPECIES, x[x2 + i]).fma(k0, a2);
             a3 = FloatVector.broadcast(SPECIES, x[x3 + i]).fma(k0, a3);
         }
-        a0.mul(scale).intoArray(dst, d0 + j);
-        a1.mul(scale).intoArray(dst, d0 + Tp + j);
-        a2.mul(scale).intoArray(dst, d0 + 2 * Tp + j);
-        a3.mul(scale).intoArray(dst, d0 + 3 * Tp + j);
+        a0.intoArray(dst, d0 + j);
+        a1.intoArray(dst, d0 + Tp + j);
+        a2.intoArray(dst, d0 + 2 * Tp + j);
+        a3.intoArray(dst, d0 + 3 * Tp + j);
     }
 
     /**
