@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time whole training steps of CLIP, A-CLIP and A-CLIP-eff on each backend: seconds per step",
                 "(median after warm-up), model GFLOP (StepFlops), GFLOP/s, % of the FMA peak measured in the same",
-                "run, A-CLIP/CLIP ratios, the masking share of a step, and where each SIMD step went (matmul, with",
+                "run, A-CLIP/CLIP ratios, the masking share of a step, the Java heap it allocates, and where each",
+                "SIMD step went (matmul, with",
                 "its own GFLOP/s and % of the peak, attention, LayerNorm, GELU, making the batches, the optimiser's"
                 + " side, the metrics and the rest)."})
 public final class BenchCommand implements Callable<Integer> {
@@ -67,12 +68,15 @@ public final class BenchCommand implements Callable<Integer> {
             + " ratio as the median of the paired steps' ratios")
     boolean interleave;
 
-    /** One measured run; {@code kernels} is null where the Java kernels do not run (nd4j, a peer). */
+    /**
+     * One measured run; {@code kernels} is null where the Java kernels do not run (nd4j, a peer); {@code heapAlloc}:
+     * bytes allocated on the Java heap per step, -1 where not measured.
+     */
     record Row(String backend, String variant, double seconds, double gflop, double masking, double traffic,
-               Kernels kernels, int textPositions) {
+               Kernels kernels, int textPositions, double heapAlloc) {
         Row(String backend, String variant, double seconds, double gflop, double masking, double traffic,
             Kernels kernels) {
-            this(backend, variant, seconds, gflop, masking, traffic, kernels, 0);
+            this(backend, variant, seconds, gflop, masking, traffic, kernels, 0, -1);
         }
 
         double gflops() {
@@ -207,12 +211,15 @@ public final class BenchCommand implements Callable<Integer> {
         }
         System.out.println();
         System.out.println("| backend | variant | s/step | GFLOP/step | GFLOP/s | % of FMA peak | masking % of step"
-                + " | heap↔ND4J MB/step |" + (narrow ? " % of FMA peak at " + aclip4j.kernel.Lanes.BITS + " bits |" : ""));
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|" + (narrow ? "---:|" : ""));
+                + " | heap↔ND4J MB/step | Java heap allocated MB/step |"
+                + (narrow ? " % of FMA peak at " + aclip4j.kernel.Lanes.BITS + " bits |" : ""));
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|" + (narrow ? "---:|" : ""));
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% | %.1f |%s%n", r.backend,
-                    r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.gflops() / peak, 100 * r.masking / r.seconds,
-                    r.traffic / 1e6, narrow && r.backend.equals("simd")
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.2f | %.1f | %.1f %% | %.2f %% | %.1f | %s |%s%n",
+                    r.backend, r.variant, r.seconds, r.gflop, r.gflops(), 100 * r.gflops() / peak,
+                    100 * r.masking / r.seconds, r.traffic / 1e6,
+                    r.heapAlloc < 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.heapAlloc / 1e6),
+                    narrow && r.backend.equals("simd")
                             ? String.format(Locale.ROOT, " %.1f %% |", 100 * r.gflops() / widthPeak) : narrow ? " |" : "");
         }
         printKernels(rows, widthPeak);
@@ -282,6 +289,11 @@ public final class BenchCommand implements Callable<Integer> {
                 o.addProperty("masking_seconds", r.masking);
                 o.addProperty("traffic_bytes", r.traffic);
                 o.addProperty("text_positions", r.textPositions);
+                if (r.heapAlloc >= 0) {
+                    o.addProperty("heap_alloc_bytes", r.heapAlloc);
+                } else {
+                    o.add("heap_alloc_bytes", com.google.gson.JsonNull.INSTANCE);
+                }
                 if (r.kernels != null) {
                     Kernels k = r.kernels;
                     JsonObject ks = new JsonObject();
@@ -366,7 +378,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         double gflop = StepFlops.step(cfg, v, tx, h, v.tokens(), v.imageSize(), positions) / 1e9;
-        return new Row(backend, variant, median(seconds), gflop, 0, 0, null, positions);
+        return new Row(backend, variant, median(seconds), gflop, 0, 0, null, positions, -1);
     }
 
     /**
@@ -411,6 +423,24 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Bytes the JVM's live threads have allocated on the Java heap so far (HotSpot's per-thread counters: the step's
+     * thread and the kernels' workers, which live for the run), or -1 where the JVM does not count them.
+     */
+    static long heapAllocated() {
+        if (!(java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx)
+                || !mx.isThreadAllocatedMemorySupported() || !mx.isThreadAllocatedMemoryEnabled()) {
+            return -1;
+        }
+        long sum = 0;
+        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
+            if (b > 0) { // -1: a thread that ended meanwhile
+                sum += b;
+            }
+        }
+        return sum;
+    }
+
     /** Prints a row's line as it is measured. */
     private static Row print(Row r) {
         System.out.printf(Locale.ROOT, "  %-7s %-10s %8.3f s/step  %7.2f GFLOP  %6.1f GFLOP/s  masking %.1f %%"
@@ -430,6 +460,7 @@ public final class BenchCommand implements Callable<Integer> {
         private final List<Double> traffic = new ArrayList<>();
         private final List<double[]> kernels = new ArrayList<>();
         private final List<Double> textPositions = new ArrayList<>(); // each measured step's
+        private final List<Double> heapAlloc = new ArrayList<>();
         private int kept;
 
         TrainerRun(String backend, String variant, int T) throws IOException {
@@ -452,16 +483,24 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
 
-        /** One training step; its time, masking time and heap↔ND4J bytes are kept when {@code record}. */
+        /**
+         * One training step; its time, masking time, heap↔ND4J bytes and Java heap allocation are kept when
+         * {@code record}.
+         */
         void step(boolean record) {
             long bytes0 = aclip4j.nd.Traffic.total();
+            long heap0 = heapAllocated();
             KernelTimes.reset();
             long t0 = System.nanoTime();
             JsonObject row = trainer.benchStep();
             double s = (System.nanoTime() - t0) / 1e9;
             long bytes = aclip4j.nd.Traffic.total() - bytes0;
+            long heap1 = heapAllocated();
             kept = row.get("kept_tokens").getAsInt();
             if (record) {
+                if (heap0 >= 0 && heap1 >= 0) {
+                    heapAlloc.add((double) (heap1 - heap0));
+                }
                 textPositions.add((double) row.get("text_positions").getAsInt());
                 seconds.add(s);
                 masking.add(row.get("masking_seconds").getAsDouble());
@@ -491,7 +530,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 k = new Kernels(med[0], med[1], med[2], med[3], med[4], med[5], med[6], med[7]);
             }
-            return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic), k, positions);
+            return new Row(backend, variant, median(seconds), gflop, median(masking), median(traffic), k, positions,
+                    heapAlloc.isEmpty() ? -1 : median(heapAlloc));
         }
 
         @Override

@@ -52,6 +52,12 @@ class BenchCommandTest {
             assertTrue(positions >= 2 && positions < context, positions + " of " + context + " positions");
             double matmulGflop = x.get("matmul_gflops").getAsDouble() * k.get("matmul").getAsDouble();
             assertTrue(matmulGflop > 0.5 * g && matmulGflop <= g, "matmul GFLOP " + matmulGflop + " of the step's " + g);
+            // the Java heap a step allocates: at least its batch's online views, made afresh each step (4 images of
+            // 3 x 64 x 64 floats per view, 2 views for the A-CLIP variants); a first step allocates far more (its
+            // kernels still run uncompiled, a Vector API call then allocating its vectors)
+            double heap = x.get("heap_alloc_bytes").getAsDouble();
+            double views = (i == 0 ? 1 : 2) * 4.0 * 3 * 64 * 64 * 4;
+            assertTrue(heap >= views, "heap allocated per step " + heap + ", views " + views);
             if (i == 0) {
                 clipGflop = g;
                 assertEquals(0.0, x.get("masking_seconds").getAsDouble(), 1e-3, "CLIP selects no tokens");
