@@ -206,17 +206,28 @@ public final class Trainer {
                 row.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
                 step++;
                 boolean last = step == cfg.steps();
-                // the checkpoint before the evaluation: an evaluation that fails (out of memory, a bad held-out
-                // image) must not take the trained steps with it
-                if (step % cfg.checkpointEvery() == 0 || step == end) {
-                    checkpoint().save(out, true);
-                }
+                boolean save = step % cfg.checkpointEvery() == 0 || step == end;
+                // A step's metrics line is written before its checkpoint, so that a kill in between leaves a log
+                // that a resume cuts back to the checkpoint (MetricsLog.open), never a checkpoint ahead of the log.
                 if (cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || last)) {
-                    Evaluator.Report r = evaluate(cfg.evalImages());
-                    r.toJson().entrySet().forEach(e -> row.add("eval_" + e.getKey(), e.getValue()));
+                    try {
+                        Evaluator.Report r = evaluate(cfg.evalImages());
+                        r.toJson().entrySet().forEach(e -> row.add("eval_" + e.getKey(), e.getValue()));
+                    } catch (RuntimeException | Error e) {
+                        // an evaluation that fails (out of memory, a bad held-out image) must not take the trained
+                        // steps with it: the step's line (without eval_*) and its checkpoint, then the error
+                        metrics.write(row);
+                        if (save) {
+                            checkpoint().save(out, true);
+                        }
+                        throw e;
+                    }
                 }
                 metrics.write(row);
                 progress.update(step, row.get("loss").getAsDouble(), row.get("lr").getAsDouble());
+                if (save) {
+                    checkpoint().save(out, true);
+                }
             }
         }
     }

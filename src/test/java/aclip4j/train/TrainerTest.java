@@ -117,7 +117,7 @@ public class TrainerTest {
     }
 
     @Test
-    void aFailingEvaluationComesAfterTheCheckpointOfItsStep() throws IOException {
+    void aFailingEvaluationKeepsItsStepsLineAndCheckpoint() throws IOException {
         Parallel.setThreads(2);
         Path data = dir.resolve("pictures");
         Files.createDirectories(data.resolve("train"));
@@ -144,6 +144,27 @@ public class TrainerTest {
         assertTrue(e.getMessage().contains("broken.png"), e.getMessage());
         assertEquals(2, RunState.load(Checkpoint.lastFile(run)).checkpoint().step(),
                 "the trained steps are on disk although their evaluation failed");
+        List<JsonObject> rows = metrics(run);
+        assertEquals(2, rows.size(), "a line for each trained step, the failed evaluation's step too");
+        assertEquals(2, rows.get(1).get("step").getAsInt());
+        assertTrue(!rows.get(1).has("eval_zero_shot_top1") && rows.get(1).has("loss"), rows.get(1).toString());
+    }
+
+    /**
+     * A step's metrics line is on disk before its checkpoint is written: a checkpoint that cannot be written (a
+     * non-empty folder where its file goes) stops the run with the step's line already logged, as a kill between the
+     * two would leave it (a resume cuts the log back to the checkpoint; the other order loses the line for good).
+     */
+    @Test
+    void aStepsMetricsLineIsWrittenBeforeItsCheckpoint() throws IOException {
+        Parallel.setThreads(2);
+        Path run = dir.resolve("line-first");
+        Trainer t = Trainer.start(config("--variant", "clip", "--steps", "4", "--checkpoint-every", "2"), run, quiet);
+        Files.createDirectories(Checkpoint.stepFile(run, 2).resolve("blocker"));
+        assertThrows(IOException.class, () -> t.run(Long.MAX_VALUE));
+        List<JsonObject> rows = metrics(run);
+        assertEquals(2, rows.size(), rows.toString());
+        assertEquals(2, rows.get(1).get("step").getAsInt());
     }
 
     @Test
