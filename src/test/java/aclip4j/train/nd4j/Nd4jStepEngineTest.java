@@ -226,7 +226,14 @@ class Nd4jStepEngineTest {
     }
 
     private void assertTraffic(TrainConfig cfg, String name, long in, long out) throws IOException {
-        Trainer t = Trainer.start(cfg, dir.resolve(name), quiet);
+        // every batch runs the whole context of 32 positions, whatever its captions' lengths
+        System.setProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY, "32");
+        Trainer t;
+        try {
+            t = Trainer.start(cfg, dir.resolve(name), quiet);
+        } finally {
+            System.clearProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY);
+        }
         t.benchStep(); // uploads the state and builds the graphs
         long in0 = Traffic.toNd4j(), out0 = Traffic.fromNd4j();
         t.benchStep();
@@ -288,7 +295,15 @@ class Nd4jStepEngineTest {
         Parallel.setThreads(2);
         List<String> args = new ArrayList<>(List.of("--steps", "6", "--backend", "nd4j"));
         args.addAll(List.of(options.split(" ")));
-        Trainer t = Trainer.start(config(args.toArray(new String[0])), dir.resolve("steady"), quiet);
+        // text positions in steps of the whole context: one graph shape whatever the captions' lengths (a batch of
+        // shorter captions would otherwise build its own graph, which is new arrays by design)
+        System.setProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY, "32");
+        Trainer t;
+        try {
+            t = Trainer.start(config(args.toArray(new String[0])), dir.resolve("steady"), quiet);
+        } finally {
+            System.clearProperty(Nd4jStepEngine.TEXT_STEP_PROPERTY);
+        }
         Nd4jStepEngine engine = (Nd4jStepEngine) t.engine();
         t.benchStep();
         t.benchStep();
