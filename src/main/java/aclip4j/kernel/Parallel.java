@@ -199,8 +199,11 @@ public final class Parallel {
         }
     }
 
-    /** The int system property {@code name}, {@code fallback} when unset; a one-line error below {@code min}. */
-    private static int intProperty(String name, int fallback, int min, String what) {
+    /**
+     * The int system property {@code name}, {@code fallback} when unset; a one-line error naming it when it is not a
+     * number ({@code what} says what it should be) or below {@code min}.
+     */
+    public static int intProperty(String name, int fallback, int min, String what) {
         String value = System.getProperty(name);
         if (value == null || value.isBlank()) {
             return fallback;

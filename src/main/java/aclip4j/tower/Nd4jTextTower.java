@@ -92,18 +92,6 @@ public final class Nd4jTextTower implements TextTower {
         return Math.min(ctx, (used + step - 1) / step * step);
     }
 
-    /** The first {@code P} positions of each row of a {@code [B,ctx]} batch, as {@code [B,P]}. */
-    public static int[] firstPositions(int[] tokens, int B, int ctx, int P) {
-        if (P == ctx) {
-            return tokens.clone();
-        }
-        int[] cut = new int[B * P];
-        for (int b = 0; b < B; b++) {
-            System.arraycopy(tokens, b * ctx, cut, b * P, P);
-        }
-        return cut;
-    }
-
     public TextConfig config() {
         return cfg;
     }
@@ -135,7 +123,7 @@ public final class Nd4jTextTower implements TextTower {
             w.put(e.getKey(), Nd4jGraphs.weight(weights, e.getKey(), dtype, e.getValue()));
         }
         int P = everyPosition ? ctx : positionsRun(tokens, B, ctx, 1);
-        int[] run = firstPositions(tokens, B, ctx, P);
+        int[] run = SimdTextTower.firstPositions(tokens, B, ctx, P);
         aclip4j.nd.Traffic.in(4L * run.length);
         INDArray ids = Nd4j.createFromArray(run).reshape(B, P);
         INDArray embedding = w.remove(Weights.TOKEN_EMBEDDING);

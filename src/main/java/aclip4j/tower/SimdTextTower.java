@@ -97,18 +97,10 @@ public final class SimdTextTower implements TextTower {
                         + ", expected an id in [0," + cfg.vocab() + ")");
             }
         }
-        int[] run = tokens.clone();
-        if (!everyPosition) { // positions after every row's end of text feed nothing the tower returns: left out
-            int used = positionsRead(tokens, B, ctx);
-            if (used < ctx) {
-                run = new int[B * used];
-                for (int b = 0; b < B; b++) {
-                    System.arraycopy(tokens, b * ctx, run, b * used, used);
-                }
-                ctx = used;
-            }
-        }
-        SimdPass pass = new SimdPass(new W(weights), run, B, ctx);
+        // positions after every row's end of text feed nothing the tower returns: left out
+        int used = everyPosition ? ctx : positionsRead(tokens, B, ctx);
+        int[] run = firstPositions(tokens, B, ctx, used);
+        SimdPass pass = new SimdPass(new W(weights), run, B, used);
         pass.run();
         return pass;
     }
@@ -123,6 +115,18 @@ public final class SimdTextTower implements TextTower {
             used = Math.max(used, e + 1);
         }
         return used;
+    }
+
+    /** The first {@code P} positions of each row of a {@code [B,ctx]} batch, as {@code [B,P]} (a new array). */
+    public static int[] firstPositions(int[] tokens, int B, int ctx, int P) {
+        if (P == ctx) {
+            return tokens.clone();
+        }
+        int[] cut = new int[B * P];
+        for (int b = 0; b < B; b++) {
+            System.arraycopy(tokens, b * ctx, cut, b * P, P);
+        }
+        return cut;
     }
 
     /** Each row's pooling position: the first position of its largest token id (the EOT token, §2). */

@@ -207,27 +207,22 @@ public final class Trainer {
                 step++;
                 boolean last = step == cfg.steps();
                 boolean save = step % cfg.checkpointEvery() == 0 || step == end;
-                // A step's metrics line is written before its checkpoint, so that a kill in between leaves a log
-                // that a resume cuts back to the checkpoint (MetricsLog.open), never a checkpoint ahead of the log.
-                if (cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || last)) {
-                    try {
+                try {
+                    if (cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || last)) {
                         Evaluator.Report r = evaluate(cfg.evalImages());
                         r.toJson().entrySet().forEach(e -> row.add("eval_" + e.getKey(), e.getValue()));
-                    } catch (RuntimeException | Error e) {
-                        // an evaluation that fails (out of memory, a bad held-out image) must not take the trained
-                        // steps with it: the step's line (without eval_*) and its checkpoint, then the error
-                        metrics.write(row);
-                        if (save) {
-                            checkpoint().save(out, true);
-                        }
-                        throw e;
+                    }
+                } finally {
+                    // Also when the evaluation fails (out of memory, a bad held-out image): it must not take the
+                    // trained steps with it (the line then has no eval_*). The line comes before the checkpoint, so
+                    // a kill in between leaves a log that a resume cuts back to the checkpoint (MetricsLog.open),
+                    // never a checkpoint ahead of the log.
+                    metrics.write(row);
+                    if (save) {
+                        checkpoint().save(out, true);
                     }
                 }
-                metrics.write(row);
                 progress.update(step, row.get("loss").getAsDouble(), row.get("lr").getAsDouble());
-                if (save) {
-                    checkpoint().save(out, true);
-                }
             }
         }
     }
@@ -290,9 +285,10 @@ public final class Trainer {
     }
 
     /**
-     * Caption positions the text tower ran for the step's first micro-batch: up to the batch's last end of text for
-     * the SIMD tower (all that its causal attention needs), that rounded up to the resident ND4J engine's step of
-     * positions for the ND4J one ({@link aclip4j.train.nd4j.Nd4jStepEngine#textPositions}).
+     * Caption positions the text tower ran for the step's first micro-batch: up to the batch's last end of text on
+     * the host path (all that its causal attention needs; both text twins cut there), that rounded up to the
+     * resident ND4J engine's step of positions on that engine
+     * ({@link aclip4j.train.nd4j.Nd4jStepEngine#textPositions}).
      */
     private int textPositions(AClipStep.Batch batch) {
         if (batch == null) {
@@ -301,9 +297,6 @@ public final class Trainer {
         int B = batch.B(), ctx = batch.tokens().length / B;
         if (engine instanceof aclip4j.train.nd4j.Nd4jStepEngine e) {
             return e.textPositions(batch.tokens(), B, ctx);
-        }
-        if (!(components.text() instanceof aclip4j.tower.SimdTextTower)) {
-            return model.text.context();
         }
         return aclip4j.tower.SimdTextTower.positionsRead(batch.tokens(), B, ctx);
     }

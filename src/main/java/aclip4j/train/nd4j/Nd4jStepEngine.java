@@ -122,20 +122,8 @@ public final class Nd4jStepEngine implements StepEngine {
     private final int textStep = textStep();
 
     private static int textStep() {
-        String v = System.getProperty(TEXT_STEP_PROPERTY);
-        if (v == null || v.isBlank()) {
-            return TEXT_POSITION_STEP;
-        }
-        try {
-            int step = Integer.parseInt(v.trim());
-            if (step >= 1) {
-                return step;
-            }
-        } catch (NumberFormatException e) {
-            // the error below names the value
-        }
-        throw new IllegalArgumentException("-D" + TEXT_STEP_PROPERTY + "=" + v + ": expected a whole number of text"
-                + " positions, at least 1");
+        return aclip4j.kernel.Parallel.intProperty(TEXT_STEP_PROPERTY, TEXT_POSITION_STEP, 1,
+                "a whole number of text positions");
     }
 
     /**
@@ -468,7 +456,7 @@ public final class Nd4jStepEngine implements StepEngine {
                 () -> new StepGraphs.Train(model, s, B, K, P, online.views())));
         INDArray patches = patchRows(batch.views(), B, S); // [V*B*N, 3pp], view-major
         INDArray local = s.variant().masks() ? indices(concat(keep)) : tg.allTokens();
-        INDArray ids = indices(Nd4jTextTower.firstPositions(batch.tokens(), B, ctx, P));
+        INDArray ids = indices(aclip4j.tower.SimdTextTower.firstPositions(batch.tokens(), B, ctx, P));
         StepGraphs.Train.Out o = tg.run(patches, local, ids.reshape(B, P), target);
 
         // 4. Gradients outside autodiff: position rows and token rows scattered back by segment sums.
