@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * steps; an A whose k is strided ({@code dweight}'s {@code dout^T}) keeps K blocks of {@link #KC_STRIDED_A}, because
  * 1024 of its cache lines would not stay in L1, and packing it instead costs more where few columns share it. The
  * transposing pack of the forward pass ({@code weight^T}) moves 16 x 16 blocks through registers at 512 bits
- * ({@link #transpose16}). BENCHMARKS.md "Matmul design notes" has the measurements behind each choice.
+ * ({@link #transpose16}) and 8 x 8 blocks at 256 ({@link #transpose8}). BENCHMARKS.md "Matmul design notes" has
+ * the measurements behind each choice.
  *
  * <p>Summation order: every output element starts from its initial value (bias, zero, or the gradient already
  * there) and receives {@code fma(A(i,k), B(k,j), acc)} for k = 0, 1, ..., K-1 in order, one rounding each;
@@ -179,7 +180,8 @@ final class MatmulGemm {
 
     /**
      * bp[off + kk*nr + jj] = B(k0 + kk, j0 + jj) for kk < kc, zero for columns past N. With {@code vector512}
-     * (512-bit lanes available) a transposed B in whole 16 x 16 blocks goes through {@link #transpose16}.
+     * (512-bit lanes available) a transposed B in whole 16 x 16 blocks goes through {@link #transpose16}; at 256
+     * bits in whole 8 x 8 blocks through {@link #transpose8}.
      */
     private static void packB(Operand b, int k0, int kc, int N, int j0, int nr, float[] bp, int off,
                               boolean vector512) {
@@ -205,6 +207,16 @@ final class MatmulGemm {
             for (int jb = 0; jb < nr; jb += 16) {
                 for (int kb = 0; kb < kv; kb += 16) {
                     transpose16(d, src0 + jb * cs + kb, cs, bp, off + kb * nr + jb, nr);
+                }
+            }
+            if (kv == kc) {
+                return;
+            }
+        } else if (Lanes.BITS == 256 && rs == 1 && cols == nr && nr % 8 == 0) {
+            kv = kc / 8 * 8;
+            for (int jb = 0; jb < nr; jb += 8) {
+                for (int kb = 0; kb < kv; kb += 8) {
+                    transpose8(d, src0 + jb * cs + kb, cs, bp, off + kb * nr + jb, nr);
                 }
             }
             if (kv == kc) {
@@ -267,6 +279,62 @@ final class MatmulGemm {
             set[l] = (l & b) != 0;
         }
         return VectorMask.fromArray(FloatVector.SPECIES_512, set, 0);
+    }
+
+    // ---- 8 x 8 transpose at 256 bits: the same butterfly in three stages (B = 4, 2, 1).
+
+    private static final VectorShuffle<Float> UP1_8 = shift8(1, true), UP2_8 = shift8(2, true),
+            UP4_8 = shift8(4, true), DOWN1_8 = shift8(1, false), DOWN2_8 = shift8(2, false),
+            DOWN4_8 = shift8(4, false);
+    private static final VectorMask<Float> BIT1_8 = bit8(1), BIT2_8 = bit8(2), BIT4_8 = bit8(4);
+
+    /** As {@link #shift} over 8 lanes. */
+    private static VectorShuffle<Float> shift8(int b, boolean up) {
+        int[] from = new int[8];
+        for (int l = 0; l < 8; l++) {
+            boolean set = (l & b) != 0;
+            from[l] = up ? (set ? l - b : l) : (set ? l : l + b);
+        }
+        return VectorShuffle.fromArray(FloatVector.SPECIES_256, from, 0);
+    }
+
+    /** As {@link #bit} over 8 lanes. */
+    private static VectorMask<Float> bit8(int b) {
+        boolean[] set = new boolean[8];
+        for (int l = 0; l < 8; l++) {
+            set[l] = (l & b) != 0;
+        }
+        return VectorMask.fromArray(FloatVector.SPECIES_256, set, 0);
+    }
+
+    /** bp[dst + kk*nr + j] = d[src + j*cs + kk] for j, kk &lt; 8, through 256-bit registers. */
+    static void transpose8(float[] d, int src, int cs, float[] bp, int dst, int nr) {
+        final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        FloatVector r0 = FloatVector.fromArray(S, d, src), r1 = FloatVector.fromArray(S, d, src + cs),
+                r2 = FloatVector.fromArray(S, d, src + 2 * cs), r3 = FloatVector.fromArray(S, d, src + 3 * cs),
+                r4 = FloatVector.fromArray(S, d, src + 4 * cs), r5 = FloatVector.fromArray(S, d, src + 5 * cs),
+                r6 = FloatVector.fromArray(S, d, src + 6 * cs), r7 = FloatVector.fromArray(S, d, src + 7 * cs);
+        FloatVector t;
+        t = r0.blend(r4.rearrange(UP4_8), BIT4_8); r4 = r0.rearrange(DOWN4_8).blend(r4, BIT4_8); r0 = t;
+        t = r1.blend(r5.rearrange(UP4_8), BIT4_8); r5 = r1.rearrange(DOWN4_8).blend(r5, BIT4_8); r1 = t;
+        t = r2.blend(r6.rearrange(UP4_8), BIT4_8); r6 = r2.rearrange(DOWN4_8).blend(r6, BIT4_8); r2 = t;
+        t = r3.blend(r7.rearrange(UP4_8), BIT4_8); r7 = r3.rearrange(DOWN4_8).blend(r7, BIT4_8); r3 = t;
+        t = r0.blend(r2.rearrange(UP2_8), BIT2_8); r2 = r0.rearrange(DOWN2_8).blend(r2, BIT2_8); r0 = t;
+        t = r1.blend(r3.rearrange(UP2_8), BIT2_8); r3 = r1.rearrange(DOWN2_8).blend(r3, BIT2_8); r1 = t;
+        t = r4.blend(r6.rearrange(UP2_8), BIT2_8); r6 = r4.rearrange(DOWN2_8).blend(r6, BIT2_8); r4 = t;
+        t = r5.blend(r7.rearrange(UP2_8), BIT2_8); r7 = r5.rearrange(DOWN2_8).blend(r7, BIT2_8); r5 = t;
+        t = r0.blend(r1.rearrange(UP1_8), BIT1_8); r1 = r0.rearrange(DOWN1_8).blend(r1, BIT1_8); r0 = t;
+        t = r2.blend(r3.rearrange(UP1_8), BIT1_8); r3 = r2.rearrange(DOWN1_8).blend(r3, BIT1_8); r2 = t;
+        t = r4.blend(r5.rearrange(UP1_8), BIT1_8); r5 = r4.rearrange(DOWN1_8).blend(r5, BIT1_8); r4 = t;
+        t = r6.blend(r7.rearrange(UP1_8), BIT1_8); r7 = r6.rearrange(DOWN1_8).blend(r7, BIT1_8); r6 = t;
+        r0.intoArray(bp, dst);
+        r1.intoArray(bp, dst + nr);
+        r2.intoArray(bp, dst + 2 * nr);
+        r3.intoArray(bp, dst + 3 * nr);
+        r4.intoArray(bp, dst + 4 * nr);
+        r5.intoArray(bp, dst + 5 * nr);
+        r6.intoArray(bp, dst + 6 * nr);
+        r7.intoArray(bp, dst + 7 * nr);
     }
 
     /** bp[dst + kk*nr + j] = d[src + j*cs + kk] for j, kk < 16. */
