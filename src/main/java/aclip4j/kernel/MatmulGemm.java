@@ -258,54 +258,42 @@ final class MatmulGemm {
     //      is clear and keeps its own where it is set. One permute and one blend per output vector (a two-vector
     //      rearrange would say it shorter, but JDK 17 runs that one in Java, thousands of times slower).
 
-    private static final VectorShuffle<Float> UP1 = shift(1, true), UP2 = shift(2, true), UP4 = shift(4, true),
-            UP8 = shift(8, true), DOWN1 = shift(1, false), DOWN2 = shift(2, false), DOWN4 = shift(4, false),
-            DOWN8 = shift(8, false);
-    private static final VectorMask<Float> BIT1 = bit(1), BIT2 = bit(2), BIT4 = bit(4), BIT8 = bit(8);
+    private static final VectorSpecies<Float> S512 = FloatVector.SPECIES_512;
+    private static final VectorShuffle<Float> UP1 = shift(1, true, S512), UP2 = shift(2, true, S512),
+            UP4 = shift(4, true, S512), UP8 = shift(8, true, S512), DOWN1 = shift(1, false, S512),
+            DOWN2 = shift(2, false, S512), DOWN4 = shift(4, false, S512), DOWN8 = shift(8, false, S512);
+    private static final VectorMask<Float> BIT1 = bit(1, S512), BIT2 = bit(2, S512), BIT4 = bit(4, S512),
+            BIT8 = bit(8, S512);
 
-    /** up: lanes with bit {@code b} set read lane l - b; down: lanes with it clear read lane l + b; others stay. */
-    private static VectorShuffle<Float> shift(int b, boolean up) {
-        int[] from = new int[16];
-        for (int l = 0; l < 16; l++) {
+    /**
+     * Over the lanes of {@code s}: up, lanes with bit {@code b} set read lane l - b; down, lanes with it clear read
+     * lane l + b; others stay.
+     */
+    private static VectorShuffle<Float> shift(int b, boolean up, VectorSpecies<Float> s) {
+        int[] from = new int[s.length()];
+        for (int l = 0; l < from.length; l++) {
             boolean set = (l & b) != 0;
             from[l] = up ? (set ? l - b : l) : (set ? l : l + b);
         }
-        return VectorShuffle.fromArray(FloatVector.SPECIES_512, from, 0);
+        return VectorShuffle.fromArray(s, from, 0);
     }
 
-    private static VectorMask<Float> bit(int b) {
-        boolean[] set = new boolean[16];
-        for (int l = 0; l < 16; l++) {
+    /** The lanes of {@code s} whose number has bit {@code b} set. */
+    private static VectorMask<Float> bit(int b, VectorSpecies<Float> s) {
+        boolean[] set = new boolean[s.length()];
+        for (int l = 0; l < set.length; l++) {
             set[l] = (l & b) != 0;
         }
-        return VectorMask.fromArray(FloatVector.SPECIES_512, set, 0);
+        return VectorMask.fromArray(s, set, 0);
     }
 
     // ---- 8 x 8 transpose at 256 bits: the same butterfly in three stages (B = 4, 2, 1).
 
-    private static final VectorShuffle<Float> UP1_8 = shift8(1, true), UP2_8 = shift8(2, true),
-            UP4_8 = shift8(4, true), DOWN1_8 = shift8(1, false), DOWN2_8 = shift8(2, false),
-            DOWN4_8 = shift8(4, false);
-    private static final VectorMask<Float> BIT1_8 = bit8(1), BIT2_8 = bit8(2), BIT4_8 = bit8(4);
-
-    /** As {@link #shift} over 8 lanes. */
-    private static VectorShuffle<Float> shift8(int b, boolean up) {
-        int[] from = new int[8];
-        for (int l = 0; l < 8; l++) {
-            boolean set = (l & b) != 0;
-            from[l] = up ? (set ? l - b : l) : (set ? l : l + b);
-        }
-        return VectorShuffle.fromArray(FloatVector.SPECIES_256, from, 0);
-    }
-
-    /** As {@link #bit} over 8 lanes. */
-    private static VectorMask<Float> bit8(int b) {
-        boolean[] set = new boolean[8];
-        for (int l = 0; l < 8; l++) {
-            set[l] = (l & b) != 0;
-        }
-        return VectorMask.fromArray(FloatVector.SPECIES_256, set, 0);
-    }
+    private static final VectorSpecies<Float> S256 = FloatVector.SPECIES_256;
+    private static final VectorShuffle<Float> UP1_8 = shift(1, true, S256), UP2_8 = shift(2, true, S256),
+            UP4_8 = shift(4, true, S256), DOWN1_8 = shift(1, false, S256), DOWN2_8 = shift(2, false, S256),
+            DOWN4_8 = shift(4, false, S256);
+    private static final VectorMask<Float> BIT1_8 = bit(1, S256), BIT2_8 = bit(2, S256), BIT4_8 = bit(4, S256);
 
     /** bp[dst + kk*nr + j] = d[src + j*cs + kk] for j, kk &lt; 8, through 256-bit registers. */
     static void transpose8(float[] d, int src, int cs, float[] bp, int dst, int nr) {
