@@ -67,6 +67,13 @@ public interface SslHead {
      */
     Pass forward(Map<String, Tensor> weights, float[] x, int B, boolean training);
 
+    /**
+     * Weight gradients of this head's kind under {@code prefix} in {@code grads} that nothing reads any more: a head
+     * may hand their arrays out again from a later backward (the SIMD head does; by default nothing happens).
+     */
+    default void recycle(Map<String, Tensor> grads, String prefix) {
+    }
+
     /** One forward pass, kept so its backward can run. */
     interface Pass {
         /** out [B,Dout]. */

@@ -142,8 +142,13 @@ public final class Weights {
      * (a tower's {@code recycle}); others are left alone.
      */
     static void recycle(ActivationPool pool, Map<String, int[]> shapes, Map<String, Tensor> grads) {
+        recycle(pool, shapes, grads, "");
+    }
+
+    /** As {@link #recycle(ActivationPool, Map, Map)}, for the names {@code prefix + name} in {@code grads}. */
+    static void recycle(ActivationPool pool, Map<String, int[]> shapes, Map<String, Tensor> grads, String prefix) {
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
-            Tensor t = grads.get(e.getKey());
+            Tensor t = grads.get(prefix + e.getKey());
             if (t != null && t.floats().length == Tensor.numel(e.getValue())) {
                 pool.give(t.floats());
             }

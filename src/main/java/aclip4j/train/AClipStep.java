@@ -331,10 +331,12 @@ public final class AClipStep {
         final float[][] out;
         /** The head's BatchNorm buffers after the calls. */
         final Map<String, Tensor> buffers;
+        private final SslHead head;
         private final SslHead.Pass[] passes;
         private final int V;
 
         HeadOverViews(SslHead head, Map<String, Tensor> weights, float[][] in, int B, boolean perView) {
+            this.head = head;
             this.V = in.length;
             if (perView) {
                 passes = new SslHead.Pass[V];
@@ -352,19 +354,22 @@ public final class AClipStep {
             buffers = onlyBuffers(weights);
         }
 
-        /** Adds the head's weight gradients into {@code grads} under {@code prefix}; returns dInput per view. */
+        /**
+         * Adds the head's weight gradients into {@code grads} under {@code prefix}; returns dInput per view. A later
+         * view's gradient arrays, once added into the first view's, go back to the head ({@link SslHead#recycle}).
+         */
         float[][] backward(float[][] dOut, Map<String, Tensor> grads, String prefix) {
             if (passes.length == V) { // one pass per view (or a single view)
                 float[][] dIn = new float[V][];
                 for (int v = 0; v < V; v++) {
                     SslHead.Grads g = passes[v].backward(dOut[v]);
-                    addAll(grads, prefix, g.weights());
+                    head.recycle(addAll(grads, prefix, g.weights()), "");
                     dIn[v] = g.dInput();
                 }
                 return dIn;
             }
             SslHead.Grads g = passes[0].backward(concat(dOut));
-            addAll(grads, prefix, g.weights());
+            head.recycle(addAll(grads, prefix, g.weights()), "");
             return split(g.dInput(), V);
         }
     }

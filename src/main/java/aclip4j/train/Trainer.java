@@ -363,10 +363,14 @@ public final class Trainer {
         return new StepEngine.Outcome(loss, clip, ssl, byol, kept, masking, logitScale, first, firstKeep);
     }
 
-    /** Gradient arrays nothing reads any more go back to the towers that made them (the rest is left to the GC). */
+    /** Gradient arrays nothing reads any more go back to the towers and heads that made them (the rest to the GC). */
     private void recycleGradients(Map<String, Tensor> spent) {
         components.vision().recycle(spent);
         components.text().recycle(spent);
+        components.simclrHead().recycle(spent, Model.SIMCLR);
+        components.byolProjector().recycle(spent, Model.BYOL_PROJ);
+        components.byolPredictor().recycle(spent, Model.BYOL_PRED);
+        components.byolPredictor().recycle(spent, Model.SIMSIAM_PRED); // the SimSiam predictor has its shapes
     }
 
     /**

@@ -46,6 +46,39 @@ class SimdSslHeadTest {
         return w;
     }
 
+    /**
+     * Gradient arrays given back under a prefix come out of the next backward again, cleared: the same array
+     * objects, holding the bits a head that never recycled computes (they are not added to the old values).
+     */
+    @Test
+    void recycledGradientArraysComeBackClearedWithTheSameBits() {
+        for (SslHead.Kind kind : SslHead.Kind.values()) {
+            Map<String, Tensor> w = weights(kind, 5);
+            int din = SslHead.shapes(kind, CFG).values().iterator().next()[1];
+            float[] x = randn(new Random(6), B * din, 1.0);
+            SimdSslHead head = new SimdSslHead(kind, CFG);
+            SslHead.Pass pass = head.forward(w, x, B, true);
+            float[] dOut = randn(new Random(7), pass.out().length, 1.0);
+            Map<String, Tensor> first = pass.backward(dOut).weights();
+            Map<String, Tensor> prefixed = new java.util.LinkedHashMap<>();
+            first.forEach((name, t) -> prefixed.put("im_pred_byol." + name, t));
+            prefixed.put("unrelated.weight", Tensor.f32(new float[3], new int[] {3}));
+            head.recycle(prefixed, "im_pred_byol.");
+            Map<String, Tensor> second = head.forward(w, x, B, true).backward(dOut).weights();
+            Map<String, Tensor> fresh = new SimdSslHead(kind, CFG).forward(w, x, B, true).backward(dOut).weights();
+            assertEquals(first.keySet(), second.keySet());
+            for (String name : first.keySet()) {
+                float[] again = second.get(name).floats();
+                boolean reused = false;
+                for (Tensor t : first.values()) {
+                    reused |= t.floats() == again;
+                }
+                assertTrue(reused, kind + " " + name + ": a new array instead of a recycled one");
+                assertSameBits(kind + " " + name, fresh.get(name).floats(), again);
+            }
+        }
+    }
+
     @Test
     void namesAndShapesFollowTheOfficialModules() {
         assertEquals(List.of("layer1.weight", "layer1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean",
