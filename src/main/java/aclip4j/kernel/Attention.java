@@ -313,26 +313,16 @@ public final class Attention {
     }
 
     /**
-     * pk[i*Tp + t2] = X(t2, i) for the hs channels of rows t2 &lt; T at x[x0 + t2*xs]; zero for t2 in [T, Tp). At
-     * 512 bits whole 16 x 16 blocks go through registers ({@link MatmulGemm#transpose16}), at 256 bits 8 x 8 blocks
-     * ({@link MatmulGemm#transpose8}; element by element it took as long as the logits product it feeds).
+     * pk[i*Tp + t2] = X(t2, i) for the hs channels of rows t2 &lt; T at x[x0 + t2*xs]; zero for t2 in [T, Tp). Whole
+     * 16 x 16 (512-bit) or 8 x 8 (256-bit) blocks go through registers ({@link MatmulGemm#transposeBlocks}; element
+     * by element, at 256 bits, it took as long as the logits product it feeds).
      */
     private static void packTransposed(float[] x, int x0, int xs, int T, int hs, float[] pk, int Tp) {
         int done = 0; // rows t2 < done are packed
-        if (Lanes.BITS == 512 && hs % 16 == 0) {
-            done = T / 16 * 16;
-            for (int t2 = 0; t2 < done; t2 += 16) {
-                for (int i = 0; i < hs; i += 16) {
-                    MatmulGemm.transpose16(x, x0 + t2 * xs + i, xs, pk, i * Tp + t2, Tp);
-                }
-            }
-        } else if (Lanes.BITS == 256 && hs % 8 == 0) {
-            done = T / 8 * 8;
-            for (int t2 = 0; t2 < done; t2 += 8) {
-                for (int i = 0; i < hs; i += 8) {
-                    MatmulGemm.transpose8(x, x0 + t2 * xs + i, xs, pk, i * Tp + t2, Tp);
-                }
-            }
+        int tb = MatmulGemm.TRANSPOSE_BLOCK;
+        if (tb > 0 && hs % tb == 0) {
+            done = T / tb * tb;
+            MatmulGemm.transposeBlocks(x, x0, xs, done, hs, pk, 0, Tp);
         }
         for (int t2 = done; t2 < T; t2++) {
             for (int i = 0, src = x0 + t2 * xs; i < hs; i++) {

@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * steps; an A whose k is strided ({@code dweight}'s {@code dout^T}) keeps K blocks of {@link #KC_STRIDED_A}, because
  * 1024 of its cache lines would not stay in L1, and packing it instead costs more where few columns share it. The
  * transposing pack of the forward pass ({@code weight^T}) moves 16 x 16 blocks through registers at 512 bits
- * ({@link #transpose16}) and 8 x 8 blocks at 256 ({@link #transpose8}). BENCHMARKS.md "Matmul design notes" has
+ * and 8 x 8 blocks at 256 ({@link #transposeBlocks}). BENCHMARKS.md "Matmul design notes" has
  * the measurements behind each choice.
  *
  * <p>Summation order: every output element starts from its initial value (bias, zero, or the gradient already
@@ -97,7 +97,7 @@ final class MatmulGemm {
             for (int pc = 0; pc < K; pc += kcMax) {
                 int kc = Math.min(kcMax, K - pc);
                 int k0 = pc;
-                Parallel.forEach(panels, p -> packB(b, k0, kc, N, j0 + p * nr, nr, bp, p * kc * nr, Lanes.BITS == 512));
+                Parallel.forEach(panels, p -> packB(b, k0, kc, N, j0 + p * nr, nr, bp, p * kc * nr));
                 boolean first = pc == 0 && !accumulate;
                 // Column tile outer: consecutive tasks share one tile's panels of B (512 KB), not the whole block.
                 Parallel.forEach(mTiles * nTiles, t -> {
@@ -179,12 +179,10 @@ final class MatmulGemm {
     }
 
     /**
-     * bp[off + kk*nr + jj] = B(k0 + kk, j0 + jj) for kk < kc, zero for columns past N. With {@code vector512}
-     * (512-bit lanes available) a transposed B in whole 16 x 16 blocks goes through {@link #transpose16}; at 256
-     * bits in whole 8 x 8 blocks through {@link #transpose8}.
+     * bp[off + kk*nr + jj] = B(k0 + kk, j0 + jj) for kk < kc, zero for columns past N. A transposed B goes through
+     * registers in whole blocks where this width has a register transpose ({@link #transposeBlocks}).
      */
-    private static void packB(Operand b, int k0, int kc, int N, int j0, int nr, float[] bp, int off,
-                              boolean vector512) {
+    private static void packB(Operand b, int k0, int kc, int N, int j0, int nr, float[] bp, int off) {
         float[] d = b.data();
         int rs = b.rs(), cs = b.cs();
         int cols = Math.min(nr, N - j0);
@@ -198,27 +196,14 @@ final class MatmulGemm {
             }
             return;
         }
-        // Transposing read (the forward pass's weight^T). Whole 16 x 16 blocks through registers when k runs
-        // contiguously in the source; the rest eight source rows at a time, each walked contiguously, so every
-        // step writes eight adjacent floats of the kc x nr panel.
+        // Transposing read (the forward pass's weight^T). Whole register blocks when k runs contiguously in the
+        // source; the rest eight source rows at a time, each walked contiguously, so every step writes eight adjacent
+        // floats of the kc x nr panel.
         int kv = 0;
-        if (vector512 && rs == 1 && cols == nr && nr % 16 == 0) {
-            kv = kc / 16 * 16;
-            for (int jb = 0; jb < nr; jb += 16) {
-                for (int kb = 0; kb < kv; kb += 16) {
-                    transpose16(d, src0 + jb * cs + kb, cs, bp, off + kb * nr + jb, nr);
-                }
-            }
-            if (kv == kc) {
-                return;
-            }
-        } else if (Lanes.BITS == 256 && rs == 1 && cols == nr && nr % 8 == 0) {
-            kv = kc / 8 * 8;
-            for (int jb = 0; jb < nr; jb += 8) {
-                for (int kb = 0; kb < kv; kb += 8) {
-                    transpose8(d, src0 + jb * cs + kb, cs, bp, off + kb * nr + jb, nr);
-                }
-            }
+        int tb = TRANSPOSE_BLOCK;
+        if (tb > 0 && rs == 1 && cols == nr && nr % tb == 0) {
+            kv = kc / tb * tb;
+            transposeBlocks(d, src0, cs, nr, kv, bp, off, nr);
             if (kv == kc) {
                 return;
             }
@@ -285,6 +270,27 @@ final class MatmulGemm {
             set[l] = (l & b) != 0;
         }
         return VectorMask.fromArray(s, set, 0);
+    }
+
+    /** The side of the blocks {@link #transposeBlocks} moves through registers: 16 at 512 bits, 8 at 256, else 0. */
+    static final int TRANSPOSE_BLOCK = Lanes.BITS == 512 ? 16 : Lanes.BITS == 256 ? 8 : 0;
+
+    /**
+     * dst[off + k*ld + j] = d[src + j*cs + k] for j &lt; n, k &lt; m, both multiples of {@link #TRANSPOSE_BLOCK}
+     * (which must not be 0): whole blocks through registers ({@link #transpose16}, {@link #transpose8}), j blocks
+     * outer. The transposing packs of B here and of attention's operands.
+     */
+    static void transposeBlocks(float[] d, int src, int cs, int n, int m, float[] dst, int off, int ld) {
+        final int tb = TRANSPOSE_BLOCK;
+        for (int j = 0; j < n; j += tb) {
+            for (int k = 0; k < m; k += tb) {
+                if (tb == 16) {
+                    transpose16(d, src + j * cs + k, cs, dst, off + k * ld + j, ld);
+                } else {
+                    transpose8(d, src + j * cs + k, cs, dst, off + k * ld + j, ld);
+                }
+            }
+        }
     }
 
     // ---- 8 x 8 transpose at 256 bits: the same butterfly in three stages (B = 4, 2, 1).
